@@ -1,0 +1,5 @@
+-- name: file_columns_parquet
+-- The columns of a Parquet file and their types.
+-- params: path
+-- returns: column_name, column_type, null, key, default, extra
+DESCRIBE SELECT * FROM read_parquet($path)

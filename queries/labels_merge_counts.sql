@@ -1,0 +1,12 @@
+-- name: labels_merge_counts
+-- Sorts staged labels into new, replacing (different label, not older) and unchanged.
+-- params: model
+-- returns: added, replaced, unchanged
+SELECT
+    count(*) FILTER (WHERE l.prediction_id IS NULL) AS added,
+    count(*) FILTER (WHERE l.prediction_id IS NOT NULL AND s.label IS DISTINCT FROM l.label
+                     AND s.labeled_at >= l.labeled_at) AS replaced,
+    count(*) FILTER (WHERE l.prediction_id IS NOT NULL AND NOT (s.label IS DISTINCT FROM l.label
+                     AND s.labeled_at >= l.labeled_at)) AS unchanged
+FROM stage s
+LEFT JOIN labels l ON l.model = $model AND l.prediction_id = s.prediction_id

@@ -1,0 +1,135 @@
+"""What every command shares: the global options, output to stdout/stderr, progress."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tui.core.config import Settings, load_config
+from tui.core.store import CLI_WRITE_TIMEOUT, Store
+from tui.core.timeparse import now as current_time
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False)
+
+
+def default_user() -> str:
+    """Who acts: ``$ONCALL_USER``, then the login name."""
+    env = os.environ.get("ONCALL_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+@dataclass
+class Env:
+    """The global options, resolved lazily so that `--help` never reads a config."""
+
+    config_path: str | None = None
+    actor: str = field(default_factory=default_user)
+    now_text: str | None = None
+    timeout: float | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_config(self.config_path)
+        return self._settings
+
+    def store(self) -> Store:
+        timeout = CLI_WRITE_TIMEOUT if self.timeout is None else self.timeout
+        return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
+
+    def now(self) -> datetime:
+        return current_time(self.now_text)
+
+
+def _say_waiting() -> Any:
+    said: set[int | None] = set()
+
+    def on_wait(holder: int | None, remaining: float) -> None:
+        if holder not in said:
+            said.add(holder)
+            who = f"PID {holder}" if holder else "another process"
+            err_console.print(f"[dim]store busy, held by {who}; waiting up to {remaining:.0f} s[/]")
+
+    return on_wait
+
+
+def env_of(ctx: typer.Context) -> Env:
+    """The Env the root callback stored on the context."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Env):
+        obj = Env()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def emit_json(data: Any) -> None:
+    """Write JSON to stdout, and nothing else goes there."""
+    if isinstance(data, pl.DataFrame):
+        data = data.to_dicts()
+    sys.stdout.write(json.dumps(data, default=_json_default, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def info(message: str) -> None:
+    """A message for the person: stderr, so stdout stays clean for data."""
+    err_console.print(message)
+
+
+def show_progress(json_mode: bool) -> bool:
+    """A progress bar only for a person at a terminal, never in JSON mode or a pipe."""
+    return not json_mode and sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
+    """A rich progress bar on stderr, or a no-op; yields ``advance(description)``."""
+    if not enabled:
+        yield lambda _desc=None, _n=0: None
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task(label, total=total)
+
+        def advance(description: str | None = None, n: int = 0) -> None:
+            progress.update(task, advance=n, description=description or label)
+
+        yield advance

@@ -1,0 +1,122 @@
+"""The `oncall` command: global options, command groups and the one error handler."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tui import __version__
+from tui.cli import demo, ingest, init
+from tui.cli.common import Env, err_console
+from tui.core.errors import OncallError
+
+app = typer.Typer(
+    name="oncall",
+    help="A terminal console for the ML engineer on call for production models.",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(ingest.app, name="ingest")
+app.command("init")(init.init)
+app.command("demo")(demo.demo)
+
+# Options every command takes, wherever they appear on the line.
+GLOBAL_OPTIONS = ("--config", "--as", "--now", "--timeout")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"oncall {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="oncall.yaml; default $ONCALL_CONFIG, ./oncall.yaml"),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option("--as", help="Who acts; default $ONCALL_USER, then the login name."),
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Treat this time as now (ISO); default $ONCALL_NOW.")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Seconds to wait for a busy store (default 60)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Open the app on the configured store, or run a command."""
+    env = Env(config_path=config, now_text=now, timeout=timeout)
+    if actor:
+        env.actor = actor
+    ctx.obj = env
+    if ctx.invoked_subcommand is None:
+        from tui.cli.open_app import open_app
+
+        open_app(env)
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options found after a subcommand to the front, so both orders work."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name, eq, _ = arg.partition("=")
+        if name in GLOBAL_OPTIONS:
+            if eq:
+                front.append(arg)
+            elif i + 1 < len(argv):
+                front += [arg, argv[i + 1]]
+                i += 1
+            else:
+                rest.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return the exit code (0, 1, 2, 3 or 75)."""
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=args, prog_name="oncall", standalone_mode=False)
+    except OncallError as exc:
+        err_console.print(f"[bold red]{exc.title}:[/] {exc.message}", soft_wrap=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("aborted")
+        return 130
+    except typer.TyperException as exc:
+        # Typer's own click raises usage errors with a show() that prints usage and hint.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show(file=sys.stderr)
+        else:
+            err_console.print(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def run() -> None:
+    """The console script's entry point."""
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The domain's errors: each carries the exit code the command line uses for it."""
+
+from __future__ import annotations
+
+
+class OncallError(Exception):
+    """Base for every error meant for the user; ``exit_code`` follows DESIGN.md."""
+
+    exit_code = 2
+    title = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(OncallError):
+    """The configuration is missing, unreadable or invalid."""
+
+    title = "config error"
+
+
+class InputError(OncallError):
+    """A file or argument cannot be used; nothing was written."""
+
+    title = "bad input"
+
+
+class UsageError(OncallError):
+    """The command was called with arguments that do not fit."""
+
+    title = "usage"
+
+
+class NotFoundError(OncallError):
+    """Something named by id does not exist."""
+
+    title = "not found"
+
+
+class ConflictError(OncallError):
+    """Someone else changed the record since it was read."""
+
+    title = "conflict"
+
+
+class NotAllowedError(OncallError):
+    """The acting user may not change state (a trainee or a shadow)."""
+
+    exit_code = 3
+    title = "not allowed"
+
+
+class StoreBusyError(OncallError):
+    """Another process held the store past the deadline."""
+
+    exit_code = 75
+    title = "store busy"
+
+    def __init__(self, message: str, holder_pid: int | None = None) -> None:
+        super().__init__(message)
+        self.holder_pid = holder_pid
+
+
+class StoreError(OncallError):
+    """The store failed in a way the user cannot fix by changing input."""
+
+    exit_code = 1
+    title = "store error"

@@ -1,0 +1,482 @@
+"""Ingest: production files into the store, atomically, idempotently, strictly.
+
+Each file is staged in a temporary table with every column cast to its declared
+type and a ``_bad`` column holding the number of the first check a row fails. If
+any row fails, the offending file row is found again with its raw value and the
+whole file is refused (exit 2) before anything is written. Otherwise new rows are
+inserted, changed ones replaced, and the file's SHA-256 is recorded so that the
+same file again is recognised without being read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from tui.core.config import Model, Settings
+from tui.core.errors import ConfigError, InputError
+from tui.core.files import (
+    FileColumn,
+    FileShape,
+    Format,
+    detect_format,
+    inspect_file,
+    reader_error,
+    sha256_of,
+)
+from tui.core.sqlparts import Fragment, columns, ident, raw, sql_type
+from tui.core.store import Store, execute, fetch_rows
+
+Kind = Literal["predictions", "labels"]
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestResult:
+    """What ingesting one file did."""
+
+    file: str
+    model: str
+    kind: str
+    rows: int
+    added: int
+    replaced: int
+    unchanged: int
+    seconds: float
+    sha256: str
+    already_ingested: bool = False
+    schema_findings: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One staged column: its name, SQL type, how it is read, and whether it is required."""
+
+    name: str
+    sql_type: str
+    # "absent": not read from the file (numeric values of a classifier's classes)
+    role: Literal["text", "class", "number", "time", "score", "id", "absent"]
+    required: bool
+
+
+@dataclass(frozen=True)
+class Check:
+    """A per-row check: its condition over raw values, and what it means."""
+
+    column: str
+    source: str
+    condition: str
+    expected: str
+
+
+def declared_columns(settings: Settings) -> dict[str, str]:
+    """Every slice and feature column of every model with its SQL type."""
+    result: dict[str, str] = {}
+    for model in settings.config.models.values():
+        for name in model.slices:
+            result[name] = "VARCHAR"
+        for name, feature in model.features.items():
+            result[name] = "DOUBLE" if feature.type == "numeric" else "VARCHAR"
+    return result
+
+
+def sync_columns(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Add declared columns to ``predictions``; refuse a type change of an existing one."""
+    existing = {
+        str(r["column_name"]): str(r["data_type"])
+        for r in fetch_rows(con, "store_columns", {"table_name": "predictions"})
+    }
+    for name, kind in declared_columns(settings).items():
+        if name in existing:
+            if existing[name] != kind:
+                raise ConfigError(
+                    f"{settings.path}: column {name!r} is declared as "
+                    f"{'numeric' if kind == 'DOUBLE' else 'categorical'} but the store holds it "
+                    f"as {existing[name]}; use a new column name"
+                )
+            continue
+        execute(
+            con, "predictions_add_column", column=raw(ident(name)), column_type=raw(sql_type(kind))
+        )
+
+
+def _targets(kind: Kind, model: Model) -> list[Target]:
+    regression = model.task == "regression"
+    if kind == "labels":
+        out = [
+            Target("prediction_id", "VARCHAR", "id", True),
+            Target("label", "VARCHAR", "class", True),
+            Target("labeled_at", "TIMESTAMP", "time", False),
+            Target("label_value", "DOUBLE", "number" if regression else "absent", regression),
+        ]
+        return out
+    out = [
+        Target("prediction_id", "VARCHAR", "id", True),
+        Target("ts", "TIMESTAMP", "time", True),
+        Target("prediction", "VARCHAR", "class", True),
+        Target("score", "DOUBLE", "score", model.task == "binary"),
+        Target("model_version", "VARCHAR", "text", False),
+    ]
+    out.append(
+        Target("prediction_value", "DOUBLE", "number" if regression else "absent", regression)
+    )
+    out += [Target(s, "VARCHAR", "text", False) for s in model.slices]
+    for name, feature in model.features.items():
+        if feature.type == "numeric":
+            out.append(Target(name, "DOUBLE", "number", False))
+        else:
+            out.append(Target(name, "VARCHAR", "text", False))
+    return out
+
+
+# Derived targets read the same file column as another one.
+_SOURCE = {"label_value": "label", "prediction_value": "prediction"}
+
+
+def _text(col: FileColumn) -> str:
+    if col.type.upper() == "JSON":
+        return f"({col.ref} ->> '$')"
+    if col.fractional:
+        # 1.0 in a float column is the class "1", not "1.0".
+        return (
+            f"(CASE WHEN {col.ref} = trunc({col.ref}) AND abs({col.ref}) < 1e15 "
+            f"THEN CAST(CAST({col.ref} AS BIGINT) AS VARCHAR) ELSE CAST({col.ref} AS VARCHAR) END)"
+        )
+    return f"CAST({col.ref} AS VARCHAR)"
+
+
+def _expression(target: Target, col: FileColumn | None, now_sql: str) -> tuple[str, list[Check]]:
+    """The SQL that reads one target column, and the row checks it needs."""
+    if col is None or target.role == "absent":
+        if target.name == "model_version":
+            return "'unknown'", []
+        if target.name == "labeled_at":
+            return now_sql, []
+        return f"CAST(NULL AS {sql_type(target.sql_type)})", []
+    src = col.ref
+    text = _text(col)
+    checks: list[Check] = []
+    if target.required:
+        checks.append(Check(target.name, col.name, f"{src} IS NULL", "a value (it is empty)"))
+    if target.role in ("number", "score"):
+        expr = f"TRY_CAST({text if col.type.upper() == 'JSON' else src} AS DOUBLE)"
+        checks.append(
+            Check(target.name, col.name, f"{src} IS NOT NULL AND {expr} IS NULL", "a number")
+        )
+        checks.append(
+            Check(
+                target.name,
+                col.name,
+                f"isnan({expr}) OR isinf({expr})",
+                "a finite number (not NaN or infinite)",
+            )
+        )
+        if target.role == "score":
+            checks.append(
+                Check(
+                    target.name,
+                    col.name,
+                    f"{expr} < 0 OR {expr} > 1",
+                    "a probability between 0 and 1",
+                )
+            )
+        return expr, checks
+    if target.role == "time":
+        if col.type.upper().startswith("TIMESTAMP"):
+            expr = f"CAST(TRY_CAST({src} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        else:
+            expr = f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        checks.append(
+            Check(
+                target.name,
+                col.name,
+                f"{src} IS NOT NULL AND {expr} IS NULL",
+                "a timestamp such as 2026-11-20T14:05:00Z",
+            )
+        )
+        if target.name == "labeled_at":
+            expr = f"coalesce({expr}, {now_sql})"
+        return expr, checks
+    if target.name == "model_version":
+        return f"coalesce({text}, 'unknown')", checks
+    return text, checks
+
+
+@dataclass
+class _Plan:
+    select_list: Fragment
+    checks: list[Check]
+    stage_columns: list[str]
+    findings: list[tuple[str, str, str]]  # (column, finding, detail)
+
+
+def _plan(kind: Kind, model_name: str, model: Model, shape: FileShape, now: datetime) -> _Plan:
+    now_sql = f"TIMESTAMP '{now.isoformat(sep=' ')}'"
+    targets = _targets(kind, model)
+    missing_required = [
+        t.name for t in targets if t.required and _SOURCE.get(t.name, t.name) not in shape.columns
+    ]
+    if missing_required:
+        have = ", ".join(shape.columns) or "(none)"
+        raise InputError(
+            f"{shape.path}: missing required column {missing_required[0]!r} for {kind} of "
+            f"model {model_name!r}; the file has: {have}; nothing was written"
+        )
+    parts: list[str] = []
+    checks: list[Check] = []
+    for target in targets:
+        col = shape.columns.get(_SOURCE.get(target.name, target.name))
+        expr, target_checks = _expression(target, col, now_sql)
+        parts.append(f"{expr} AS {ident(target.name)}")
+        checks += target_checks
+    if checks:
+        cases = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
+        parts.append(f"CASE {cases} END AS _bad")
+    else:
+        parts.append("CAST(NULL AS INTEGER) AS _bad")
+    findings: list[tuple[str, str, str]] = []
+    if kind == "predictions":
+        declared = {t.name for t in targets}
+        for name in [*model.slices, *model.features]:
+            if name not in shape.columns:
+                findings.append((name, "missing", f"declared column {name!r} is not in the file"))
+            elif name in model.features:
+                expected = model.features[name].type
+                col = shape.columns[name]
+                if shape.format != "csv" and (expected == "numeric") != col.numeric:
+                    findings.append(
+                        (name, "type_change", f"declared {expected}, the file holds {col.type}")
+                    )
+        for name in shape.columns:
+            if name not in declared:
+                findings.append((name, "unexpected", f"column {name!r} is not declared"))
+    return _Plan(
+        select_list=raw(", ".join(parts)),
+        checks=checks,
+        stage_columns=[t.name for t in targets],
+        findings=findings,
+    )
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> InputError | None:
+    problems = fetch_rows(con, "stage_problems")
+    if problems:
+        first = int(problems[0]["bad"])
+        total = sum(int(p["n"]) for p in problems)
+        check = plan.checks[first]
+        src = shape.columns[check.source]
+        probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value, ({check.condition}) AS failed")
+        params = {"path": str(shape.path), "needle": None}
+        fragments = {"probe_list": probe, "condition": raw("failed")}
+        if shape.csv_columns is not None:
+            fragments["csv_columns"] = shape.csv_columns
+        rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
+        where = shape.line_of(int(rows[0]["row_no"])) if rows else "a row"
+        value = rows[0]["raw_value"] if rows else None
+        shown = "empty" if value is None else repr(value)
+        more = f" ({total - 1} more rows fail checks)" if total > 1 else ""
+        return InputError(
+            f"{shape.path}: {where}: column {check.source!r}: expected {check.expected}, "
+            f"got {shown}{more}; nothing was written"
+        )
+    dups = fetch_rows(con, "stage_duplicate_ids")
+    if dups:
+        dup = str(dups[0]["prediction_id"])
+        src = shape.columns["prediction_id"]
+        probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value")
+        params = {"path": str(shape.path), "needle": dup}
+        fragments = {"probe_list": probe, "condition": raw("true")}
+        if shape.csv_columns is not None:
+            fragments["csv_columns"] = shape.csv_columns
+        rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
+        where = " and ".join(shape.line_of(int(r["row_no"])) for r in rows) or "a row"
+        return InputError(
+            f"{shape.path}: {where}: column 'prediction_id': {dup!r} appears "
+            f"{dups[0]['n']} times in the file; ids must be unique; nothing was written"
+        )
+    return None
+
+
+def _stage(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> None:
+    fragments = {"select_list": plan.select_list}
+    if shape.csv_columns is not None:
+        fragments["csv_columns"] = shape.csv_columns
+    try:
+        execute(con, shape.reader_query(stage=True), {"path": str(shape.path)}, **fragments)
+    except duckdb.Error as exc:
+        raise reader_error(shape.path, exc) from None
+
+
+def _check_labels(con: duckdb.DuckDBPyConnection, shape: FileShape, model: Model) -> None:
+    if model.task != "binary":
+        return
+    values = [str(r["label"]) for r in fetch_rows(con, "stage_label_values")]
+    allowed = set(model.classes or [])
+    if allowed:
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise InputError(
+                f"{shape.path}: column 'label': {bad[0]!r} is not one of the declared classes "
+                f"{sorted(allowed)}; nothing was written"
+            )
+    elif len(values) > 2:
+        raise InputError(
+            f"{shape.path}: column 'label': a binary model's labels take two values, the file "
+            f"has {len(values)} ({', '.join(values[:5])}…); nothing was written"
+        )
+
+
+def _merge_predictions(
+    con: duckdb.DuckDBPyConnection, model_name: str, plan: _Plan, ingest_id: int, rows: int
+) -> tuple[int, int, int]:
+    stage_cols = columns(plan.stage_columns, prefix="s.")
+    overlap = int(fetch_rows(con, "predictions_overlap", {"model": model_name})[0]["n"])
+    params = {"model": model_name, "ingest_id": ingest_id}
+    if overlap == 0:
+        execute(con, "predictions_insert_all", params, stage_columns=stage_cols)
+        return rows, 0, 0
+    differs = " OR ".join(f"s.{ident(c)} IS DISTINCT FROM p.{ident(c)}" for c in plan.stage_columns)
+    execute(con, "predictions_mark_changed", {"model": model_name}, differs=raw(differs))
+    replaced = int(fetch_rows(con, "predictions_changed_count")[0]["n"])
+    execute(con, "predictions_delete_changed", {"model": model_name})
+    execute(con, "predictions_insert_new", params, stage_columns=stage_cols)
+    added = rows - overlap
+    return added, replaced, overlap - replaced
+
+
+def _merge_labels(
+    con: duckdb.DuckDBPyConnection, model_name: str, ingest_id: int, now: datetime
+) -> tuple[int, int, int]:
+    counts = fetch_rows(con, "labels_merge_counts", {"model": model_name})[0]
+    params = {"model": model_name, "now": now, "ingest_id": ingest_id}
+    if counts["replaced"]:
+        execute(con, "labels_record_replaced", params)
+        execute(con, "labels_apply_replaced", params)
+    if counts["added"]:
+        execute(con, "labels_insert_new", params)
+    return int(counts["added"]), int(counts["replaced"]), int(counts["unchanged"])
+
+
+def ingest_file(
+    store: Store,
+    settings: Settings,
+    kind: Kind,
+    model_name: str,
+    path: Path,
+    *,
+    actor: str,
+    now: datetime,
+    fmt: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest one file in one transaction; raise InputError and write nothing on bad input."""
+    model = settings.model(model_name)
+    started = time.perf_counter()
+    step = progress or (lambda _msg: None)
+    file_format: Format = detect_format(path, fmt)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    step(f"hashing {path.name}")
+    digest = sha256_of(path)
+    with store.write() as con:
+        if not force:
+            seen = fetch_rows(
+                con, "ingest_seen", {"model": model_name, "kind": kind, "sha256": digest}
+            )
+            if seen:
+                rows = int(seen[0]["rows_in_file"])
+                return IngestResult(
+                    str(path),
+                    model_name,
+                    kind,
+                    rows,
+                    0,
+                    0,
+                    rows,
+                    round(time.perf_counter() - started, 3),
+                    digest,
+                    already_ingested=True,
+                )
+        sync_columns(con, settings)
+        step(f"reading {path.name}")
+        shape = inspect_file(con, path, file_format)
+        plan = _plan(kind, model_name, model, shape, now)
+        _stage(con, shape, plan)
+        step(f"checking {path.name}")
+        refusal = _refuse(con, shape, plan)
+        if refusal is not None:
+            raise refusal
+        if kind == "labels":
+            _check_labels(con, shape, model)
+            summary: dict[str, Any] = {"min_ts": None, "max_ts": None}
+            summary["n"] = fetch_rows(con, "stage_count")[0]["n"]
+        else:
+            summary = fetch_rows(con, "stage_summary")[0]
+        rows = int(summary["n"])
+        if rows == 0:
+            raise InputError(f"{path}: the file has a header but no rows; nothing was written")
+        ingest_id = int(fetch_rows(con, "ingest_next_id")[0]["ingest_id"])
+        step(f"writing {rows:,} rows of {path.name}")
+        if kind == "predictions":
+            added, replaced, unchanged = _merge_predictions(con, model_name, plan, ingest_id, rows)
+        else:
+            added, replaced, unchanged = _merge_labels(con, model_name, ingest_id, now)
+        for column, finding, detail in plan.findings:
+            execute(
+                con,
+                "schema_finding_insert",
+                {
+                    "ingest_id": ingest_id,
+                    "model": model_name,
+                    "path": str(path),
+                    "column_name": column,
+                    "finding": finding,
+                    "detail": detail,
+                    "min_ts": summary["min_ts"],
+                    "max_ts": summary["max_ts"],
+                    "found_at": now,
+                },
+            )
+        seconds = round(time.perf_counter() - started, 3)
+        execute(
+            con,
+            "ingest_log_insert",
+            {
+                "ingest_id": ingest_id,
+                "model": model_name,
+                "kind": kind,
+                "path": str(path),
+                "sha256": digest,
+                "rows_in_file": rows,
+                "rows_added": added,
+                "rows_replaced": replaced,
+                "rows_unchanged": unchanged,
+                "min_ts": summary["min_ts"],
+                "max_ts": summary["max_ts"],
+                "ingested_at": now,
+                "seconds": seconds,
+                "actor": actor,
+            },
+        )
+    return IngestResult(
+        str(path),
+        model_name,
+        kind,
+        rows,
+        added,
+        replaced,
+        unchanged,
+        seconds,
+        digest,
+        schema_findings=[{"column": c, "finding": f, "detail": d} for c, f, d in plan.findings],
+    )

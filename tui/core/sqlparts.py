@@ -1,0 +1,51 @@
+"""SQL pieces built only from checked identifiers and fixed keywords.
+
+This is the one place that writes SQL text dynamically. It accepts column names that
+passed :data:`tui.core.config.IDENTIFIER` and were declared in the config or found in
+the store's own schema, and types from a fixed list. User values never come here; they
+are bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+SQL_TYPES = frozenset({"VARCHAR", "DOUBLE", "BIGINT", "TIMESTAMP", "BOOLEAN"})
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of SQL text assembled from checked parts."""
+
+    sql: str
+
+
+def ident(name: str) -> str:
+    """A quoted identifier; raise ValueError for anything but a plain name."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain column name: {name!r}")
+    return f'"{name}"'
+
+
+def sql_type(name: str) -> str:
+    """A column type from the fixed list."""
+    if name not in SQL_TYPES:
+        raise ValueError(f"not an allowed column type: {name!r}")
+    return name
+
+
+def columns(names: Iterable[str], prefix: str = "", trailing_comma: bool = False) -> Fragment:
+    """``"a", "b"`` (optionally ``p."a"``), for select and group-by lists."""
+    parts = [f"{prefix}{ident(n)}" for n in names]
+    text = ", ".join(parts)
+    if trailing_comma and parts:
+        text += ","
+    return Fragment(text)
+
+
+def raw(text: str) -> Fragment:
+    """A constant SQL fragment written in this code base, never from user input."""
+    return Fragment(text)

@@ -1,0 +1,222 @@
+"""The DuckDB store: a connection per unit of work, lock retry, one transaction per write.
+
+DuckDB lets one process at a time hold a database file for writing, and a writer
+blocks every reader in other processes. So nothing keeps a connection open while
+idle: each unit of work opens, works and closes. Only the lock error is retried,
+with jittered exponential backoff, until a deadline; then StoreBusyError names the
+holder. A write is exactly one transaction that is rolled back and re-raised on any
+error (after a failed statement DuckDB's COMMIT reports success but rolls back, so
+a commit is never attempted after an error). Every write bumps a change counter
+that readers poll to know whether anything moved.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from tui.core.errors import StoreBusyError, StoreError
+from tui.core.queries import migrations, query
+from tui.core.sqlparts import Fragment
+
+_LOCK_MARK = "Could not set lock on file"
+_PID = re.compile(r"PID (\d+)")
+
+CLI_WRITE_TIMEOUT = 60.0
+APP_TIMEOUT = 3.0
+
+Params = Mapping[str, Any]
+
+
+def _lock_holder(exc: BaseException) -> int | None:
+    match = _PID.search(str(exc))
+    return int(match.group(1)) if match else None
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """True for DuckDB's "another process holds the file" error, the only one retried."""
+    return isinstance(exc, duckdb.IOException) and _LOCK_MARK in str(exc)
+
+
+@dataclass
+class Store:
+    """Access to one store file; cheap to create, holds no connection."""
+
+    path: Path
+    timeout: float = CLI_WRITE_TIMEOUT
+    on_wait: Callable[[int | None, float], None] | None = None
+    _ready: bool = field(default=False, repr=False)
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.timeout
+        delay = 0.02
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if not is_lock_error(exc):
+                    raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
+                holder = _lock_holder(exc)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    who = f"held by PID {holder}" if holder else "held by another process"
+                    raise StoreBusyError(
+                        f"store busy: {who} ({self.path}); waited {self.timeout:g} s",
+                        holder_pid=holder,
+                    ) from None
+                if self.on_wait is not None:
+                    self.on_wait(holder, remaining)
+                time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
+                delay = min(delay * 2, 1.0)
+                continue
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+
+    def ensure(self) -> None:
+        """Create the store or bring its schema up to date (once per Store object)."""
+        if self._ready:
+            return
+        if self.path.exists():
+            con = self._connect(read_only=True)
+            try:
+                current = _schema_version(con)
+            finally:
+                con.close()
+            if current >= len(migrations()):
+                self._ready = True
+                return
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect(read_only=False)
+        try:
+            _migrate(con)
+        finally:
+            con.close()
+        self._ready = True
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection for one unit of work, closed afterwards."""
+        self.ensure()
+        con = self._connect(read_only=True)
+        try:
+            yield con
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+        finally:
+            con.close()
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection holding exactly one transaction.
+
+        Commits and bumps the change counter when the block ends normally; rolls
+        back and re-raises on any exception.
+        """
+        self.ensure()
+        con = self._connect(read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                execute(con, "store_bump_changes")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise StoreError(f"write failed, nothing was changed: {exc}") from exc
+        finally:
+            con.close()
+
+    def changes(self) -> int:
+        """The change counter: it moves whenever anything is written."""
+        with self.read() as con:
+            return int(fetch(con, "store_changes").item(0, "changes"))
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+    ).fetchall()
+    if not found or found[0][0] == 0:
+        return 0
+    rows = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchall()
+    return int(rows[0][0])
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply every pending migration in one transaction and record the versions."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        current = _schema_version(con)
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) "
+                "VALUES ($v, $n, now()::TIMESTAMP)",
+                {"v": version, "n": name},
+            )
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _bind(name: str, params: Params) -> dict[str, Any]:
+    q = query(name)
+    missing = set(q.params) - set(params)
+    extra = set(params) - set(q.params)
+    if missing or extra:
+        raise StoreError(
+            f"query {name}: parameters missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
+    return dict(params)
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Params | None = None,
+    **fragments: Fragment,
+) -> None:
+    """Run a named statement with bound parameters."""
+    bound = _bind(name, params or {})
+    # DuckDB 2 refuses the next statement until a result is read to the end.
+    con.execute(query(name).sql(**fragments), bound or None).fetchall()
+
+
+def fetch(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Params | None = None,
+    **fragments: Fragment,
+) -> pl.DataFrame:
+    """Run a named query with bound parameters and return its rows as a polars DataFrame."""
+    bound = _bind(name, params or {})
+    frame: pl.DataFrame = con.sql(query(name).sql(**fragments), params=bound or None).pl()
+    return frame
+
+
+def fetch_rows(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    params: Params | None = None,
+    **fragments: Fragment,
+) -> list[dict[str, Any]]:
+    """Like :func:`fetch`, as a list of dicts (for small results)."""
+    bound = _bind(name, params or {})
+    cursor = con.execute(query(name).sql(**fragments), bound or None)
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
