@@ -1,6 +1,6 @@
 -- name: predictions_add_column
--- Adds a declared slice or feature column to the wide predictions table.
+-- Adds a declared slice or feature column to a model's predictions table.
 -- params: (none)
--- fragments: column, column_type
+-- fragments: table, column, column_type
 -- returns: (nothing)
-ALTER TABLE predictions ADD COLUMN IF NOT EXISTS {{column}} {{column_type}}
+ALTER TABLE {{table}} ADD COLUMN IF NOT EXISTS {{column}} {{column_type}}

@@ -1,6 +1,6 @@
 -- name: predictions_delete_changed
 -- Removes the stored rows that a staged file replaces.
--- params: model
+-- params: (none)
+-- fragments: table
 -- returns: (nothing)
-DELETE FROM predictions
-WHERE model = $model AND prediction_id IN (SELECT prediction_id FROM changed)
+DELETE FROM {{table}} WHERE prediction_id IN (SELECT prediction_id FROM changed)

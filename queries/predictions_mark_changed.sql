@@ -1,9 +1,9 @@
 -- name: predictions_mark_changed
 -- Staged predictions whose stored row differs, collected into the temp table `changed`.
--- params: model
--- fragments: differs
+-- params: (none)
+-- fragments: table, differs
 -- returns: (nothing)
 CREATE OR REPLACE TEMP TABLE changed AS
 SELECT s.prediction_id FROM stage s
-JOIN predictions p ON p.model = $model AND p.prediction_id = s.prediction_id
+JOIN {{table}} p ON p.prediction_id = s.prediction_id
 WHERE {{differs}}

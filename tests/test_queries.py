@@ -62,7 +62,7 @@ def test_fragments_only_take_checked_identifiers() -> None:
             ident(bad)
     q = query("predictions_add_column")
     with pytest.raises(QueryError, match="not a checked Fragment"):
-        q.sql(column="x", column_type=raw("DOUBLE"))  # type: ignore[arg-type]
+        q.sql(table=raw("t"), column="x", column_type=raw("DOUBLE"))  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

@@ -1,7 +1,7 @@
 -- The foundation: predictions, labels, the ingest log, schema findings, shifts and
 -- the ground truth of planted incidents. `predictions` and `labels` are a documented
 -- interface: users may query them with any DuckDB client. Feature and slice columns
--- are added to `predictions` as real typed columns when a config declares them.
+-- are real typed columns, added when a config declares them.
 
 CREATE TABLE schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -18,16 +18,15 @@ INSERT INTO store_state VALUES (1, 0);
 
 CREATE SEQUENCE ingest_seq START 1;
 
-CREATE TABLE predictions (
-    model            VARCHAR NOT NULL,
-    prediction_id    VARCHAR NOT NULL,
-    ts               TIMESTAMP NOT NULL,   -- UTC
-    prediction       VARCHAR NOT NULL,     -- class label, or the value as text
-    prediction_value DOUBLE,               -- numeric prediction (regression)
-    score            DOUBLE,               -- probability of the positive class (binary)
-    model_version    VARCHAR NOT NULL,
-    ingest_id        BIGINT NOT NULL
-);
+-- Each model's predictions live in their own table, `predictions__<model>`, holding
+-- only that model's declared columns (a shared wide table made every insert pay for
+-- every other model's empty columns). The `predictions` view joins them with a
+-- `model` column; ingest recreates it whenever a model or column is added.
+CREATE VIEW predictions AS
+SELECT NULL::VARCHAR AS model, NULL::VARCHAR AS prediction_id, NULL::TIMESTAMP AS ts,
+       NULL::VARCHAR AS prediction, NULL::DOUBLE AS prediction_value, NULL::DOUBLE AS score,
+       NULL::VARCHAR AS model_version, NULL::BIGINT AS ingest_id
+WHERE false;
 
 CREATE TABLE labels (
     model         VARCHAR NOT NULL,

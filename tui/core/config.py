@@ -282,9 +282,13 @@ class Config(Strict):
         if not models:
             raise ValueError("declare at least one model")
         for name in models:
-            if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", name):
-                raise ValueError(f"model name {name!r} may hold only letters, digits, _ . -")
-        # One wide predictions table: a column shared by models must mean one type.
+            # A model's predictions live in a table named after it.
+            if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,47}$", name):
+                raise ValueError(
+                    f"model name {name!r} must start with a letter and hold only letters, "
+                    "digits and _"
+                )
+        # The `predictions` view unions every model: a shared column must mean one type.
         kinds: dict[str, tuple[str, str]] = {}
         for model_name, model in models.items():
             columns = {s: "categorical" for s in model.slices}

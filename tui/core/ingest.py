@@ -30,7 +30,15 @@ from tui.core.files import (
     reader_error,
     sha256_of,
 )
-from tui.core.sqlparts import Fragment, columns, ident, raw, sql_type
+from tui.core.sqlparts import (
+    Fragment,
+    columns,
+    ident,
+    predictions_table,
+    predictions_union,
+    raw,
+    sql_type,
+)
 from tui.core.store import Store, execute, fetch_rows
 
 Kind = Literal["predictions", "labels"]
@@ -78,35 +86,49 @@ class Check:
     expected: str
 
 
-def declared_columns(settings: Settings) -> dict[str, str]:
-    """Every slice and feature column of every model with its SQL type."""
-    result: dict[str, str] = {}
-    for model in settings.config.models.values():
-        for name in model.slices:
-            result[name] = "VARCHAR"
-        for name, feature in model.features.items():
-            result[name] = "DOUBLE" if feature.type == "numeric" else "VARCHAR"
+def model_columns(model: Model) -> dict[str, str]:
+    """A model's slice and feature columns with their SQL types."""
+    result = dict.fromkeys(model.slices, "VARCHAR")
+    for name, feature in model.features.items():
+        result[name] = "DOUBLE" if feature.type == "numeric" else "VARCHAR"
     return result
 
 
 def sync_columns(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Add declared columns to ``predictions``; refuse a type change of an existing one."""
-    existing = {
-        str(r["column_name"]): str(r["data_type"])
-        for r in fetch_rows(con, "store_columns", {"table_name": "predictions"})
-    }
-    for name, kind in declared_columns(settings).items():
-        if name in existing:
-            if existing[name] != kind:
-                raise ConfigError(
-                    f"{settings.path}: column {name!r} is declared as "
-                    f"{'numeric' if kind == 'DOUBLE' else 'categorical'} but the store holds it "
-                    f"as {existing[name]}; use a new column name"
-                )
-            continue
-        execute(
-            con, "predictions_add_column", column=raw(ident(name)), column_type=raw(sql_type(kind))
-        )
+    """Create each model's predictions table, add newly declared columns, refuse a type
+    change of an existing one, and rebuild the `predictions` view when anything moved."""
+    changed = False
+    for model_name, model in settings.config.models.items():
+        table = predictions_table(model_name)
+        table_name = f"predictions__{model_name}"
+        existing = {
+            str(r["column_name"]): str(r["data_type"])
+            for r in fetch_rows(con, "store_columns", {"table_name": table_name})
+        }
+        if not existing:
+            execute(con, "predictions_create_table", table=table)
+            changed = True
+        for name, kind in model_columns(model).items():
+            if name in existing:
+                if existing[name] != kind:
+                    declared = "numeric" if kind == "DOUBLE" else "categorical"
+                    raise ConfigError(
+                        f"{settings.path}: models.{model_name}: column {name!r} is declared "
+                        f"{declared} but the store holds it as {existing[name]}; "
+                        "use a new column name"
+                    )
+                continue
+            execute(
+                con,
+                "predictions_add_column",
+                table=table,
+                column=raw(ident(name)),
+                column_type=raw(sql_type(kind)),
+            )
+            changed = True
+    if changed:
+        tables = [str(r["table_name"]) for r in fetch_rows(con, "predictions_tables")]
+        execute(con, "predictions_create_view", union=predictions_union(tables))
 
 
 def _targets(kind: Kind, model: Model) -> list[Target]:
@@ -155,7 +177,11 @@ def _text(col: FileColumn) -> str:
 
 
 def _expression(target: Target, col: FileColumn | None, now_sql: str) -> tuple[str, list[Check]]:
-    """The SQL that reads one target column, and the row checks it needs."""
+    """The SQL that reads one target column, and the row checks it needs.
+
+    A typed file (Parquet) whose column already has the declared type is read as it
+    is, with no cast to check; text columns (CSV, JSON) are cast and checked per row.
+    """
     if col is None or target.role == "absent":
         if target.name == "model_version":
             return "'unknown'", []
@@ -163,23 +189,32 @@ def _expression(target: Target, col: FileColumn | None, now_sql: str) -> tuple[s
             return now_sql, []
         return f"CAST(NULL AS {sql_type(target.sql_type)})", []
     src = col.ref
-    text = _text(col)
+    kind = col.type.upper()
     checks: list[Check] = []
     if target.required:
         checks.append(Check(target.name, col.name, f"{src} IS NULL", "a value (it is empty)"))
     if target.role in ("number", "score"):
-        expr = f"TRY_CAST({text if col.type.upper() == 'JSON' else src} AS DOUBLE)"
-        checks.append(
-            Check(target.name, col.name, f"{src} IS NOT NULL AND {expr} IS NULL", "a number")
-        )
-        checks.append(
-            Check(
-                target.name,
-                col.name,
-                f"isnan({expr}) OR isinf({expr})",
-                "a finite number (not NaN or infinite)",
+        if kind == "DOUBLE":
+            expr = src
+        elif col.numeric:
+            expr = f"CAST({src} AS DOUBLE)"
+        else:
+            expr = f"TRY_CAST({_text(col) if kind == 'JSON' else src} AS DOUBLE)"
+            checks.append(
+                Check(target.name, col.name, f"{src} IS NOT NULL AND {expr} IS NULL", "a number")
             )
-        )
+        if target.role == "score" or target.required:
+            checks.append(
+                Check(
+                    target.name,
+                    col.name,
+                    f"isnan({expr}) OR isinf({expr})",
+                    "a finite number (not NaN or infinite)",
+                )
+            )
+        else:
+            # A NaN feature value is a missing value; infinities fail the bounds check.
+            expr = f"nullif({expr}, 'NaN'::DOUBLE)"
         if target.role == "score":
             checks.append(
                 Check(
@@ -191,21 +226,24 @@ def _expression(target: Target, col: FileColumn | None, now_sql: str) -> tuple[s
             )
         return expr, checks
     if target.role == "time":
-        if col.type.upper().startswith("TIMESTAMP"):
-            expr = f"CAST(TRY_CAST({src} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        if kind == "TIMESTAMP":
+            expr = src
+        elif kind.startswith("TIMESTAMP"):
+            expr = f"CAST({src} AS TIMESTAMP)"
         else:
-            expr = f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP)"
-        checks.append(
-            Check(
-                target.name,
-                col.name,
-                f"{src} IS NOT NULL AND {expr} IS NULL",
-                "a timestamp such as 2026-11-20T14:05:00Z",
+            expr = f"CAST(TRY_CAST({_text(col)} AS TIMESTAMPTZ) AS TIMESTAMP)"
+            checks.append(
+                Check(
+                    target.name,
+                    col.name,
+                    f"{src} IS NOT NULL AND {expr} IS NULL",
+                    "a timestamp such as 2026-11-20T14:05:00Z",
+                )
             )
-        )
         if target.name == "labeled_at":
             expr = f"coalesce({expr}, {now_sql})"
         return expr, checks
+    text = src if kind == "VARCHAR" else _text(col)
     if target.name == "model_version":
         return f"coalesce({text}, 'unknown')", checks
     return text, checks
@@ -267,11 +305,13 @@ def _plan(kind: Kind, model_name: str, model: Model, shape: FileShape, now: date
     )
 
 
-def _refuse(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> InputError | None:
-    problems = fetch_rows(con, "stage_problems")
-    if problems:
-        first = int(problems[0]["bad"])
-        total = sum(int(p["n"]) for p in problems)
+def _refuse(
+    con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan, summary: dict[str, Any]
+) -> InputError | None:
+    """The error for the first bad row of the staged file, or None if every row is good."""
+    if summary["bad_rows"]:
+        first = int(summary["first_bad"])
+        total = int(summary["bad_rows"])
         check = plan.checks[first]
         src = shape.columns[check.source]
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value, ({check.condition}) AS failed")
@@ -288,7 +328,7 @@ def _refuse(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> In
             f"{shape.path}: {where}: column {check.source!r}: expected {check.expected}, "
             f"got {shown}{more}; nothing was written"
         )
-    dups = fetch_rows(con, "stage_duplicate_ids")
+    dups = fetch_rows(con, "stage_duplicate_ids") if summary["distinct_ids"] < summary["n"] else []
     if dups:
         dup = str(dups[0]["prediction_id"])
         src = shape.columns["prediction_id"]
@@ -338,17 +378,18 @@ def _check_labels(con: duckdb.DuckDBPyConnection, shape: FileShape, model: Model
 def _merge_predictions(
     con: duckdb.DuckDBPyConnection, model_name: str, plan: _Plan, ingest_id: int, rows: int
 ) -> tuple[int, int, int]:
+    table = predictions_table(model_name)
     stage_cols = columns(plan.stage_columns, prefix="s.")
-    overlap = int(fetch_rows(con, "predictions_overlap", {"model": model_name})[0]["n"])
-    params = {"model": model_name, "ingest_id": ingest_id}
+    overlap = int(fetch_rows(con, "predictions_overlap", table=table)[0]["n"])
+    params = {"ingest_id": ingest_id}
     if overlap == 0:
-        execute(con, "predictions_insert_all", params, stage_columns=stage_cols)
+        execute(con, "predictions_insert_all", params, table=table, stage_columns=stage_cols)
         return rows, 0, 0
     differs = " OR ".join(f"s.{ident(c)} IS DISTINCT FROM p.{ident(c)}" for c in plan.stage_columns)
-    execute(con, "predictions_mark_changed", {"model": model_name}, differs=raw(differs))
+    execute(con, "predictions_mark_changed", table=table, differs=raw(differs))
     replaced = int(fetch_rows(con, "predictions_changed_count")[0]["n"])
-    execute(con, "predictions_delete_changed", {"model": model_name})
-    execute(con, "predictions_insert_new", params, stage_columns=stage_cols)
+    execute(con, "predictions_delete_changed", table=table)
+    execute(con, "predictions_insert_new", params, table=table, stage_columns=stage_cols)
     added = rows - overlap
     return added, replaced, overlap - replaced
 
@@ -413,15 +454,12 @@ def ingest_file(
         plan = _plan(kind, model_name, model, shape, now)
         _stage(con, shape, plan)
         step(f"checking {path.name}")
-        refusal = _refuse(con, shape, plan)
+        summary = fetch_rows(con, f"stage_check_{kind}")[0]
+        refusal = _refuse(con, shape, plan, summary)
         if refusal is not None:
             raise refusal
         if kind == "labels":
             _check_labels(con, shape, model)
-            summary: dict[str, Any] = {"min_ts": None, "max_ts": None}
-            summary["n"] = fetch_rows(con, "stage_count")[0]["n"]
-        else:
-            summary = fetch_rows(con, "stage_summary")[0]
         rows = int(summary["n"])
         if rows == 0:
             raise InputError(f"{path}: the file has a header but no rows; nothing was written")
@@ -447,6 +485,7 @@ def ingest_file(
                     "found_at": now,
                 },
             )
+        execute(con, "stage_drop")
         seconds = round(time.perf_counter() - started, 3)
         execute(
             con,

@@ -49,3 +49,23 @@ def columns(names: Iterable[str], prefix: str = "", trailing_comma: bool = False
 def raw(text: str) -> Fragment:
     """A constant SQL fragment written in this code base, never from user input."""
     return Fragment(text)
+
+
+def predictions_table(model: str) -> Fragment:
+    """The table holding one model's predictions: ``"predictions__<model>"``."""
+    return Fragment(ident(f"predictions__{model}"))
+
+
+def predictions_union(tables: list[str]) -> Fragment:
+    """Every model's table with its model name as a column, for the `predictions` view.
+
+    The names come from the store's catalog; each must be ``predictions__<identifier>``,
+    so the model part is a plain identifier and safe to write as a literal.
+    """
+    parts = []
+    for table in tables:
+        model = table.removeprefix("predictions__")
+        if model == table or not _IDENT.match(model):
+            raise ValueError(f"not a predictions table: {table!r}")
+        parts.append(f"SELECT '{model}' AS model, * FROM {ident(table)}")  # noqa: S608
+    return Fragment(" UNION ALL BY NAME ".join(parts))
