@@ -8,7 +8,8 @@ Each file holds one query with a header::
     -- fragments: slice_columns
     -- returns: prediction_id, label
 
-``params`` are DuckDB named parameters (``$model``), always bound, never formatted.
+``params`` are DuckDB named parameters (``$model``), always bound, never formatted;
+a fragment may refer to declared parameters too (``$lo[3]``).
 ``fragments`` are ``{{slice_columns}}`` placeholders that only accept SQL built by
 :mod:`tui.core.sqlparts` from identifiers checked against the declared schema.
 The loader indexes every file at start-up and fails fast on a duplicate name, a
@@ -60,7 +61,14 @@ class Query:
         def fill(match: re.Match[str]) -> str:
             return fragments[match.group(1)].sql
 
-        return _FRAGMENT.sub(fill, self.body)
+        text = _FRAGMENT.sub(fill, self.body)
+        used = set(_PARAM.findall(text))
+        if used != set(self.params):
+            raise QueryError(
+                f"query {self.name}: params declared {sorted(self.params)} but the SQL "
+                f"uses {sorted(used)}"
+            )
+        return text
 
 
 def queries_dir() -> Path:
@@ -108,9 +116,10 @@ def parse_query(path: Path) -> Query:
     body = "\n".join(body_lines).strip()
     params = _split_list(header["params"])
     used = set(_PARAM.findall(body))
-    if used != set(params):
-        raise QueryError(f"{path}: params declared {sorted(params)} but used {sorted(used)}")
     fragments = _split_list(header.get("fragments", ""))
+    # A fragment may bind parameters of its own (`$lo[3]`); the filled SQL is checked again.
+    if not used <= set(params) or (not fragments and used != set(params)):
+        raise QueryError(f"{path}: params declared {sorted(params)} but used {sorted(used)}")
     if set(_FRAGMENT.findall(body)) != set(fragments):
         raise QueryError(f"{path}: fragments declared {sorted(fragments)} do not match the body")
     return Query(

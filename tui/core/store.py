@@ -12,6 +12,7 @@ that readers poll to know whether anything moved.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -95,13 +96,38 @@ class Store:
                 self._ready = True
                 return
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._create()
+            self._ready = True
+            return
         con = self._connect(read_only=False)
         try:
             _migrate(con)
         finally:
             con.close()
         self._ready = True
+
+    def _create(self) -> None:
+        """Create the store under a temporary name, migrate it, then link it into place.
+
+        A process killed while DuckDB writes a new file's header leaves a file DuckDB
+        cannot open; building it aside means the real path only ever holds a whole store.
+        `os.link` refuses to replace an existing file, so two creators cannot clobber
+        each other: the loser drops its copy and uses the winner's.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_name(f".{self.path.name}.new-{os.getpid()}")
+        temp.unlink(missing_ok=True)
+        con = duckdb.connect(str(temp))
+        try:
+            _migrate(con)
+        finally:
+            con.close()
+        try:
+            os.link(temp, self.path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink(missing_ok=True)
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
