@@ -10,6 +10,7 @@ CREATE TABLE check_results (
     slice        VARCHAR,                  -- JSON object, e.g. {"region": "EU"}
     window_start TIMESTAMP NOT NULL,
     window_end   TIMESTAMP NOT NULL,
+    known_at     TIMESTAMP NOT NULL,       -- when the result could first be known
     value        DOUBLE,
     threshold    DOUBLE,
     status       VARCHAR NOT NULL,         -- pass | warning | critical | insufficient | covered

@@ -12,7 +12,9 @@ from rich.table import Table
 
 from tui.cli.common import Env, emit_json, env_of, err_console, info, progress_bar, show_progress
 from tui.core.config import Settings
+from tui.core.checks import run_checks
 from tui.core.demo import build_demo, count_files
+from tui.core.history import apply_decisions
 from tui.core.scenario import load_scenario
 from tui.core.store import Store
 from tui.core.summary import store_summary
@@ -74,8 +76,13 @@ def demo(
 
 
 def _checks_runner() -> Callable[[Settings, Store, datetime], None] | None:
-    """The checks to run after building; none until the checks land."""
-    return None
+    """After building: run the checks, then replay the veterans' past decisions."""
+
+    def run(settings: Settings, store: Store, now: datetime) -> None:
+        run_checks(store, settings, now)
+        apply_decisions(store, settings)
+
+    return run
 
 
 def _print_summary(summary: dict[str, object]) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tui import __version__
-from tui.cli import demo, ingest, init
+from tui.cli import alerts, check, demo, ingest, init
 from tui.cli.common import Env, err_console
 from tui.core.errors import OncallError
 
@@ -19,6 +19,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(alerts.app, name="alerts")
+app.command("check")(check.check)
 app.command("init")(init.init)
 app.command("demo")(demo.demo)
 

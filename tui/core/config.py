@@ -235,6 +235,29 @@ class DriftCheck(Strict):
         return self
 
 
+class RateCheck(Strict):
+    """Thresholds on the fraction of rows that break a rule (bounds, allowed values)."""
+
+    warn: Fraction = 0.001
+    crit: Fraction = 0.01
+
+
+class GapCheck(Strict):
+    """How much worse than offline validation production may be (relative gap)."""
+
+    warn: float = Field(default=0.1, gt=0)
+    crit: float = Field(default=0.25, gt=0)
+    window: Duration = timedelta(days=1)
+    min_labeled: int = Field(default=100, ge=1)
+
+
+class DistinctCheck(Strict):
+    """A baseline value counts as vanished when at least `min_expected` rows of it were
+    expected in the window (from its baseline share) and none came."""
+
+    min_expected: float = Field(default=10.0, gt=0)
+
+
 class Checks(Strict):
     """Which checks run and over what windows."""
 
@@ -242,6 +265,10 @@ class Checks(Strict):
     volume: VolumeCheck = Field(default_factory=VolumeCheck)
     freshness: FreshnessCheck = Field(default_factory=FreshnessCheck)
     drift: DriftCheck = Field(default_factory=DriftCheck)
+    bounds: RateCheck = Field(default_factory=RateCheck)
+    allowed_values: RateCheck = Field(default_factory=RateCheck)
+    distinct: DistinctCheck = Field(default_factory=DistinctCheck)
+    offline_gap: GapCheck = Field(default_factory=GapCheck)
     min_rows: int = Field(default=30, ge=1)
 
 

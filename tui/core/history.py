@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from tui.core import alerts
+from tui.core.checks import detection_tolerance
+from tui.core.config import Settings
 from tui.core.scenario import EXPECTED_KIND
 from tui.core.simulator import World
 from tui.core.store import Store, execute, fetch_rows
+
+FEATURE_KINDS = ("completeness", "bounds", "allowed_values", "distinct", "drift", "schema")
 
 
 def load_history(store: Store, world: World) -> None:
@@ -58,3 +67,53 @@ def load_history(store: Store, world: World) -> None:
                         "delay_minutes": decision.after_minutes,
                     },
                 )
+
+
+def incident_alerts(
+    settings: Settings, incident: dict[str, Any], alert_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The alerts (as JSON objects) an incident should have raised: its model, the kind its
+    type is expected to raise, its feature and slice, first seen soon enough after its
+    start (see `detection_tolerance`)."""
+    kind = EXPECTED_KIND[incident["type"]]
+    model = settings.model(incident["model"])
+    tolerance = detection_tolerance(settings, model, kind)
+    want_slice = json.loads(incident["slice"]) if incident["slice"] else None
+    want_feature = incident["feature"] if kind in FEATURE_KINDS else None
+    start: datetime = incident["start_ts"]
+    return [
+        a for a in alert_rows
+        if a["model"] == incident["model"] and a["kind"] == kind
+        and a["feature"] == want_feature and a["slice"] == want_slice
+        and start <= a["first_seen"] <= start + tolerance
+    ]
+
+
+def apply_decisions(store: Store, settings: Settings) -> None:
+    """Replay the veterans' past decisions onto the alerts their incidents raised, at the
+    time they made them, and have each shift's primary mark the other alerts that
+    opened in the shift as noise (the scenario's `noise_note`)."""
+    with store.read() as con:
+        decisions = fetch_rows(con, "history_decisions")
+        shifts = fetch_rows(con, "history_scenario_shifts")
+    everything = alerts.list_alerts(store, datetime.max, status="all")
+    handled: set[int] = set()
+    for d in decisions:
+        found = incident_alerts(settings, d, everything)
+        for alert in found[:1]:
+            at = alert["first_seen"] + timedelta(minutes=int(d["delay_minutes"]))
+            actor = str(d["engineer"])
+            handled.add(alert["id"])
+            if d["action"] in ("acted", "bug"):
+                alerts.ack(store, settings, alert["id"], actor, at, note=str(d["note"]))
+                alerts.mark(store, settings, alert["id"], actor, at, actionable=True)
+            elif d["action"] == "noise":
+                alerts.mark(store, settings, alert["id"], actor, at, noise_reason=str(d["note"]))
+    for shift in shifts:
+        for alert in everything:
+            inside = shift["started_at"] <= alert["first_seen"] < shift["ended_at"]
+            if inside and alert["id"] not in handled:
+                at = alert["first_seen"] + timedelta(minutes=30)
+                alerts.mark(store, settings, alert["id"], str(shift["engineer"]), at,
+                            noise_reason="seen before: follows from an incident already handled")
+                handled.add(alert["id"])

@@ -62,13 +62,14 @@ class Query:
             return fragments[match.group(1)].sql
 
         text = _FRAGMENT.sub(fill, self.body)
-        used = set(_PARAM.findall(text))
-        if used != set(self.params):
-            raise QueryError(
-                f"query {self.name}: params declared {sorted(self.params)} but the SQL "
-                f"uses {sorted(used)}"
-            )
+        undeclared = set(_PARAM.findall(text)) - set(self.params)
+        if undeclared:
+            raise QueryError(f"query {self.name}: the SQL uses undeclared {sorted(undeclared)}")
         return text
+
+    def used_params(self, text: str) -> set[str]:
+        """The parameters a filled SQL text refers to (fragments may omit some)."""
+        return set(_PARAM.findall(text))
 
 
 def queries_dir() -> Path:

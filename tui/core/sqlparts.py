@@ -69,3 +69,29 @@ def predictions_union(tables: list[str]) -> Fragment:
             raise ValueError(f"not a predictions table: {table!r}")
         parts.append(f"SELECT '{model}' AS model, * FROM {ident(table)}")  # noqa: S608
     return Fragment(" UNION ALL BY NAME ".join(parts))
+
+
+def slice_keys(slice_columns: list[str]) -> Fragment:
+    """Select-list entries for grouping by slice columns: each column and its GROUPING()
+    flag (``g__col``), so a NULL slice value is not mistaken for a rolled-up set."""
+    parts = [f"{ident(c)}, grouping({ident(c)}) AS {ident('g__' + c)}" for c in slice_columns]
+    return Fragment("".join(p + ", " for p in parts))
+
+
+def grouping_sets(base: list[str], slice_columns: list[str]) -> Fragment:
+    """``(w, …), (w, …, col1), (w, …, col2)``: overall plus one set per slice column."""
+    head = ", ".join(base)
+    sets = [f"({head})"] + [f"({head}, {ident(c)})" for c in slice_columns]
+    return Fragment(", ".join(sets))
+
+
+NULL_SLICE_VALUE = "(null)"
+
+
+def which_slice(row: dict[str, object], slice_columns: list[str]) -> tuple[str, str] | None:
+    """The (column, value) a grouped row belongs to, or None for the overall set."""
+    for column in slice_columns:
+        if row.get(f"g__{column}") == 0:
+            value = row.get(column)
+            return column, NULL_SLICE_VALUE if value is None else str(value)
+    return None

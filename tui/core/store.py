@@ -200,7 +200,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def _bind(name: str, params: Params) -> dict[str, Any]:
+def _prepare(name: str, params: Params, fragments: dict[str, Fragment]) -> tuple[str, dict[str, Any]]:
+    """The filled SQL and the parameters it uses; every declared one must be supplied."""
     q = query(name)
     missing = set(q.params) - set(params)
     extra = set(params) - set(q.params)
@@ -208,7 +209,9 @@ def _bind(name: str, params: Params) -> dict[str, Any]:
         raise StoreError(
             f"query {name}: parameters missing {sorted(missing)}, unexpected {sorted(extra)}"
         )
-    return dict(params)
+    text = q.sql(**fragments)
+    used = q.used_params(text)
+    return text, {k: v for k, v in params.items() if k in used}
 
 
 def execute(
@@ -218,9 +221,9 @@ def execute(
     **fragments: Fragment,
 ) -> None:
     """Run a named statement with bound parameters."""
-    bound = _bind(name, params or {})
+    text, bound = _prepare(name, params or {}, fragments)
     # DuckDB 2 refuses the next statement until a result is read to the end.
-    con.execute(query(name).sql(**fragments), bound or None).fetchall()
+    con.execute(text, bound or None).fetchall()
 
 
 def fetch(
@@ -230,8 +233,8 @@ def fetch(
     **fragments: Fragment,
 ) -> pl.DataFrame:
     """Run a named query with bound parameters and return its rows as a polars DataFrame."""
-    bound = _bind(name, params or {})
-    frame: pl.DataFrame = con.sql(query(name).sql(**fragments), params=bound or None).pl()
+    text, bound = _prepare(name, params or {}, fragments)
+    frame: pl.DataFrame = con.sql(text, params=bound or None).pl()
     return frame
 
 
@@ -242,7 +245,7 @@ def fetch_rows(
     **fragments: Fragment,
 ) -> list[dict[str, Any]]:
     """Like :func:`fetch`, as a list of dicts (for small results)."""
-    bound = _bind(name, params or {})
-    cursor = con.execute(query(name).sql(**fragments), bound or None)
+    text, bound = _prepare(name, params or {}, fragments)
+    cursor = con.execute(text, bound or None)
     names = [d[0] for d in cursor.description or []]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -65,9 +65,20 @@ def now(override: str | datetime | None = None) -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+# DuckDB's time_bucket counts intervals from Monday 2000-01-03; windows in Python
+# use the same origin so both agree for any step.
+BUCKET_ORIGIN = datetime(2000, 1, 3)
+
+
 def floor_time(moment: datetime, step: timedelta) -> datetime:
-    """Round ``moment`` down to a multiple of ``step`` since the epoch."""
-    epoch = datetime(1970, 1, 1)
+    """Round ``moment`` down to a whole number of ``step`` since the bucket origin."""
+    epoch = BUCKET_ORIGIN
     seconds = int((moment - epoch).total_seconds())
     size = int(step.total_seconds())
     return epoch + timedelta(seconds=seconds - seconds % size)
+
+
+def ceil_time(moment: datetime, step: timedelta) -> datetime:
+    """Round ``moment`` up to a whole number of ``step`` since the bucket origin."""
+    floored = floor_time(moment, step)
+    return floored if floored == moment else floored + step

@@ -1,0 +1,19 @@
+-- name: checks_outcomes
+-- Labelled outcomes per window, overall and per value of each slice column: counts of
+-- (prediction, label) pairs for classifiers, error sums for regression, and all rows.
+-- Labels count only if known by `now`.
+-- params: model, start, end, step, now
+-- fragments: table, slice_keys, grouping_sets
+-- returns: w, slice columns with g__ flags, prediction, label, n, labeled, abs_err, sq_err, err
+SELECT time_bucket(to_seconds($step), p.ts) AS w, {{slice_keys}}
+       p.prediction, l.label,
+       count(*) AS n,
+       count(l.prediction_id) AS labeled,
+       sum(abs(p.prediction_value - l.label_value)) AS abs_err,
+       sum((p.prediction_value - l.label_value) ^ 2) AS sq_err,
+       sum(p.prediction_value - l.label_value) AS err
+FROM {{table}} p
+LEFT JOIN labels l
+       ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+WHERE p.ts >= $start AND p.ts < $end
+GROUP BY GROUPING SETS ({{grouping_sets}})

@@ -1,0 +1,78 @@
+"""`oncall check`: evaluate every due window and update the alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tui.cli.common import emit_json, env_of, err_console, info, show_progress
+from tui.cli.render import num, slice_text, when
+from tui.core.alerts import list_alerts
+from tui.core.checks import results_json, run_checks
+from tui.core.errors import UsageError
+from tui.core.results import FAILING, SEVERITY_RANK
+from tui.core.timeparse import parse_timestamp
+
+
+def _time(value: str | None, option: str) -> object:
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def check(
+    ctx: typer.Context,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this model (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Re-evaluate windows from this time.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Evaluate windows up to this time.")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if an alert of this severity or worse is firing: warning or critical.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print this run's results and alert changes as JSON.")] = False,
+) -> None:
+    """Evaluate every check window that is due up to now and update the alerts."""
+    env = env_of(ctx)
+    if fail_on is not None and fail_on not in SEVERITY_RANK:
+        raise UsageError("--fail-on takes warning or critical")
+    settings = env.settings()
+    store = env.store()
+    now = env.now()
+    step = None
+    if show_progress(as_json):
+        step = lambda message: err_console.print(f"[dim]{message}[/]")  # noqa: E731
+    run = run_checks(store, settings, now, models=model or None,
+                     since=_time(since, "--since"), until=_time(until, "--until"),  # type: ignore[arg-type]
+                     on_step=step)
+    firing = list_alerts(store, now, status="firing")
+    if as_json:
+        emit_json({
+            "now": now,
+            "results": results_json(run.results),
+            "opened": run.opened,
+            "updated": run.updated,
+            "resolved": run.resolved,
+            "firing": firing,
+            "seconds": run.seconds,
+        })
+    else:
+        failing = [r for r in run.results if r.status in FAILING]
+        info(f"checked up to {now:%Y-%m-%d %H:%M} UTC in {run.seconds:.1f} s: "
+             f"{len(run.results):,} new or changed results, {len(failing):,} failing; "
+             f"alerts {len(run.opened)} opened, {len(run.updated)} updated, "
+             f"{len(run.resolved)} resolved; {len(firing)} firing")
+        if firing:
+            table = Table(title="firing", title_justify="left")
+            for col in ("id", "sev", "model", "kind", "what", "since", "value"):
+                table.add_column(col)
+            for a in firing[:20]:
+                what = ":".join(x for x in (a["feature"], slice_text(a["slice"])) if x)
+                table.add_row(str(a["id"]), a["severity"][:4], a["model"], a["kind"], what,
+                              when(a["first_seen"]), num(a["value"]))
+            err_console.print(table)
+    if fail_on is not None:
+        worst = max((SEVERITY_RANK[a["severity"]] for a in firing), default=0)
+        if worst >= SEVERITY_RANK[fail_on]:
+            raise typer.Exit(1)
