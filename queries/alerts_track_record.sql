@@ -22,4 +22,5 @@ SELECT a.model, a.kind, a.feature,
        arg_max(a.marked_by, a.last_seen) FILTER (WHERE a.marked = 'noise') AS last_noise_by,
        max(a.last_seen) FILTER (WHERE a.marked = 'noise') AS last_noise_at
 FROM alerts a LEFT JOIN human h USING (alert_id)
+WHERE a.state <> 'retracted'
 GROUP BY a.model, a.kind, a.feature

@@ -28,3 +28,19 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def pytest_report_header() -> str:
     return f"oncall tests; cpus={os.cpu_count()}"
+
+
+DEMO_NOW = "2026-11-26T04:00"
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo at its default scale, built once per test session (checks included)."""
+    from datetime import datetime
+
+    from tui.cli.demo import _checks_runner
+    from tui.core.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("demo") / "oncall-demo"
+    build_demo(folder, now=datetime.fromisoformat(DEMO_NOW), run_checks=_checks_runner())
+    return folder

@@ -92,14 +92,19 @@ def test_multiclass_metrics_match_sklearn(seed: int) -> None:
     y = rng.choice(classes, n)
     p = rng.choice(classes, n)
     per_class = {
-        c: (float(((y == c) & (p == c)).sum()), float(((y != c) & (p == c)).sum()),
-            float(((y == c) & (p != c)).sum()))
+        c: (
+            float(((y == c) & (p == c)).sum()),
+            float(((y != c) & (p == c)).sum()),
+            float(((y == c) & (p != c)).sum()),
+        )
         for c in classes
     }
     got = multiclass_metrics(per_class, float((y == p).sum()), float(n))
     assert got["accuracy"] == pytest.approx(skm.accuracy_score(y, p))
     assert got["macro_f1"] == pytest.approx(skm.f1_score(y, p, average="macro", zero_division=0))
-    recalls = skm.recall_score(y, p, average=None, labels=sorted(set(y) | set(p)), zero_division=np.nan)
+    recalls = skm.recall_score(
+        y, p, average=None, labels=sorted(set(y) | set(p)), zero_division=np.nan
+    )
     for cls, value in zip(sorted(set(y) | set(p)), recalls, strict=True):
         expected = None if math.isnan(value) else value
         assert got.get(f"recall_{cls}") == pytest.approx(expected)

@@ -52,7 +52,7 @@ CREATE TABLE alerts (
     feature            VARCHAR,
     slice              VARCHAR,
     severity           VARCHAR NOT NULL,   -- worst so far: warning | critical
-    state              VARCHAR NOT NULL,   -- open | resolved
+    state              VARCHAR NOT NULL,   -- open | resolved | retracted
     first_window_start TIMESTAMP NOT NULL,
     first_seen         TIMESTAMP NOT NULL, -- end of the first failing window
     last_seen          TIMESTAMP NOT NULL, -- end of the last failing window

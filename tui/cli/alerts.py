@@ -29,17 +29,29 @@ def _duration(text: str, option: str) -> Any:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str, typer.Option("--status", help="firing, acked, snoozed, silenced, resolved, active (default) or all.")] = "active",
+    status: Annotated[
+        str,
+        typer.Option(
+            "--status", help="firing, acked, snoozed, silenced, resolved, active (default) or all."
+        ),
+    ] = "active",
     model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     kind: Annotated[str | None, typer.Option("--kind")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="status, severity, actionability, last_seen, first_seen or count.")] = "status",
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", help="status, severity, actionability, last_seen, first_seen or count."
+        ),
+    ] = "status",
     as_json: JsonOpt = False,
 ) -> None:
     """List alerts: firing first, by severity and how often their type was acted on."""
     env = env_of(ctx)
     if model:
         env.settings().model(model)
-    rows = core.list_alerts(env.store(), env.now(), status=status, model=model, kind=kind, sort=sort)
+    rows = core.list_alerts(
+        env.store(), env.now(), status=status, model=model, kind=kind, sort=sort
+    )
     if as_json:
         emit_json(rows)
         return
@@ -51,8 +63,17 @@ def list_(
         table.add_column(col, no_wrap=col in ("id", "last"))
     for a in rows:
         what = " ".join(x for x in (a["feature"], slice_text(a["slice"])) if x)
-        table.add_row(str(a["id"]), a["status"], a["severity"][:4], a["model"], a["kind"], what,
-                      when(a["last_seen"]), str(a["count"]), pct(a["actionability"]))
+        table.add_row(
+            str(a["id"]),
+            a["status"],
+            a["severity"][:4],
+            a["model"],
+            a["kind"],
+            what,
+            when(a["last_seen"]),
+            str(a["count"]),
+            pct(a["actionability"]),
+        )
     out_console.print(table)
 
 
@@ -65,21 +86,29 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         emit_json(alert)
         return
     what = " ".join(x for x in (alert["feature"], slice_text(alert["slice"])) if x)
-    out_console.print(f"[bold]#{alert['id']} {alert['model']} {alert['kind']} {what}[/]  "
-                      f"{alert['severity']}, {alert['status']}")
-    out_console.print(f"first seen {when(alert['first_seen'])}, last {when(alert['last_seen'])}, "
-                      f"{alert['count']} windows; value {num(alert['value'])} "
-                      f"(worst {num(alert['worst_value'])}, threshold {num(alert['threshold'])})")
+    out_console.print(
+        f"[bold]#{alert['id']} {alert['model']} {alert['kind']} {what}[/]  "
+        f"{alert['severity']}, {alert['status']}"
+    )
+    out_console.print(
+        f"first seen {when(alert['first_seen'])}, last {when(alert['last_seen'])}, "
+        f"{alert['count']} windows; value {num(alert['value'])} "
+        f"(worst {num(alert['worst_value'])}, threshold {num(alert['threshold'])})"
+    )
     record = alert["track_record"]
     if record:
-        out_console.print(f"this type: acted on {record['acted']} of {record['episodes']}, "
-                          f"noise {record['noise']}, median "
-                          f"{num(record['median_minutes_to_resolve'])} min to resolve")
+        out_console.print(
+            f"this type: acted on {record['acted']} of {record['episodes']}, "
+            f"noise {record['noise']}, median "
+            f"{num(record['median_minutes_to_resolve'])} min to resolve"
+        )
     if alert["detail"]:
         out_console.print(f"detail: {alert['detail']}")
     for e in alert["events"]:
-        out_console.print(f"  {when(e['acted_at'])} {e['actor']}: {e['action']} "
-                          f"{' '.join(f'{k}={v}' for k, v in e['detail'].items() if v)}")
+        out_console.print(
+            f"  {when(e['acted_at'])} {e['actor']}: {e['action']} "
+            f"{' '.join(f'{k}={v}' for k, v in e['detail'].items() if v)}"
+        )
 
 
 def _ok(message: str) -> None:
@@ -87,8 +116,11 @@ def _ok(message: str) -> None:
 
 
 @app.command("ack")
-def ack(ctx: typer.Context, alert_id: IdArg,
-        note: Annotated[str, typer.Option("--note", help="What you found or are doing.")] = "") -> None:
+def ack(
+    ctx: typer.Context,
+    alert_id: IdArg,
+    note: Annotated[str, typer.Option("--note", help="What you found or are doing.")] = "",
+) -> None:
     """Acknowledge: you are on it. Lasts while the episode lasts."""
     env = env_of(ctx)
     core.ack(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
@@ -96,18 +128,23 @@ def ack(ctx: typer.Context, alert_id: IdArg,
 
 
 @app.command("snooze")
-def snooze(ctx: typer.Context, alert_id: IdArg,
-           for_: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")] = "2h") -> None:
+def snooze(
+    ctx: typer.Context,
+    alert_id: IdArg,
+    for_: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")] = "2h",
+) -> None:
     """Hide an alert for a while; it comes back by itself."""
     env = env_of(ctx)
-    until = core.snooze(env.store(), env.settings(), alert_id, env.actor, env.now(),
-                        _duration(for_, "--for"))
+    until = core.snooze(
+        env.store(), env.settings(), alert_id, env.actor, env.now(), _duration(for_, "--for")
+    )
     _ok(f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC")
 
 
 @app.command("resolve")
-def resolve(ctx: typer.Context, alert_id: IdArg,
-            note: Annotated[str, typer.Option("--note")] = "") -> None:
+def resolve(
+    ctx: typer.Context, alert_id: IdArg, note: Annotated[str, typer.Option("--note")] = ""
+) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
     env = env_of(ctx)
     core.resolve(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
@@ -115,8 +152,11 @@ def resolve(ctx: typer.Context, alert_id: IdArg,
 
 
 @app.command("note")
-def note(ctx: typer.Context, alert_id: IdArg,
-         text: Annotated[str, typer.Option("--text", help="The note.")]) -> None:
+def note(
+    ctx: typer.Context,
+    alert_id: IdArg,
+    text: Annotated[str, typer.Option("--text", help="The note.")],
+) -> None:
     """Add a note to an alert's history."""
     env = env_of(ctx)
     core.note(env.store(), env.settings(), alert_id, env.actor, env.now(), text)
@@ -124,9 +164,14 @@ def note(ctx: typer.Context, alert_id: IdArg,
 
 
 @app.command("mark")
-def mark(ctx: typer.Context, alert_id: IdArg,
-         noise: Annotated[str | None, typer.Option("--noise", help="Mark as noise, with the reason.")] = None,
-         actionable: Annotated[bool, typer.Option("--actionable", help="Mark as actionable.")] = False) -> None:
+def mark(
+    ctx: typer.Context,
+    alert_id: IdArg,
+    noise: Annotated[
+        str | None, typer.Option("--noise", help="Mark as noise, with the reason.")
+    ] = None,
+    actionable: Annotated[bool, typer.Option("--actionable", help="Mark as actionable.")] = False,
+) -> None:
     """Mark an alert as noise or actionable; this teaches its type's track record."""
     env = env_of(ctx)
     core.mark(env.store(), env.settings(), alert_id, env.actor, env.now(), noise, actionable)
@@ -136,7 +181,14 @@ def mark(ctx: typer.Context, alert_id: IdArg,
 @app.command("silence")
 def silence(
     ctx: typer.Context,
-    match: Annotated[list[str], typer.Option("--match", help="KEY=VALUE: model, kind, check, feature, severity or a slice column (repeatable; all must match).")],
+    match: Annotated[
+        list[str],
+        typer.Option(
+            "--match",
+            help="KEY=VALUE: model, kind, check, feature, severity or a slice column "
+            "(repeatable; all must match).",
+        ),
+    ],
     for_: Annotated[str, typer.Option("--for", help="How long: 30m, 8h, 2d.")] = "8h",
     note: Annotated[str, typer.Option("--note")] = "",
     as_json: JsonOpt = False,
@@ -145,17 +197,20 @@ def silence(
     env = env_of(ctx)
     settings = env.settings()
     matchers = core.parse_matchers(settings, match)
-    silence_id = core.silence(env.store(), settings, matchers, env.actor, env.now(),
-                              _duration(for_, "--for"), note)
+    silence_id = core.silence(
+        env.store(), settings, matchers, env.actor, env.now(), _duration(for_, "--for"), note
+    )
     if as_json:
         emit_json({"id": silence_id, "matchers": matchers})
     _ok(f"silence {silence_id} for {for_}: {slice_text(matchers)}")
 
 
 @app.command("silences")
-def silences(ctx: typer.Context,
-             all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
-             as_json: JsonOpt = False) -> None:
+def silences(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """List silences."""
     env = env_of(ctx)
     rows = core.list_silences(env.store(), env.now(), include_expired=all_)
@@ -166,13 +221,21 @@ def silences(ctx: typer.Context,
     for col in ("id", "match", "until", "by", "active", "note"):
         table.add_column(col)
     for s in rows:
-        table.add_row(str(s["silence_id"]), slice_text(s["matchers"]), when(s["ends_at"]),
-                      s["created_by"], "yes" if s["active"] else "no", s["note"])
+        table.add_row(
+            str(s["silence_id"]),
+            slice_text(s["matchers"]),
+            when(s["ends_at"]),
+            s["created_by"],
+            "yes" if s["active"] else "no",
+            s["note"],
+        )
     err_console.print(table) if not rows else out_console.print(table)
 
 
 @app.command("expire")
-def expire(ctx: typer.Context, silence_id: Annotated[int, typer.Argument(help="The silence id.")]) -> None:
+def expire(
+    ctx: typer.Context, silence_id: Annotated[int, typer.Argument(help="The silence id.")]
+) -> None:
     """End a silence now."""
     env = env_of(ctx)
     core.expire_silence(env.store(), env.settings(), silence_id, env.actor, env.now())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -16,7 +17,7 @@ from tui.core.results import FAILING, SEVERITY_RANK
 from tui.core.timeparse import parse_timestamp
 
 
-def _time(value: str | None, option: str) -> object:
+def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
     try:
@@ -27,11 +28,25 @@ def _time(value: str | None, option: str) -> object:
 
 def check(
     ctx: typer.Context,
-    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Only this model (repeatable).")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Re-evaluate windows from this time.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Evaluate windows up to this time.")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if an alert of this severity or worse is firing: warning or critical.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print this run's results and alert changes as JSON.")] = False,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Only this model (repeatable).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Re-evaluate windows from this time.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Evaluate windows up to this time.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 if an alert of this severity or worse is firing: warning or critical.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print this run's results and alert changes as JSON.")
+    ] = False,
 ) -> None:
     """Evaluate every check window that is due up to now and update the alerts."""
     env = env_of(ctx)
@@ -43,34 +58,51 @@ def check(
     step = None
     if show_progress(as_json):
         step = lambda message: err_console.print(f"[dim]{message}[/]")  # noqa: E731
-    run = run_checks(store, settings, now, models=model or None,
-                     since=_time(since, "--since"), until=_time(until, "--until"),  # type: ignore[arg-type]
-                     on_step=step)
+    run = run_checks(
+        store,
+        settings,
+        now,
+        models=model or None,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+        on_step=step,
+    )
     firing = list_alerts(store, now, status="firing")
     if as_json:
-        emit_json({
-            "now": now,
-            "results": results_json(run.results),
-            "opened": run.opened,
-            "updated": run.updated,
-            "resolved": run.resolved,
-            "firing": firing,
-            "seconds": run.seconds,
-        })
+        emit_json(
+            {
+                "now": now,
+                "results": results_json(run.results),
+                "opened": run.opened,
+                "updated": run.updated,
+                "resolved": run.resolved,
+                "firing": firing,
+                "seconds": run.seconds,
+            }
+        )
     else:
         failing = [r for r in run.results if r.status in FAILING]
-        info(f"checked up to {now:%Y-%m-%d %H:%M} UTC in {run.seconds:.1f} s: "
-             f"{len(run.results):,} new or changed results, {len(failing):,} failing; "
-             f"alerts {len(run.opened)} opened, {len(run.updated)} updated, "
-             f"{len(run.resolved)} resolved; {len(firing)} firing")
+        info(
+            f"checked up to {now:%Y-%m-%d %H:%M} UTC in {run.seconds:.1f} s: "
+            f"{len(run.results):,} new or changed results, {len(failing):,} failing; "
+            f"alerts {len(run.opened)} opened, {len(run.updated)} updated, "
+            f"{len(run.resolved)} resolved; {len(firing)} firing"
+        )
         if firing:
             table = Table(title="firing", title_justify="left")
             for col in ("id", "sev", "model", "kind", "what", "since", "value"):
                 table.add_column(col)
             for a in firing[:20]:
                 what = ":".join(x for x in (a["feature"], slice_text(a["slice"])) if x)
-                table.add_row(str(a["id"]), a["severity"][:4], a["model"], a["kind"], what,
-                              when(a["first_seen"]), num(a["value"]))
+                table.add_row(
+                    str(a["id"]),
+                    a["severity"][:4],
+                    a["model"],
+                    a["kind"],
+                    what,
+                    when(a["first_seen"]),
+                    num(a["value"]),
+                )
             err_console.print(table)
     if fail_on is not None:
         worst = max((SEVERITY_RANK[a["severity"]] for a in firing), default=0)

@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, emit_json, env_of, err_console, info, progress_bar, show_progress
-from tui.core.config import Settings
 from tui.core.checks import run_checks
+from tui.core.config import Settings
 from tui.core.demo import build_demo, count_files
 from tui.core.history import apply_decisions
 from tui.core.scenario import load_scenario

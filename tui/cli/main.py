@@ -97,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="oncall", standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of raising it.
+        returned = command.main(args=args, prog_name="oncall", standalone_mode=False)
+        if isinstance(returned, int):
+            return returned
     except OncallError as exc:
         err_console.print(f"[bold red]{exc.title}:[/] {exc.message}", soft_wrap=True)
         return exc.exit_code

@@ -10,7 +10,6 @@ the end arrive at the same alerts. Silenced alerts are still created and stored.
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from tui.core.roles import require_can_change
 from tui.core.store import Store, execute, fetch_rows
 
 SYSTEM = "oncall"
-STATUSES = ("firing", "acked", "snoozed", "silenced", "resolved")
+STATUSES = ("firing", "acked", "snoozed", "silenced", "resolved", "retracted")
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 
 
@@ -39,7 +38,7 @@ class Episode:
 
     @property
     def severity(self) -> str:
-        return max((w["status"] for w in self.windows), key=lambda s: SEVERITY_RANK[s])
+        return str(max((w["status"] for w in self.windows), key=lambda s: SEVERITY_RANK[s]))
 
     @property
     def worst(self) -> dict[str, Any]:
@@ -96,19 +95,33 @@ class AlertChange:
 
 
 def add_event(
-    con: duckdb.DuckDBPyConnection, alert_id: int, at: datetime, actor: str, action: str,
+    con: duckdb.DuckDBPyConnection,
+    alert_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
     **detail: Any,
 ) -> None:
     """Append a sealed event to an alert's history."""
-    event_id = fetch_rows(con, "alert_event_insert", {
-        "alert_id": alert_id, "acted_at": at, "actor": actor, "action": action,
-        "detail": json.dumps(detail, sort_keys=True, default=str),
-    })[0]["event_id"]
+    event_id = fetch_rows(
+        con,
+        "alert_event_insert",
+        {
+            "alert_id": alert_id,
+            "acted_at": at,
+            "actor": actor,
+            "action": action,
+            "detail": json.dumps(detail, sort_keys=True, default=str),
+        },
+    )[0]["event_id"]
     execute(con, "alert_event_seal", {"event_id": event_id})
 
 
 def reconcile_alerts(
-    con: duckdb.DuckDBPyConnection, settings: Settings, model: str, fingerprints: list[str],
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model: str,
+    fingerprints: list[str],
     now: datetime,
 ) -> AlertChange:
     """Bring the alerts of the given fingerprints in line with their result series."""
@@ -119,8 +132,9 @@ def reconcile_alerts(
     for r in fetch_rows(con, "alerts_series", {"model": model, "fingerprints": fingerprints}):
         series.setdefault(str(r["fingerprint"]), []).append(r)
     stored: dict[str, list[dict[str, Any]]] = {}
-    for a in fetch_rows(con, "alerts_of_fingerprints",
-                        {"model": model, "fingerprints": fingerprints}):
+    for a in fetch_rows(
+        con, "alerts_of_fingerprints", {"model": model, "fingerprints": fingerprints}
+    ):
         stored.setdefault(str(a["fingerprint"]), []).append(a)
     resolve_after = settings.config.alerting.resolve_after
     for fp in sorted(set(series) | set(stored)):
@@ -135,57 +149,117 @@ def reconcile_alerts(
             worst = ep.worst
             state = "resolved" if ep.resolved_at is not None else "open"
             values = {
-                "severity": ep.severity, "state": state, "last_seen": last["known_at"],
-                "count": len(ep.windows), "value": last["value"],
-                "worst_value": worst["value"], "detail": last["detail"],
+                "severity": ep.severity,
+                "state": state,
+                "last_seen": last["known_at"],
+                "count": len(ep.windows),
+                "value": last["value"],
+                "worst_value": worst["value"],
+                "detail": last["detail"],
                 "resolved_at": ep.resolved_at,
             }
             old = existing.get(start)
             if old is None:
-                alert_id = int(fetch_rows(con, "alert_insert", {
-                    **values, "fingerprint": fp, "model": model,
-                    "check_name": ep.first["check_name"], "kind": ep.first["kind"],
-                    "feature": ep.first["feature"], "slice": ep.first["slice"],
-                    "first_window_start": start, "first_seen": ep.first["known_at"],
-                    "threshold": ep.first["threshold"], "created_at": now,
-                })[0]["alert_id"])
-                add_event(con, alert_id, ep.first["known_at"], SYSTEM, "opened",
-                          severity=ep.first["status"], value=ep.first["value"])
+                alert_id = int(
+                    fetch_rows(
+                        con,
+                        "alert_insert",
+                        {
+                            **values,
+                            "fingerprint": fp,
+                            "model": model,
+                            "check_name": ep.first["check_name"],
+                            "kind": ep.first["kind"],
+                            "feature": ep.first["feature"],
+                            "slice": ep.first["slice"],
+                            "first_window_start": start,
+                            "first_seen": ep.first["known_at"],
+                            "threshold": ep.first["threshold"],
+                            "created_at": now,
+                        },
+                    )[0]["alert_id"]
+                )
+                add_event(
+                    con,
+                    alert_id,
+                    ep.first["known_at"],
+                    SYSTEM,
+                    "opened",
+                    severity=ep.first["status"],
+                    value=ep.first["value"],
+                )
                 change.opened.append(alert_id)
-                if state == "resolved" and not ep.manual:
-                    add_event(con, alert_id, ep.resolved_at, SYSTEM, "resolved",
-                              reason=f"passed {resolve_after} windows")
+                if ep.resolved_at is not None and not ep.manual:
+                    add_event(
+                        con,
+                        alert_id,
+                        ep.resolved_at,
+                        SYSTEM,
+                        "resolved",
+                        reason=f"passed {resolve_after} windows",
+                    )
                     change.resolved.append(alert_id)
                 continue
             alert_id = int(old["alert_id"])
             if old["resolved_by"] is not None:
                 continue  # resolved by hand: the person's decision stands
-            differs = any(old[k] != values[k] for k in
-                          ("severity", "state", "last_seen", "count", "resolved_at"))
+            differs = any(
+                old[k] != values[k]
+                for k in ("severity", "state", "last_seen", "count", "resolved_at")
+            )
             if not differs:
                 continue
             execute(con, "alert_update_episode", {**values, "alert_id": alert_id})
             if SEVERITY_RANK[values["severity"]] > SEVERITY_RANK[str(old["severity"])]:
-                add_event(con, alert_id, last["known_at"], SYSTEM, "escalated",
-                          severity=values["severity"], value=last["value"])
-            if state == "resolved" and old["state"] != "resolved":
-                add_event(con, alert_id, ep.resolved_at, SYSTEM, "resolved",
-                          reason=f"passed {resolve_after} windows")
+                add_event(
+                    con,
+                    alert_id,
+                    last["known_at"],
+                    SYSTEM,
+                    "escalated",
+                    severity=values["severity"],
+                    value=last["value"],
+                )
+            if ep.resolved_at is not None and old["state"] != "resolved":
+                add_event(
+                    con,
+                    alert_id,
+                    ep.resolved_at,
+                    SYSTEM,
+                    "resolved",
+                    reason=f"passed {resolve_after} windows",
+                )
                 change.resolved.append(alert_id)
             elif state == "open" and old["state"] == "resolved":
                 add_event(con, alert_id, last["known_at"], SYSTEM, "reopened")
             change.updated.append(alert_id)
         for start, old in existing.items():
-            if start not in seen_starts and old["state"] != "resolved":
-                # Labels that arrived later showed the window was fine after all.
+            if start not in seen_starts and old["state"] == "open":
+                # Labels that arrived later showed the windows were fine after all.
                 alert_id = int(old["alert_id"])
-                execute(con, "alert_update_episode", {
-                    "alert_id": alert_id, "severity": old["severity"], "state": "resolved",
-                    "last_seen": old["last_seen"], "count": old["count"], "value": old["value"],
-                    "worst_value": old["worst_value"], "detail": "{}", "resolved_at": now,
-                })
-                add_event(con, alert_id, now, SYSTEM, "retracted",
-                          reason="re-evaluated with more labels; the window passes")
+                execute(
+                    con,
+                    "alert_update_episode",
+                    {
+                        "alert_id": alert_id,
+                        "severity": old["severity"],
+                        "state": "retracted",
+                        "last_seen": old["last_seen"],
+                        "count": old["count"],
+                        "value": old["value"],
+                        "worst_value": old["worst_value"],
+                        "detail": "{}",
+                        "resolved_at": now,
+                    },
+                )
+                add_event(
+                    con,
+                    alert_id,
+                    now,
+                    SYSTEM,
+                    "retracted",
+                    reason="re-evaluated with more labels; the window passes",
+                )
                 change.resolved.append(alert_id)
     return change
 
@@ -214,9 +288,13 @@ def active_silences(silences: list[dict[str, Any]], now: datetime) -> list[dict[
 
 
 def status_of(alert: dict[str, Any], silences: list[dict[str, Any]], now: datetime) -> str:
-    """firing, acked, snoozed, silenced or resolved, as of `now`."""
-    if alert["state"] == "resolved":
-        return "resolved"
+    """firing, acked, snoozed, silenced, resolved or retracted, as of `now`.
+
+    `retracted`: the windows that opened it passed once more labels arrived, so it
+    was never a real episode; it is kept, like everything, but counts as no alert.
+    """
+    if alert["state"] in ("resolved", "retracted"):
+        return str(alert["state"])
     if any(_matches(s, alert) for s in silences):
         return "silenced"
     if alert["snoozed_until"] is not None and alert["snoozed_until"] > now:
@@ -226,7 +304,9 @@ def status_of(alert: dict[str, Any], silences: list[dict[str, Any]], now: dateti
     return "firing"
 
 
-def track_records(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str | None], dict[str, Any]]:
+def track_records(
+    con: duckdb.DuckDBPyConnection,
+) -> dict[tuple[str, str, str | None], dict[str, Any]]:
     """Per alert type: episodes, acted, noise, actionability and median time to resolve."""
     out = {}
     for r in fetch_rows(con, "alerts_track_record"):
@@ -243,9 +323,7 @@ def track_records(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str | 
     return out
 
 
-def alert_json(
-    alert: dict[str, Any], status: str, record: dict[str, Any] | None
-) -> dict[str, Any]:
+def alert_json(alert: dict[str, Any], status: str, record: dict[str, Any] | None) -> dict[str, Any]:
     """An alert as the JSON object the command line and scripts see."""
     return {
         "id": int(alert["alert_id"]),
@@ -299,7 +377,7 @@ def list_alerts(
     out = []
     for a in alerts:
         st = status_of(a, silences, now)
-        if status == "active" and st in ("resolved", "silenced"):
+        if status == "active" and st in ("resolved", "silenced", "retracted"):
             continue
         if status not in ("active", "all") and st != status:
             continue
@@ -328,10 +406,14 @@ def show_alert(store: Store, alert_id: int, now: datetime, recent: int = 48) -> 
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         events = fetch_rows(con, "alert_events", {"alert_id": alert_id})
-        results = fetch_rows(con, "results_of_fingerprint",
-                             {"fingerprint": alert["fingerprint"], "limit": recent})
-    out = alert_json(alert, status_of(alert, silences, now),
-                     records.get((alert["model"], alert["kind"], alert["feature"])))
+        results = fetch_rows(
+            con, "results_of_fingerprint", {"fingerprint": alert["fingerprint"], "limit": recent}
+        )
+    out = alert_json(
+        alert,
+        status_of(alert, silences, now),
+        records.get((alert["model"], alert["kind"], alert["feature"])),
+    )
     out["events"] = [{**e, "detail": json.loads(e["detail"])} for e in events]
     out["results"] = [{**r, "detail": json.loads(r["detail"])} for r in reversed(results)]
     return out
@@ -340,7 +422,9 @@ def show_alert(store: Store, alert_id: int, now: datetime, recent: int = 48) -> 
 def _get(con: duckdb.DuckDBPyConnection, alert_id: int) -> dict[str, Any]:
     rows = fetch_rows(con, "alert_get", {"alert_id": alert_id})
     if not rows:
-        raise NotFoundError(f"no alert with id {alert_id}; `oncall alerts list --status all` lists them")
+        raise NotFoundError(
+            f"no alert with id {alert_id}; `oncall alerts list --status all` lists them"
+        )
     return rows[0]
 
 
@@ -352,8 +436,9 @@ def _act(store: Store, settings: Settings, alert_id: int, actor: str) -> Any:
     return store.write()
 
 
-def ack(store: Store, settings: Settings, alert_id: int, actor: str, now: datetime,
-        note: str = "") -> None:
+def ack(
+    store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
+) -> None:
     """Acknowledge: someone is on it. Lasts while the episode lasts."""
     with _act(store, settings, alert_id, actor) as con:
         _get(con, alert_id)
@@ -361,8 +446,9 @@ def ack(store: Store, settings: Settings, alert_id: int, actor: str, now: dateti
         add_event(con, alert_id, now, actor, "ack", note=note)
 
 
-def snooze(store: Store, settings: Settings, alert_id: int, actor: str, now: datetime,
-           duration: timedelta) -> datetime:
+def snooze(
+    store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, duration: timedelta
+) -> datetime:
     """Hide the alert until now + duration; it comes back by itself."""
     until = now + duration
     with _act(store, settings, alert_id, actor) as con:
@@ -372,8 +458,9 @@ def snooze(store: Store, settings: Settings, alert_id: int, actor: str, now: dat
     return until
 
 
-def resolve(store: Store, settings: Settings, alert_id: int, actor: str, now: datetime,
-            note: str = "") -> None:
+def resolve(
+    store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
+) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
     with _act(store, settings, alert_id, actor) as con:
         alert = _get(con, alert_id)
@@ -383,8 +470,9 @@ def resolve(store: Store, settings: Settings, alert_id: int, actor: str, now: da
         add_event(con, alert_id, now, actor, "resolve", note=note)
 
 
-def note(store: Store, settings: Settings, alert_id: int, actor: str, now: datetime,
-         text: str) -> None:
+def note(
+    store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, text: str
+) -> None:
     """Add a note to the alert's history."""
     if not text.strip():
         raise UsageError("a note needs text")
@@ -393,8 +481,15 @@ def note(store: Store, settings: Settings, alert_id: int, actor: str, now: datet
         add_event(con, alert_id, now, actor, "note", text=text)
 
 
-def mark(store: Store, settings: Settings, alert_id: int, actor: str, now: datetime,
-         noise_reason: str | None = None, actionable: bool = False) -> None:
+def mark(
+    store: Store,
+    settings: Settings,
+    alert_id: int,
+    actor: str,
+    now: datetime,
+    noise_reason: str | None = None,
+    actionable: bool = False,
+) -> None:
     """Mark as noise (with a reason) or as actionable; feeds the type's track record."""
     if (noise_reason is None) == (not actionable):
         raise UsageError("mark takes either --noise REASON or --actionable")
@@ -428,19 +523,36 @@ def parse_matchers(settings: Settings, pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def silence(store: Store, settings: Settings, matchers: dict[str, str], actor: str,
-            now: datetime, duration: timedelta, note_text: str = "") -> int:
+def silence(
+    store: Store,
+    settings: Settings,
+    matchers: dict[str, str],
+    actor: str,
+    now: datetime,
+    duration: timedelta,
+    note_text: str = "",
+) -> int:
     """Silence matching alerts for a while; they are still created and stored."""
     require_can_change(settings, actor)
     with store.write() as con:
-        return int(fetch_rows(con, "silence_insert", {
-            "matchers": json.dumps(matchers, sort_keys=True), "starts_at": now,
-            "ends_at": now + duration, "created_by": actor, "note": note_text,
-        })[0]["silence_id"])
+        return int(
+            fetch_rows(
+                con,
+                "silence_insert",
+                {
+                    "matchers": json.dumps(matchers, sort_keys=True),
+                    "starts_at": now,
+                    "ends_at": now + duration,
+                    "created_by": actor,
+                    "note": note_text,
+                },
+            )[0]["silence_id"]
+        )
 
 
-def expire_silence(store: Store, settings: Settings, silence_id: int, actor: str,
-                   now: datetime) -> None:
+def expire_silence(
+    store: Store, settings: Settings, silence_id: int, actor: str, now: datetime
+) -> None:
     """End a silence now."""
     require_can_change(settings, actor)
     with store.write() as con:
@@ -450,7 +562,9 @@ def expire_silence(store: Store, settings: Settings, silence_id: int, actor: str
         execute(con, "silence_expire", {"silence_id": silence_id, "at": now, "actor": actor})
 
 
-def list_silences(store: Store, now: datetime, include_expired: bool = False) -> list[dict[str, Any]]:
+def list_silences(
+    store: Store, now: datetime, include_expired: bool = False
+) -> list[dict[str, Any]]:
     """Silences with their matchers and whether they are in force."""
     with store.read() as con:
         rows = fetch_rows(con, "silences_all")
@@ -461,7 +575,3 @@ def list_silences(store: Store, now: datetime, include_expired: bool = False) ->
             continue
         out.append({**s, "matchers": json.loads(s["matchers"]), "active": active})
     return out
-
-
-def median_or_none(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import duckdb
 
@@ -63,9 +64,7 @@ def bin_expression(column: str, param_index: int, n_edges: int) -> str:
     col = ident(column)
     if n_edges == 0:
         return f"CASE WHEN {col} IS NULL THEN NULL ELSE 0 END"
-    parts = [
-        f"WHEN {col} < $edges[{param_index}][{k + 1}] THEN {k}" for k in range(n_edges)
-    ]
+    parts = [f"WHEN {col} < $edges[{param_index}][{k + 1}] THEN {k}" for k in range(n_edges)]
     return f"CASE WHEN {col} IS NULL THEN NULL {' '.join(parts)} ELSE {n_edges} END"
 
 
@@ -124,10 +123,7 @@ def _compute(
 ) -> dict[str, Histogram]:
     table = predictions_table(model_name)
     numeric = [f for f, spec in model.features.items() if spec.type == "numeric"]
-    if model.task == "binary":
-        numeric_cols = [*numeric, "score"]
-    else:
-        numeric_cols = numeric
+    numeric_cols = [*numeric, "score"] if model.task == "binary" else numeric
     categorical = [f for f, spec in model.features.items() if spec.type == "categorical"]
     start, end = window
     out: dict[str, Histogram] = {}
@@ -150,31 +146,55 @@ def _compute(
             values = row[col] or []
             # Ties (integers, clipped values) repeat quantiles; a bin per distinct edge.
             edges[col] = sorted({float(v) for v in values})
-        counts = bin_counts(con, table, numeric_cols, edges, start, end, end - start)
+        counts = _merge(bin_counts(con, table, numeric_cols, edges, start, end, end - start))
         for col in numeric_cols:
-            per_bin = counts.get((start, col), {})
+            per_bin = counts.get(col, {})
             out[col] = Histogram(
-                col, tuple(edges[col]), None,
+                col,
+                tuple(edges[col]),
+                None,
                 tuple(per_bin.get(b, 0) for b in range(len(edges[col]) + 1)),
             )
         if model.task == "binary" and slice_columns:
-            per_slice = score_bin_counts(
-                con, table, slice_columns, edges["score"], start, end, end - start
+            per_slice = _merge(
+                {
+                    (w, f"score|{col}={value}"): bins
+                    for (w, col, value), bins in score_bin_counts(
+                        con, table, slice_columns, edges["score"], start, end, end - start
+                    ).items()
+                    if col is not None
+                }
             )
-            for (w, col, value), per_bin in per_slice.items():
-                if w != start or col is None:
-                    continue
-                name = f"score|{col}={value}"
+            for name, per_bin in per_slice.items():
                 out[name] = Histogram(
-                    name, tuple(edges["score"]), None,
+                    name,
+                    tuple(edges["score"]),
+                    None,
                     tuple(per_bin.get(b, 0) for b in range(len(edges["score"]) + 1)),
                 )
     if categorical:
-        cats = category_counts(con, table, categorical, start, end, end - start)
+        cats = _merge(category_counts(con, table, categorical, start, end, end - start))
         for col in categorical:
-            values = cats.get((start, col), {})
+            values = cats.get(col, {})
             ordered = sorted(values)
             out[col] = Histogram(col, None, tuple(ordered), tuple(values[v] for v in ordered))
+    return out
+
+
+K = TypeVar("K", int, str)
+
+
+def _merge(counts: dict[tuple[datetime, str], dict[K, int]]) -> dict[str, dict[K, int]]:
+    """Sum per-window counts over windows.
+
+    One bucket as wide as the baseline need not start where the baseline starts
+    (time_bucket counts from its own origin), so the baseline may span two buckets.
+    """
+    out: dict[str, dict[K, int]] = {}
+    for (_w, name), per_key in counts.items():
+        target = out.setdefault(name, {})
+        for key, n in per_key.items():
+            target[key] = target.get(key, 0) + n
     return out
 
 
@@ -199,8 +219,12 @@ def bin_counts(
     rows = fetch_rows(
         con,
         "checks_bin_counts",
-        {"start": start, "end": end, "step": int(step.total_seconds()),
-         "edges": [edges[c] for c in columns]},
+        {
+            "start": start,
+            "end": end,
+            "step": int(step.total_seconds()),
+            "edges": [edges[c] for c in columns],
+        },
         table=table,
         bins=bins,
         bin_columns=raw(", ".join(ident(c) for c in columns)),

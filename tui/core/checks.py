@@ -75,7 +75,15 @@ KINDS = (
     "offline_gap",
 )
 # Kinds evaluated on the short data-quality window; the rest name their own.
-ROW_KINDS = ("schema", "completeness", "bounds", "allowed_values", "distinct", "volume", "freshness")
+ROW_KINDS = (
+    "schema",
+    "completeness",
+    "bounds",
+    "allowed_values",
+    "distinct",
+    "volume",
+    "freshness",
+)
 INF = float("inf")
 
 
@@ -159,10 +167,15 @@ def plan_spans(
         "label_delay", timedelta(days=1), first_ts, watermarks, now, since, until, lag=delay
     )
     slo_step = min((s.window for s in model.slos), default=timedelta(days=1))
-    spans["slo"] = _span("slo", slo_step, first_ts, watermarks, now, since, until,
-                         horizon=horizon)
+    spans["slo"] = _span("slo", slo_step, first_ts, watermarks, now, since, until, horizon=horizon)
     spans["offline_gap"] = _span(
-        "offline_gap", checks.offline_gap.window, first_ts, watermarks, now, since, until,
+        "offline_gap",
+        checks.offline_gap.window,
+        first_ts,
+        watermarks,
+        now,
+        since,
+        until,
         horizon=horizon,
     )
     if model.task != "binary":
@@ -177,7 +190,9 @@ def _row_stats(
     con: duckdb.DuckDBPyConnection, model_name: str, model: Model, span: Span
 ) -> list[dict[str, Any]]:
     features = list(model.features)
-    lo, hi, allowed = [], [], []
+    lo: list[float] = []
+    hi: list[float] = []
+    allowed: list[list[str]] = []
     stats = []
     for i, name in enumerate(features, start=1):
         spec = model.features[name]
@@ -201,8 +216,14 @@ def _row_stats(
     return fetch_rows(
         con,
         "checks_row_stats",
-        {"start": span.start, "end": span.end, "step": span.step_seconds,
-         "lo": lo, "hi": hi, "allowed": allowed},
+        {
+            "start": span.start,
+            "end": span.end,
+            "step": span.step_seconds,
+            "lo": lo,
+            "hi": hi,
+            "allowed": allowed,
+        },
         table=predictions_table(model_name),
         slice_keys=slice_keys(model.slices),
         grouping_sets=grouping_sets(["w"], model.slices),
@@ -211,7 +232,11 @@ def _row_stats(
 
 
 def _data_quality(
-    model_name: str, model: Model, settings: Settings, span: Span, rows: list[dict[str, Any]],
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    rows: list[dict[str, Any]],
 ) -> list[Result]:
     checks = settings.config.checks
     out: list[Result] = []
@@ -226,12 +251,26 @@ def _data_quality(
             frac = nulls / n if n else None
             crit = max(2 * spec.max_null, spec.max_null + 0.1)
             status: Status = grade_rate(nulls, n, spec.max_null, crit) if enough else "insufficient"
-            out.append(Result(model_name, f"completeness:{name}", "completeness", name, slice_,
-                              w, w + span.step, frac, spec.max_null, status, n,
-                              {"nulls": nulls, "rate_low": rate_lower_bound(nulls, n)}))
+            out.append(
+                Result(
+                    model_name,
+                    f"completeness:{name}",
+                    "completeness",
+                    name,
+                    slice_,
+                    w,
+                    w + span.step,
+                    frac,
+                    spec.max_null,
+                    status,
+                    n,
+                    {"nulls": nulls, "rate_low": rate_lower_bound(nulls, n)},
+                )
+            )
             kind = "bounds" if spec.type == "numeric" else "allowed_values"
-            has_rule = (spec.type == "numeric" and (spec.min is not None or spec.max is not None)
-                        ) or (spec.type == "categorical" and spec.allowed is not None)
+            has_rule = (
+                spec.type == "numeric" and (spec.min is not None or spec.max is not None)
+            ) or (spec.type == "categorical" and spec.allowed is not None)
             if not has_rule:
                 continue
             rate = checks.bounds if kind == "bounds" else checks.allowed_values
@@ -239,23 +278,66 @@ def _data_quality(
             present = n - nulls
             frac_bad = bad / present if present else None
             status = grade_rate(bad, present, rate.warn, rate.crit) if enough else "insufficient"
-            detail: dict[str, Any] = {"violations": bad,
-                                      "rate_low": rate_lower_bound(bad, present)}
+            detail: dict[str, Any] = {"violations": bad, "rate_low": rate_lower_bound(bad, present)}
             if bad:
                 detail["example"] = row[f"example__{name}"]
             if kind == "bounds":
                 detail["min"], detail["max"] = spec.min, spec.max
             else:
                 detail["allowed"] = spec.allowed
-            out.append(Result(model_name, f"{kind}:{name}", kind, name, slice_, w,
-                              w + span.step, frac_bad, rate.warn, status, present, detail))
+            out.append(
+                Result(
+                    model_name,
+                    f"{kind}:{name}",
+                    kind,
+                    name,
+                    slice_,
+                    w,
+                    w + span.step,
+                    frac_bad,
+                    rate.warn,
+                    status,
+                    present,
+                    detail,
+                )
+            )
+    # A window without rows says nothing about nulls or bounds (volume and freshness
+    # speak for it), but it is recorded as such rather than left out.
+    with_rows = {r["w"] for r in rows if which_slice(r, model.slices) is None}
+    for w in span.windows():
+        if w in with_rows:
+            continue
+        for name, spec in model.features.items():
+            kinds = ["completeness", "bounds" if spec.type == "numeric" else "allowed_values"]
+            for kind in kinds:
+                out.append(
+                    Result(
+                        model_name,
+                        f"{kind}:{name}",
+                        kind,
+                        name,
+                        None,
+                        w,
+                        w + span.step,
+                        None,
+                        None,
+                        "insufficient",
+                        0,
+                        {"reason": "no rows in the window"},
+                    )
+                )
     localize(out)
     return out
 
 
 def _volume_and_freshness(
-    con: duckdb.DuckDBPyConnection, model_name: str, settings: Settings, span: Span,
-    rows: list[dict[str, Any]], history: dict[datetime, int], model: Model,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    settings: Settings,
+    span: Span,
+    rows: list[dict[str, Any]],
+    history: dict[datetime, int],
+    model: Model,
 ) -> list[Result]:
     """Rows per window against the same hour of the trailing days, and the data's lag."""
     checks = settings.config.checks
@@ -263,8 +345,9 @@ def _volume_and_freshness(
     counts = dict(history)
     for w in span.windows():
         counts[w] = int(overall[w]["n"]) if w in overall else 0
-    last = fetch_rows(con, "checks_last_prediction", {"before": span.start},
-                      table=predictions_table(model_name))[0]["last_ts"]
+    last = fetch_rows(
+        con, "checks_last_prediction", {"before": span.start}, table=predictions_table(model_name)
+    )[0]["last_ts"]
     out: list[Result] = []
     max_lag = checks.freshness.max_lag
     for w in span.windows():
@@ -274,17 +357,43 @@ def _volume_and_freshness(
         lag_hours = (end - last).total_seconds() / 3600 if last is not None else None
         limit = max_lag.total_seconds() / 3600
         status = grade_above(lag_hours, limit, 2 * limit)
-        out.append(Result(model_name, "freshness", "freshness", None, None, w, end, lag_hours,
-                          limit, status, counts[w],
-                          {"last_prediction": last.isoformat() if last else None}))
+        out.append(
+            Result(
+                model_name,
+                "freshness",
+                "freshness",
+                None,
+                None,
+                w,
+                end,
+                lag_hours,
+                limit,
+                status,
+                counts[w],
+                {"last_prediction": last.isoformat() if last else None},
+            )
+        )
         n = counts[w]
         # The same hour of the same weekday a week earlier carries both the daily and
         # the weekly rhythm; without a week of history there is nothing fair to compare.
         week_ago = w - timedelta(days=7)
         if week_ago not in counts:
-            out.append(Result(model_name, "volume", "volume", None, None, w, end, None,
-                              checks.volume.min_ratio, "insufficient", n,
-                              {"reason": "no data a week earlier to compare with"}))
+            out.append(
+                Result(
+                    model_name,
+                    "volume",
+                    "volume",
+                    None,
+                    None,
+                    w,
+                    end,
+                    None,
+                    checks.volume.min_ratio,
+                    "insufficient",
+                    n,
+                    {"reason": "no data a week earlier to compare with"},
+                )
+            )
             continue
         expected = float(counts[week_ago])
         ratio_ = n / expected if expected else (1.0 if n == 0 else INF)
@@ -296,8 +405,22 @@ def _volume_and_freshness(
         else:
             status = "pass"
         threshold = vol.min_ratio if ratio_ < 1 else vol.max_ratio
-        out.append(Result(model_name, "volume", "volume", None, None, w, end, ratio_, threshold,
-                          status, n, {"rows": n, "expected": expected}))
+        out.append(
+            Result(
+                model_name,
+                "volume",
+                "volume",
+                None,
+                None,
+                w,
+                end,
+                ratio_,
+                threshold,
+                status,
+                n,
+                {"rows": n, "expected": expected},
+            )
+        )
     return out
 
 
@@ -305,8 +428,12 @@ DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
 
 
 def _distinct(
-    model_name: str, model: Model, settings: Settings, span: Span,
-    counts: dict[tuple[datetime, str], dict[str, int]], base: dict[str, Histogram],
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    counts: dict[tuple[datetime, str], dict[str, int]],
+    base: dict[str, Histogram],
     totals: dict[datetime, int],
 ) -> list[Result]:
     """Baseline values that should have shown up by now and did not.
@@ -341,23 +468,58 @@ def _distinct(
             n = totals.get(w, 0)
             seen = counts.get((w, name), {})
             if not tested:
-                out.append(Result(model_name, f"distinct:{name}", "distinct", name, None, w,
-                                  w + span.step, None, 0, "insufficient", n, {}))
+                out.append(
+                    Result(
+                        model_name,
+                        f"distinct:{name}",
+                        "distinct",
+                        name,
+                        None,
+                        w,
+                        w + span.step,
+                        None,
+                        0,
+                        "insufficient",
+                        n,
+                        {},
+                    )
+                )
                 continue
             crit = max(3, math.ceil(0.1 * len(hist.categories)))
             status = grade_above(len(vanished), 0, crit - 1)
-            out.append(Result(model_name, f"distinct:{name}", "distinct", name, None, w,
-                              w + span.step, float(len(vanished)), 0, status, n,
-                              {"vanished": sorted(vanished), "distinct": len(seen),
-                               "baseline_distinct": len(hist.categories), "tested": tested}))
+            out.append(
+                Result(
+                    model_name,
+                    f"distinct:{name}",
+                    "distinct",
+                    name,
+                    None,
+                    w,
+                    w + span.step,
+                    float(len(vanished)),
+                    0,
+                    status,
+                    n,
+                    {
+                        "vanished": sorted(vanished),
+                        "distinct": len(seen),
+                        "baseline_distinct": len(hist.categories),
+                        "tested": tested,
+                    },
+                )
+            )
     return out
 
 
 def _schema(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, span: Span,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    span: Span,
 ) -> list[Result]:
-    findings = fetch_rows(con, "checks_schema_findings",
-                          {"model": model_name, "start": span.start, "end": span.end})
+    findings = fetch_rows(
+        con, "checks_schema_findings", {"model": model_name, "start": span.start, "end": span.end}
+    )
     columns = sorted({*model.slices, *model.features, *(str(f["column_name"]) for f in findings)})
     out: list[Result] = []
     for w in span.windows():
@@ -367,8 +529,22 @@ def _schema(
             hits = [f for f in here if f["column_name"] == column]
             status: Status = "warning" if hits else "pass"
             detail = {"findings": [f"{f['finding']}: {f['detail']}" for f in hits]}
-            out.append(Result(model_name, f"schema:{column}", "schema", column, None, w, end,
-                              float(len(hits)), 0, status, None, detail))
+            out.append(
+                Result(
+                    model_name,
+                    f"schema:{column}",
+                    "schema",
+                    column,
+                    None,
+                    w,
+                    end,
+                    float(len(hits)),
+                    0,
+                    status,
+                    None,
+                    detail,
+                )
+            )
     return out
 
 
@@ -382,8 +558,12 @@ def _distance(settings: Settings, expected: list[float], actual: list[float]) ->
 
 
 def _drift(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, settings: Settings,
-    span: Span, base: dict[str, Histogram],
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    base: dict[str, Histogram],
 ) -> list[Result]:
     drift = settings.config.checks.drift
     table = predictions_table(model_name)
@@ -410,22 +590,40 @@ def _drift(
             n = int(sum(actual))
             value = _distance(settings, expected, actual) if n >= drift.min_support else None
             status = grade_above(value, drift.warn, drift.crit)
-            out.append(Result(model_name, f"drift:{name}", "drift", name, None, w,
-                              w + span.step, value, drift.warn, status, n,
-                              {"metric": drift.metric}))
+            out.append(
+                Result(
+                    model_name,
+                    f"drift:{name}",
+                    "drift",
+                    name,
+                    None,
+                    w,
+                    w + span.step,
+                    value,
+                    drift.warn,
+                    status,
+                    n,
+                    {"metric": drift.metric},
+                )
+            )
     return out
 
 
 def _score_drift(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, settings: Settings,
-    span: Span, base: dict[str, Histogram],
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    base: dict[str, Histogram],
 ) -> list[Result]:
     drift = settings.config.checks.drift
     if "score" not in base:
         return []
     edges = list(base["score"].edges or ())
-    counts = score_bin_counts(con, predictions_table(model_name), model.slices, edges,
-                              span.start, span.end, span.step)
+    counts = score_bin_counts(
+        con, predictions_table(model_name), model.slices, edges, span.start, span.end, span.step
+    )
     out: list[Result] = []
     keys = {(col, value) for (_w, col, value) in counts}
     for w in span.windows():
@@ -437,13 +635,29 @@ def _score_drift(
             per_bin = counts.get((w, col, value), {})
             actual = [float(per_bin.get(b, 0)) for b in range(len(hist.counts))]
             n = int(sum(actual))
-            metric = (_distance(settings, [float(c) for c in hist.counts], actual)
-                      if n >= drift.min_support and hist.total >= drift.min_support else None)
+            metric = (
+                _distance(settings, [float(c) for c in hist.counts], actual)
+                if n >= drift.min_support and hist.total >= drift.min_support
+                else None
+            )
             status = grade_above(metric, drift.warn, drift.crit)
             slice_ = {col: value} if col is not None and value is not None else None
-            out.append(Result(model_name, "score_drift", "score_drift", None, slice_, w,
-                              w + span.step, metric, drift.warn, status, n,
-                              {"metric": drift.metric}))
+            out.append(
+                Result(
+                    model_name,
+                    "score_drift",
+                    "score_drift",
+                    None,
+                    slice_,
+                    w,
+                    w + span.step,
+                    metric,
+                    drift.warn,
+                    status,
+                    n,
+                    {"metric": drift.metric},
+                )
+            )
     localize(out)
     return out
 
@@ -452,13 +666,26 @@ def _score_drift(
 
 
 def _label_delay(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, span: Span, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    span: Span,
+    now: datetime,
 ) -> list[Result]:
     policy = model.labels
-    rows = fetch_rows(con, "checks_label_delay", {
-        "model": model_name, "start": span.start, "end": span.end, "step": span.step_seconds,
-        "delay": int(policy.expected_delay.total_seconds()), "now": now,
-    }, table=predictions_table(model_name))
+    rows = fetch_rows(
+        con,
+        "checks_label_delay",
+        {
+            "model": model_name,
+            "start": span.start,
+            "end": span.end,
+            "step": span.step_seconds,
+            "delay": int(policy.expected_delay.total_seconds()),
+            "now": now,
+        },
+        table=predictions_table(model_name),
+    )
     by_w = {r["w"]: r for r in rows}
     out: list[Result] = []
     for w in span.windows():
@@ -468,12 +695,30 @@ def _label_delay(
         status = grade_below(frac, policy.min_fraction, policy.min_fraction / 2)
         detail = {}
         if r:
-            detail = {"labeled": int(r["labeled"]), "p50_hours": r["p50_hours"],
-                      "p90_hours": r["p90_hours"], "p99_hours": r["p99_hours"],
-                      "expected_delay_hours": policy.expected_delay.total_seconds() / 3600}
-        out.append(Result(model_name, "label_delay", "label_delay", None, None, w,
-                          w + span.step, frac, policy.min_fraction, status, n, detail,
-                          known_at=w + span.step + policy.expected_delay))
+            detail = {
+                "labeled": int(r["labeled"]),
+                "p50_hours": r["p50_hours"],
+                "p90_hours": r["p90_hours"],
+                "p99_hours": r["p99_hours"],
+                "expected_delay_hours": policy.expected_delay.total_seconds() / 3600,
+            }
+        out.append(
+            Result(
+                model_name,
+                "label_delay",
+                "label_delay",
+                None,
+                None,
+                w,
+                w + span.step,
+                frac,
+                policy.min_fraction,
+                status,
+                n,
+                detail,
+                known_at=w + span.step + policy.expected_delay,
+            )
+        )
     return out
 
 
@@ -503,9 +748,11 @@ class Outcomes:
             return binary_metrics(c), dict(binary_intervals(c))
         classes = {p for p, _ in self.pairs} | {y for _, y in self.pairs}
         per_class = {
-            k: (float(sum(v for (p, y), v in self.pairs.items() if p == k and y == k)),
+            k: (
+                float(sum(v for (p, y), v in self.pairs.items() if p == k and y == k)),
                 float(sum(v for (p, y), v in self.pairs.items() if p == k and y != k)),
-                float(sum(v for (p, y), v in self.pairs.items() if p != k and y == k)))
+                float(sum(v for (p, y), v in self.pairs.items() if p != k and y == k)),
+            )
             for k in classes
         }
         correct = float(sum(v for (p, y), v in self.pairs.items() if p == y))
@@ -513,15 +760,29 @@ class Outcomes:
 
 
 def collect_outcomes(
-    con: duckdb.DuckDBPyConnection, model_name: str, slice_columns: list[str],
-    start: datetime, end: datetime, step: timedelta, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    slice_columns: list[str],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    now: datetime,
 ) -> dict[tuple[datetime, str | None, str | None], Outcomes]:
     """Outcome counts per (window, slice column, value); (w, None, None) is overall."""
-    rows = fetch_rows(con, "checks_outcomes", {
-        "model": model_name, "start": start, "end": end,
-        "step": int(step.total_seconds()), "now": now,
-    }, table=predictions_table(model_name), slice_keys=slice_keys(slice_columns),
-        grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns))
+    rows = fetch_rows(
+        con,
+        "checks_outcomes",
+        {
+            "model": model_name,
+            "start": start,
+            "end": end,
+            "step": int(step.total_seconds()),
+            "now": now,
+        },
+        table=predictions_table(model_name),
+        slice_keys=slice_keys(slice_columns),
+        grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
+    )
     out: dict[tuple[datetime, str | None, str | None], Outcomes] = defaultdict(Outcomes)
     for r in rows:
         where = which_slice(r, slice_columns)
@@ -553,41 +814,81 @@ def _slo_status(slo: Slo, value: float | None, ci: tuple[float, float] | None) -
 
 
 def _slos(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, span: Span, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    span: Span,
+    now: datetime,
 ) -> list[Result]:
     out: list[Result] = []
     by_columns = sorted({s.by for s in model.slos if s.by})
-    outcomes = collect_outcomes(con, model_name, by_columns, span.start, span.end, span.step,
-                                now)
+    outcomes = collect_outcomes(con, model_name, by_columns, span.start, span.end, span.step, now)
     for slo in model.slos:
         check = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
-        keys = sorted({(c, v) for (_w, c, v) in outcomes if c == slo.by},
-                      key=lambda k: k[1] or "")
+        keys = sorted({(c, v) for (_w, c, v) in outcomes if c == slo.by}, key=lambda k: k[1] or "")
         threshold = slo.min if slo.min is not None else slo.max
         for w in span.windows():
             for col, value in keys:
                 o = outcomes.get((w, col, value), Outcomes())
                 slice_ = {col: value} if col is not None and value is not None else None
                 if o.labeled < slo.min_labeled:
-                    out.append(Result(model_name, check, "slo", None, slice_, w, w + span.step,
-                                      None, threshold, "insufficient", o.labeled,
-                                      {"reason": "insufficient labels", "labeled": o.labeled,
-                                       "min_labeled": slo.min_labeled, "rows": o.n}))
+                    out.append(
+                        Result(
+                            model_name,
+                            check,
+                            "slo",
+                            None,
+                            slice_,
+                            w,
+                            w + span.step,
+                            None,
+                            threshold,
+                            "insufficient",
+                            o.labeled,
+                            {
+                                "reason": "insufficient labels",
+                                "labeled": o.labeled,
+                                "min_labeled": slo.min_labeled,
+                                "rows": o.n,
+                            },
+                        )
+                    )
                     continue
                 metrics, intervals = o.metrics(model)
                 metric = metrics.get(slo.metric)
                 ci = intervals.get(slo.metric)
                 status = _slo_status(slo, metric, ci)
-                out.append(Result(model_name, check, "slo", None, slice_, w, w + span.step,
-                                  metric, threshold, status, o.labeled,
-                                  {"metric": slo.metric, "ci": ci, "rows": o.n,
-                                   "coverage": o.labeled / o.n if o.n else None}))
+                out.append(
+                    Result(
+                        model_name,
+                        check,
+                        "slo",
+                        None,
+                        slice_,
+                        w,
+                        w + span.step,
+                        metric,
+                        threshold,
+                        status,
+                        o.labeled,
+                        {
+                            "metric": slo.metric,
+                            "ci": ci,
+                            "rows": o.n,
+                            "coverage": o.labeled / o.n if o.n else None,
+                        },
+                    )
+                )
     return out
 
 
 def _offline_gap(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, settings: Settings,
-    span: Span, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    now: datetime,
 ) -> list[Result]:
     gap = settings.config.checks.offline_gap
     if not model.offline:
@@ -606,9 +907,22 @@ def _offline_gap(
             else:
                 relative = (offline - online) / abs(offline)
             status = grade_above(relative, gap.warn, gap.crit)
-            out.append(Result(model_name, f"offline_gap:{name}", "offline_gap", None, None, w,
-                              w + span.step, relative, gap.warn, status, o.labeled,
-                              {"metric": name, "offline": offline, "online": online}))
+            out.append(
+                Result(
+                    model_name,
+                    f"offline_gap:{name}",
+                    "offline_gap",
+                    None,
+                    None,
+                    w,
+                    w + span.step,
+                    relative,
+                    gap.warn,
+                    status,
+                    o.labeled,
+                    {"metric": name, "offline": offline, "online": online},
+                )
+            )
     return out
 
 
@@ -633,30 +947,41 @@ def evaluate_model(
     if bounds["first_ts"] is None:
         return run
     first_ts: datetime = bounds["first_ts"]
-    watermarks = {str(r["kind"]): r["evaluated_until"]
-                  for r in fetch_rows(con, "watermark_get", {"model": model_name})}
+    watermarks = {
+        str(r["kind"]): r["evaluated_until"]
+        for r in fetch_rows(con, "watermark_get", {"model": model_name})
+    }
     spans = plan_spans(settings, model, first_ts, watermarks, now, since, until)
     run.spans = spans
     base_window = baseline_window(model, first_ts)
     base: dict[str, Histogram] = {}
     if any(not spans[k].empty for k in ("drift", "score_drift", "distinct") if k in spans):
         step(f"{model_name}: baseline")
-        base = load_baseline(con, model_name, model, base_window,
-                             settings.config.checks.drift.bins, model.slices, now)
+        base = load_baseline(
+            con,
+            model_name,
+            model,
+            base_window,
+            settings.config.checks.drift.bins,
+            model.slices,
+            now,
+        )
     row_span = spans["completeness"]
     if not row_span.empty:
         step(f"{model_name}: data quality")
         rows = _row_stats(con, model_name, model, row_span)
         run.results += _data_quality(model_name, model, settings, row_span, rows)
         history = _volume_history(con, model_name, row_span)
-        run.results += _volume_and_freshness(con, model_name, settings, row_span, rows,
-                                             history, model)
+        run.results += _volume_and_freshness(
+            con, model_name, settings, row_span, rows, history, model
+        )
         totals = dict(history)
         totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
         categorical = [f for f, s in model.features.items() if s.type == "categorical"]
         lookback = row_span.step * DISTINCT_LOOKBACK
-        counts = category_counts(con, table, categorical, row_span.start - lookback,
-                                 row_span.end, row_span.step)
+        counts = category_counts(
+            con, table, categorical, row_span.start - lookback, row_span.end, row_span.step
+        )
         run.results += _distinct(model_name, model, settings, row_span, counts, base, totals)
         run.results += _schema(con, model_name, model, row_span)
     if not spans["drift"].empty:
@@ -678,15 +1003,19 @@ def _volume_history(
     con: duckdb.DuckDBPyConnection, model_name: str, span: Span
 ) -> dict[datetime, int]:
     """Row counts of the week before a span, from the stored volume results."""
-    rows = fetch_rows(con, "results_volume_history", {
-        "model": model_name, "start": span.start - timedelta(days=7), "end": span.start,
-    })
+    rows = fetch_rows(
+        con,
+        "results_volume_history",
+        {
+            "model": model_name,
+            "start": span.start - timedelta(days=7),
+            "end": span.start,
+        },
+    )
     return {r["window_start"]: int(r["n"]) for r in rows}
 
 
-def store_results(
-    con: duckdb.DuckDBPyConnection, run: ModelRun, now: datetime
-) -> list[Result]:
+def store_results(con: duckdb.DuckDBPyConnection, run: ModelRun, now: datetime) -> list[Result]:
     """Write results that are new or changed; return those (repeat runs change nothing)."""
     if not run.results:
         return []
@@ -694,7 +1023,9 @@ def store_results(
     end = max(r.window_start for r in run.results) + timedelta(seconds=1)
     existing = {
         (str(r["fingerprint"]), r["window_start"]): (r["value"], r["status"], r["detail"])
-        for r in fetch_rows(con, "results_existing", {"model": run.model, "start": start, "end": end})
+        for r in fetch_rows(
+            con, "results_existing", {"model": run.model, "start": start, "end": end}
+        )
     }
     changed: list[Result] = []
     for r in run.results:
@@ -717,10 +1048,21 @@ def store_results(
 
 
 RESULT_SCHEMA: dict[str, Any] = {
-    "fingerprint": pl.String, "model": pl.String, "check_name": pl.String, "kind": pl.String,
-    "feature": pl.String, "slice": pl.String, "window_start": pl.Datetime("us"),
-    "window_end": pl.Datetime("us"), "known_at": pl.Datetime("us"), "value": pl.Float64, "threshold": pl.Float64,
-    "status": pl.String, "n": pl.Int64, "detail": pl.String, "evaluated_at": pl.Datetime("us"),
+    "fingerprint": pl.String,
+    "model": pl.String,
+    "check_name": pl.String,
+    "kind": pl.String,
+    "feature": pl.String,
+    "slice": pl.String,
+    "window_start": pl.Datetime("us"),
+    "window_end": pl.Datetime("us"),
+    "known_at": pl.Datetime("us"),
+    "value": pl.Float64,
+    "threshold": pl.Float64,
+    "status": pl.String,
+    "n": pl.Int64,
+    "detail": pl.String,
+    "evaluated_at": pl.Datetime("us"),
 }
 
 
@@ -776,8 +1118,7 @@ def run_checks(
         opened += change.opened
         updated += change.updated
         resolved += change.resolved
-    return CheckRun(all_results, opened, updated, resolved,
-                    round(time.perf_counter() - started, 3))
+    return CheckRun(all_results, opened, updated, resolved, round(time.perf_counter() - started, 3))
 
 
 def results_json(results: list[Result]) -> list[dict[str, Any]]:

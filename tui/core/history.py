@@ -82,9 +82,12 @@ def incident_alerts(
     want_feature = incident["feature"] if kind in FEATURE_KINDS else None
     start: datetime = incident["start_ts"]
     return [
-        a for a in alert_rows
-        if a["model"] == incident["model"] and a["kind"] == kind
-        and a["feature"] == want_feature and a["slice"] == want_slice
+        a
+        for a in alert_rows
+        if a["model"] == incident["model"]
+        and a["kind"] == kind
+        and a["feature"] == want_feature
+        and a["slice"] == want_slice
         and start <= a["first_seen"] <= start + tolerance
     ]
 
@@ -114,6 +117,12 @@ def apply_decisions(store: Store, settings: Settings) -> None:
             inside = shift["started_at"] <= alert["first_seen"] < shift["ended_at"]
             if inside and alert["id"] not in handled:
                 at = alert["first_seen"] + timedelta(minutes=30)
-                alerts.mark(store, settings, alert["id"], str(shift["engineer"]), at,
-                            noise_reason="seen before: follows from an incident already handled")
+                alerts.mark(
+                    store,
+                    settings,
+                    alert["id"],
+                    str(shift["engineer"]),
+                    at,
+                    noise_reason="seen before: follows from an incident already handled",
+                )
                 handled.add(alert["id"])

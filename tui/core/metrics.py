@@ -99,14 +99,18 @@ def multiclass_metrics(
     return out
 
 
-def regression_metrics(n: float, abs_sum: float, sq_sum: float, err_sum: float) -> dict[str, float | None]:
+def regression_metrics(
+    n: float, abs_sum: float, sq_sum: float, err_sum: float
+) -> dict[str, float | None]:
     """MAE, RMSE and bias (mean of prediction − label) from sums of errors."""
     if n <= 0:
         return {"mae": None, "rmse": None, "bias": None}
     return {"mae": abs_sum / n, "rmse": math.sqrt(sq_sum / n), "bias": err_sum / n}
 
 
-def mean_interval(n: float, mean: float | None, sq_mean: float | None) -> tuple[float, float] | None:
+def mean_interval(
+    n: float, mean: float | None, sq_mean: float | None
+) -> tuple[float, float] | None:
     """A normal-approximation 95% interval for a mean, from the mean and mean square."""
     if n < 2 or mean is None or sq_mean is None:
         return None
@@ -122,7 +126,9 @@ def _normalise(counts: Sequence[float]) -> list[float]:
     return [c / total for c in counts]
 
 
-def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = PSI_EPSILON) -> float | None:
+def psi(
+    expected: Sequence[float], actual: Sequence[float], epsilon: float = PSI_EPSILON
+) -> float | None:
     """Population stability index between two histograms over the same bins.
 
     Empty bins are floored at ``epsilon`` (as a proportion) so the log stays finite.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +36,21 @@ def fingerprint(
         separators=(",", ":"),
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def stable(value: Any) -> Any:
+    """Floats rounded to 10 significant digits, recursively.
+
+    DuckDB sums in parallel, so the same aggregate can differ in its last bits from
+    run to run; rounding keeps a repeated check from counting that as a change.
+    """
+    if isinstance(value, float):
+        return float(f"{value:.10g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: stable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [stable(v) for v in value]
+    return value
 
 
 @dataclass
@@ -71,11 +87,11 @@ class Result:
             "window_start": self.window_start,
             "window_end": self.window_end,
             "known_at": self.known_at or self.window_end,
-            "value": self.value,
+            "value": stable(self.value),
             "threshold": self.threshold,
             "status": self.status,
             "n": self.n,
-            "detail": json.dumps(self.detail, sort_keys=True, default=str),
+            "detail": json.dumps(stable(self.detail), sort_keys=True, default=str),
             "evaluated_at": evaluated_at,
         }
 

@@ -200,7 +200,9 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("COMMIT")
 
 
-def _prepare(name: str, params: Params, fragments: dict[str, Fragment]) -> tuple[str, dict[str, Any]]:
+def _prepare(
+    name: str, params: Params, fragments: dict[str, Fragment]
+) -> tuple[str, dict[str, Any]]:
     """The filled SQL and the parameters it uses; every declared one must be supplied."""
     q = query(name)
     missing = set(q.params) - set(params)
