@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tui import __version__
-from tui.cli import alerts, check, demo, ingest, init
+from tui.cli import alerts, check, demo, examples, ingest, init, labels, slices
 from tui.cli.common import Env, err_console
 from tui.core.errors import OncallError
 
@@ -20,6 +20,9 @@ app = typer.Typer(
 )
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(slices.app, name="slices")
+app.add_typer(labels.app, name="labels")
+app.command("examples")(examples.examples)
 app.command("check")(check.check)
 app.command("init")(init.init)
 app.command("demo")(demo.demo)

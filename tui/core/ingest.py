@@ -30,6 +30,7 @@ from tui.core.files import (
     reader_error,
     sha256_of,
 )
+from tui.core.rollups import mark_dirty, sync_rollup_table
 from tui.core.sqlparts import (
     Fragment,
     columns,
@@ -126,6 +127,7 @@ def sync_columns(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
                 column_type=raw(sql_type(kind)),
             )
             changed = True
+        sync_rollup_table(con, model_name, model)
     if changed:
         tables = [str(r["table_name"]) for r in fetch_rows(con, "predictions_tables")]
         execute(con, "predictions_create_view", union=predictions_union(tables))
@@ -485,6 +487,7 @@ def ingest_file(
                     "found_at": now,
                 },
             )
+        mark_dirty(con, model_name, kind)
         execute(con, "stage_drop")
         seconds = round(time.perf_counter() - started, 3)
         execute(

@@ -1,0 +1,22 @@
+-- name: rollup_rebuild
+-- Rebuilds the rollups of the dirty days of a model from raw rows and current labels
+-- (after rollup_delete_dirty removed their old rows).
+-- params: model, regression
+-- fragments: table, rollups, slice_select
+-- returns: (nothing)
+INSERT INTO {{rollups}} BY NAME
+SELECT date_trunc('day', p.ts) AS day, p.model_version, {{slice_select}}
+       CASE WHEN $regression THEN NULL ELSE p.prediction END AS prediction,
+       CASE WHEN $regression THEN (CASE WHEN l.prediction_id IS NULL THEN NULL ELSE '*' END)
+            ELSE l.label END AS label,
+       least(floor(p.score * 20), 19)::INTEGER AS score_bin,
+       count(*) AS n,
+       sum(p.score) AS sum_score,
+       sum(abs(p.prediction_value - l.label_value)) AS abs_err,
+       sum((p.prediction_value - l.label_value) ^ 2) AS sq_err,
+       sum(p.prediction_value - l.label_value) AS err,
+       sum((p.prediction_value - l.label_value) ^ 4) AS quad_err
+FROM {{table}} p
+LEFT JOIN labels l ON l.model = $model AND l.prediction_id = p.prediction_id
+WHERE date_trunc('day', p.ts) IN (SELECT day FROM rollup_dirty WHERE model = $model)
+GROUP BY ALL

@@ -1,0 +1,104 @@
+"""`oncall examples`: the rows behind any number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.render import num, when
+from tui.cli.slices import JsonOpt, ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
+from tui.core.errors import UsageError
+from tui.core.examples import MAX_PAGE, examples_page, write_examples
+
+
+def examples(
+    ctx: typer.Context,
+    model: ModelOpt,
+    where: WhereOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    wrong: Annotated[
+        bool, typer.Option("--wrong", help="Only labelled rows the model got wrong.")
+    ] = False,
+    unlabeled: Annotated[
+        bool, typer.Option("--unlabeled", help="Only rows without a label yet.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Rows per page (default 50; with --out, all).")
+    ] = None,
+    after: Annotated[
+        str | None, typer.Option("--after", help="The `next` key of the previous page.")
+    ] = None,
+    min_error: Annotated[
+        float | None,
+        typer.Option(
+            "--min-error",
+            help="Regression: an error above this is wrong (default 2 × offline MAE).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the rows to FILE.parquet or FILE.csv.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The prediction rows behind a number: features, prediction, score, label, delay."""
+    env = env_of(ctx)
+    if out is not None and as_json:
+        raise UsageError("choose --json or --out, not both")
+    req = request(env, model, since, until, where=where)
+    store = env.store()
+    with store.read() as con:
+        if out is not None:
+            rows, key = [], after
+            wanted = limit
+            while True:
+                size = MAX_PAGE if wanted is None else min(MAX_PAGE, wanted - len(rows))
+                page = examples_page(
+                    con,
+                    req,
+                    wrong=wrong,
+                    unlabeled=unlabeled,
+                    limit=size,
+                    after=key,
+                    min_error=min_error,
+                )
+                rows += page["rows"]
+                key = page["next"]
+                if key is None or (wanted is not None and len(rows) >= wanted):
+                    break
+            count = write_examples(rows, out)
+            info(f"wrote {count:,} rows to {out}")
+            return
+        page = examples_page(
+            con,
+            req,
+            wrong=wrong,
+            unlabeled=unlabeled,
+            limit=limit or 50,
+            after=after,
+            min_error=min_error,
+        )
+    if as_json:
+        emit_json(page)
+        return
+    table = Table(box=None)
+    slice_cols = list(req.model.slices)
+    for col in ("prediction_id", "ts", *slice_cols, "pred", "score", "label", "delay h"):
+        table.add_column(col, no_wrap=True)
+    for r in page["rows"]:
+        table.add_row(
+            str(r["prediction_id"]),
+            when(r["ts"]),
+            *(str(r[c]) for c in slice_cols),
+            str(r["prediction"]),
+            num(r["score"]),
+            str(r["label"] or "—"),
+            num(r["delay_hours"]),
+        )
+    out_console.print(table)
+    if page["next"]:
+        info(f"more: --after '{page['next']}'")

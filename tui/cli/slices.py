@@ -1,0 +1,256 @@
+"""`oncall slices metrics|worst|estimate`: model quality per slice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tui.cli.common import Env, emit_json, env_of, info, out_console
+from tui.cli.render import num, pct, slice_text
+from tui.core.config import LOWER_IS_BETTER, METRICS_BY_TASK
+from tui.core.errors import UsageError
+from tui.core.estimates import estimate_report
+from tui.core.filters import parse_filters
+from tui.core.rollups import refresh
+from tui.core.slices import (
+    Request,
+    default_window,
+    primary_metric,
+    slice_metrics,
+    worst_slices,
+)
+from tui.core.store import Store, StoreBusyError
+from tui.core.timeparse import parse_timestamp
+
+app = typer.Typer(
+    help="Model quality per slice, with intervals and label coverage.", no_args_is_help=True
+)
+
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="The model.")]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", help="From this time (default: 7 days ago).")
+]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this time (default: now).")]
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Only this model version.")]
+WhereOpt = Annotated[list[str] | None, typer.Option("--where", help="COL=VAL filter (repeatable).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+def _time(value: str, option: str) -> datetime:
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+def request(
+    env: Env,
+    model: str,
+    since: str | None,
+    until: str | None,
+    version: str | None = None,
+    where: list[str] | None = None,
+) -> Request:
+    """The slicing request from the command's options."""
+    settings = env.settings()
+    spec = settings.model(model)
+    now = env.now()
+    start, end = default_window(now)
+    req = Request(
+        model,
+        spec,
+        _time(since, "--since") if since else start,
+        _time(until, "--until") if until else end,
+        now,
+        version,
+        parse_filters(model, spec, where or []),
+    )
+    if req.since >= req.until:
+        raise UsageError("--since must come before --until")
+    return req
+
+
+def refreshed_store(env: Env, model: str) -> Store:
+    """The store, with the model's rollups rebuilt if ingest left days dirty (skipped,
+    not waited for, when someone else holds the store: the raw rows answer then)."""
+    store = env.store()
+    quick = Store(store.path, timeout=2.0)
+    try:
+        refresh(quick, env.settings(), model)
+    except StoreBusyError:
+        pass
+    return store
+
+
+def _ci(ci: Any) -> str:
+    return "" if not ci else f"[{num(ci[0], 2)}, {num(ci[1], 2)}]"
+
+
+@app.command("metrics")
+def metrics(
+    ctx: typer.Context,
+    model: ModelOpt,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Slice columns, comma-separated (model_version too).")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    version: VersionOpt = None,
+    where: WhereOpt = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="Rank slices by this metric.")
+    ] = None,
+    exact_auc: Annotated[
+        bool,
+        typer.Option("--exact-auc", help="Exact AUC from raw scores (slower) instead of binned."),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Metrics per slice over [since, until), labels as known now; worst first."""
+    env = env_of(ctx)
+    req = request(env, model, since, until, version, where)
+    columns = [c.strip() for c in by.split(",") if c.strip()] if by else []
+    store = refreshed_store(env, model)
+    with store.read() as con:
+        rows, source = slice_metrics(con, req, columns, metric, exact_auc)
+    if as_json:
+        emit_json(rows)
+        return
+    shown = metric or primary_metric(req.model)
+    names = [
+        m for m in METRICS_BY_TASK[req.model.task] if m not in ("predicted_positive_rate", "fpr")
+    ]
+    if out_console.width < 110:
+        # At 80 columns: the ranking metric and one companion fit without truncation.
+        companion = {"binary": "f1", "multiclass": "macro_f1", "regression": "rmse"}
+        names = list(dict.fromkeys([shown, companion[req.model.task]]))
+    table = Table(
+        box=None,
+        title=f"{model} {req.since:%Y-%m-%d %H:%M} → "
+        f"{req.until:%Y-%m-%d %H:%M}, worst {shown} first, CI of {shown} "
+        f"(from {source})",
+        title_justify="left",
+    )
+    for col in ("slice", "n", "labeled", *names, "95% CI"):
+        table.add_column(
+            col, justify="left" if col == "slice" else "right", no_wrap=col in ("slice", "95% CI")
+        )
+    for r in rows:
+        label = slice_text(r["slice"]) or "(all)"
+        table.add_row(
+            label,
+            f"{r['n']:,}",
+            pct(r["coverage"]),
+            *[num(r.get(m)) for m in names],
+            _ci(r.get(f"{shown}_ci")),
+        )
+    out_console.print(table)
+
+
+@app.command("worst")
+def worst(
+    ctx: typer.Context,
+    model: ModelOpt,
+    metric: Annotated[str | None, typer.Option("--metric")] = None,
+    max_depth: Annotated[int, typer.Option("--max-depth", help="1 to 3 predicates.")] = 2,
+    min_support: Annotated[
+        int, typer.Option("--min-support", help="Labelled rows a slice needs.")
+    ] = 100,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The slices clearly worse than overall, worst first."""
+    env = env_of(ctx)
+    req = request(env, model, since, until, version)
+    store = refreshed_store(env, model)
+    with store.read() as con:
+        rows, summary, source = worst_slices(con, req, metric, max_depth, min_support)
+    if as_json:
+        emit_json(rows)
+        return
+    m = summary["metric"]
+    info(
+        f"{model}: overall {m} {num(summary['overall'])} on {summary['n_labeled']:,} labelled "
+        f"of {summary['n']:,} predictions (from {source})"
+    )
+    if not rows:
+        info("no slice is clearly worse than overall")
+        return
+    table = Table(box=None)
+    for col in ("slice", "n", "labeled", m, "overall", "lift", "95% CI"):
+        table.add_column(
+            col, justify="left" if col == "slice" else "right", no_wrap=col in ("slice", "95% CI")
+        )
+    for r in rows:
+        table.add_row(
+            slice_text(r["slice"]),
+            f"{r['n']:,}",
+            f"{r['n_labeled']:,}",
+            num(r["value"]),
+            num(r["overall"]),
+            num(r["lift"], 2),
+            _ci(r["ci"]),
+        )
+    out_console.print(table)
+    if m in LOWER_IS_BETTER:
+        info("lift: the slice's value over the overall value")
+    else:
+        info("lift: the slice's error rate (1 - value) over the overall one")
+
+
+@app.command("estimate")
+def estimate(
+    ctx: typer.Context,
+    model: ModelOpt,
+    by: Annotated[
+        str | None, typer.Option("--by", help="A slice column (default: per day).")
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimated performance from the scores where labels have not arrived (binary models),
+    beside the realised values, with a calibration check of the estimate."""
+    env = env_of(ctx)
+    req = request(env, model, since, until, version)
+    if req.model.task != "binary":
+        raise UsageError(
+            f"estimates need a binary model with scores; {model!r} is {req.model.task}"
+        )
+    store = refreshed_store(env, model)
+    with store.read() as con:
+        report = estimate_report(con, req, by)
+    if as_json:
+        emit_json(report)
+        return
+    table = Table(
+        box=None,
+        title=f"{model}: estimated (from scores) vs realised (from labels)",
+        title_justify="left",
+    )
+    for col in ("group", "n", "labeled", "est f1", "real f1", "est f1 on labelled"):
+        table.add_column(col, justify="left" if col == "group" else "right", no_wrap=col == "group")
+    for r in report["rows"]:
+        table.add_row(
+            r["group"],
+            f"{r['n']:,}",
+            pct(r["coverage"]),
+            num(r["estimated"]["f1"]),
+            num(r["realised"]["f1"]),
+            num(r["estimated_on_labeled"]["f1"]),
+        )
+    out_console.print(table)
+    check = report["calibration"]
+    verdict = "trustworthy" if check["trustworthy"] else "NOT trustworthy"
+    info(
+        f"calibration: on labelled rows the estimate is off by up to "
+        f"{num(check['max_f1_gap'])} in F1 and the score bins by up to "
+        f"{num(check['max_bin_gap'])}; the estimate is {verdict} "
+        f"(it is an estimate, always: it assumes calibrated scores)"
+    )
