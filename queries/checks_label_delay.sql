@@ -8,9 +8,9 @@ SELECT time_bucket(to_seconds($step), p.ts) AS w,
        count(*) AS n,
        count(l.prediction_id) AS labeled,
        count(*) FILTER (WHERE l.labeled_at - p.ts <= to_seconds($delay)) AS on_time,
-       quantile_cont(epoch(l.labeled_at - p.ts) / 3600, 0.5) AS p50_hours,
-       quantile_cont(epoch(l.labeled_at - p.ts) / 3600, 0.9) AS p90_hours,
-       quantile_cont(epoch(l.labeled_at - p.ts) / 3600, 0.99) AS p99_hours
+       approx_quantile(epoch(l.labeled_at - p.ts) / 3600, 0.5) AS p50_hours,
+       approx_quantile(epoch(l.labeled_at - p.ts) / 3600, 0.9) AS p90_hours,
+       approx_quantile(epoch(l.labeled_at - p.ts) / 3600, 0.99) AS p99_hours
 FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now

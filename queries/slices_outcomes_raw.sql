@@ -3,10 +3,10 @@
 -- bins and error sums, for every grouping set asked for. Filters are built from
 -- declared columns with bound values.
 -- params: model, since, until, now, version, regression, values
--- fragments: table, group_select, grouping_sets, filters
+-- fragments: table, group_select, grouping_sets, filters, bin_select
 -- returns: group columns with g__ flags, prediction, label, score_bin, n, sum_score, abs_err, sq_err, err, quad_err
 SELECT {{group_select}}
-       o_prediction AS prediction, o_label AS label, o_bin AS score_bin,
+       o_prediction AS prediction, o_label AS label, {{bin_select}} AS score_bin,
        count(*) AS n, sum(score) AS sum_score, sum(abs(e)) AS abs_err, sum(e ^ 2) AS sq_err,
        sum(e) AS err, sum(e ^ 4) AS quad_err
 FROM (

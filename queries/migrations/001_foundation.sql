@@ -114,5 +114,8 @@ CREATE TABLE scenario_decisions (
     action      VARCHAR NOT NULL,          -- acted | bug | noise | ignored
     root_cause  VARCHAR,
     note        VARCHAR NOT NULL,
-    delay_minutes INTEGER NOT NULL
+    delay_minutes INTEGER NOT NULL,
+    bug_title   VARCHAR,
+    priority    VARCHAR,
+    mitigation  VARCHAR
 );

@@ -104,6 +104,12 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     if alert["detail"]:
         out_console.print(f"detail: {alert['detail']}")
+    if alert["runbook"]:
+        out_console.print(
+            f"[bold]runbook[/] ({alert['runbook']['author']}): {alert['runbook']['text']}"
+        )
+    for bug in alert["bugs"]:
+        out_console.print(f"bug #{bug['bug_id']} {bug['title']} ({bug['status']})")
     for e in alert["events"]:
         out_console.print(
             f"  {when(e['acted_at'])} {e['actor']}: {e['action']} "
@@ -240,3 +246,17 @@ def expire(
     env = env_of(ctx)
     core.expire_silence(env.store(), env.settings(), silence_id, env.actor, env.now())
     _ok(f"silence {silence_id} expired")
+
+
+@app.command("runbook")
+def runbook(
+    ctx: typer.Context,
+    alert_type: Annotated[str, typer.Argument(help="MODEL/KIND or MODEL/KIND/FEATURE.")],
+    text: Annotated[str, typer.Option("--text", help="What the next person should know.")],
+) -> None:
+    """Leave a note on an alert type; it shows whenever that type fires."""
+    env = env_of(ctx)
+    model, kind, feature = core.write_runbook(
+        env.store(), env.settings(), alert_type, text, env.actor, env.now()
+    )
+    _ok(f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -53,7 +53,8 @@ def examples(
     store = env.store()
     with store.read() as con:
         if out is not None:
-            rows, key = [], after
+            rows: list[dict[str, Any]] = []
+            key = after
             wanted = limit
             while True:
                 size = MAX_PAGE if wanted is None else min(MAX_PAGE, wanted - len(rows))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tui import __version__
-from tui.cli import alerts, check, demo, examples, ingest, init, labels, slices
+from tui.cli import alerts, bugs, check, demo, examples, ingest, init, labels, shift, slices
 from tui.cli.common import Env, err_console
 from tui.core.errors import OncallError
 
@@ -23,6 +23,9 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(slices.app, name="slices")
 app.add_typer(labels.app, name="labels")
 app.command("examples")(examples.examples)
+app.add_typer(bugs.app, name="bugs")
+app.add_typer(shift.app, name="shift")
+app.command("handoff")(shift.handoff)
 app.command("check")(check.check)
 app.command("init")(init.init)
 app.command("demo")(demo.demo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from tui.cli.common import Env, emit_json, env_of, info, out_console
 from tui.cli.render import num, pct, slice_text
 from tui.core.config import LOWER_IS_BETTER, METRICS_BY_TASK
-from tui.core.errors import UsageError
+from tui.core.errors import StoreBusyError, UsageError
 from tui.core.estimates import estimate_report
 from tui.core.filters import parse_filters
 from tui.core.rollups import refresh
@@ -22,7 +23,7 @@ from tui.core.slices import (
     slice_metrics,
     worst_slices,
 )
-from tui.core.store import Store, StoreBusyError
+from tui.core.store import Store
 from tui.core.timeparse import parse_timestamp
 
 app = typer.Typer(
@@ -78,10 +79,8 @@ def refreshed_store(env: Env, model: str) -> Store:
     not waited for, when someone else holds the store: the raw rows answer then)."""
     store = env.store()
     quick = Store(store.path, timeout=2.0)
-    try:
+    with contextlib.suppress(StoreBusyError):
         refresh(quick, env.settings(), model)
-    except StoreBusyError:
-        pass
     return store
 
 

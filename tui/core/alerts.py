@@ -374,6 +374,7 @@ def list_alerts(
         alerts = fetch_rows(con, "alerts_all", {"model": model, "kind": kind})
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
+        notes = runbooks(con)
     out = []
     for a in alerts:
         st = status_of(a, silences, now)
@@ -381,7 +382,10 @@ def list_alerts(
             continue
         if status not in ("active", "all") and st != status:
             continue
-        out.append(alert_json(a, st, records.get((a["model"], a["kind"], a["feature"]))))
+        entry = alert_json(a, st, records.get((a["model"], a["kind"], a["feature"])))
+        note_row = notes.get((a["model"], a["kind"], a["feature"] or ""))
+        entry["runbook"] = note_row["text"] if note_row else None
+        out.append(entry)
 
     def key(a: dict[str, Any]) -> tuple[Any, ...]:
         act = a["actionability"] if a["actionability"] is not None else 0.5
@@ -409,11 +413,15 @@ def show_alert(store: Store, alert_id: int, now: datetime, recent: int = 48) -> 
         results = fetch_rows(
             con, "results_of_fingerprint", {"fingerprint": alert["fingerprint"], "limit": recent}
         )
+        note_row = runbooks(con).get((alert["model"], alert["kind"], alert["feature"] or ""))
+        bugs = fetch_rows(con, "bugs_linked_to_alert", {"alert_id": alert_id})
     out = alert_json(
         alert,
         status_of(alert, silences, now),
         records.get((alert["model"], alert["kind"], alert["feature"])),
     )
+    out["runbook"] = note_row
+    out["bugs"] = bugs
     out["events"] = [{**e, "detail": json.loads(e["detail"])} for e in events]
     out["results"] = [{**r, "detail": json.loads(r["detail"])} for r in reversed(results)]
     return out
@@ -575,3 +583,55 @@ def list_silences(
             continue
         out.append({**s, "matchers": json.loads(s["matchers"]), "active": active})
     return out
+
+
+# ---------------------------------------------------------------- runbook notes
+
+
+def parse_type(settings: Settings, text: str) -> tuple[str, str, str]:
+    """`model/kind[/feature]` into its parts, checked against the config."""
+    from tui.core.checks import KINDS
+
+    parts = text.split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise UsageError(f"an alert type is MODEL/KIND or MODEL/KIND/FEATURE, got {text!r}")
+    model, kind = parts[0], parts[1]
+    spec = settings.model(model)
+    if kind not in KINDS:
+        raise UsageError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    feature = parts[2] if len(parts) == 3 else ""
+    if feature and feature not in spec.features and feature not in spec.slices:
+        raise UsageError(f"{feature!r} is not a feature of model {model!r}")
+    return model, kind, feature
+
+
+def write_runbook(
+    store: Store, settings: Settings, alert_type: str, text: str, actor: str, now: datetime
+) -> tuple[str, str, str]:
+    """Attach a note to an alert type; it shows whenever that type fires."""
+    require_can_change(settings, actor)
+    if not text.strip():
+        raise UsageError("a runbook note needs text")
+    model, kind, feature = parse_type(settings, alert_type)
+    with store.write() as con:
+        execute(
+            con,
+            "runbook_insert",
+            {
+                "model": model,
+                "kind": kind,
+                "feature": feature,
+                "text": text,
+                "author": actor,
+                "at": now,
+            },
+        )
+    return model, kind, feature
+
+
+def runbooks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The latest note of every alert type, keyed (model, kind, feature or '')."""
+    return {
+        (str(r["model"]), str(r["kind"]), str(r["feature"])): r
+        for r in fetch_rows(con, "runbook_latest")
+    }

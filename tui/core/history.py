@@ -65,6 +65,9 @@ def load_history(store: Store, world: World) -> None:
                         "root_cause": inc.root_cause if decision.action == "bug" else None,
                         "note": decision.note,
                         "delay_minutes": decision.after_minutes,
+                        "bug_title": decision.bug_title,
+                        "priority": decision.priority,
+                        "mitigation": decision.mitigation,
                     },
                 )
 
@@ -107,7 +110,10 @@ def apply_decisions(store: Store, settings: Settings) -> None:
             at = alert["first_seen"] + timedelta(minutes=int(d["delay_minutes"]))
             actor = str(d["engineer"])
             handled.add(alert["id"])
-            if d["action"] in ("acted", "bug"):
+            if d["action"] == "bug":
+                alerts.ack(store, settings, alert["id"], actor, at, note=str(d["note"]))
+                _file_past_bug(store, settings, d, alert, actor, at)
+            elif d["action"] == "acted":
                 alerts.ack(store, settings, alert["id"], actor, at, note=str(d["note"]))
                 alerts.mark(store, settings, alert["id"], actor, at, actionable=True)
             elif d["action"] == "noise":
@@ -126,3 +132,71 @@ def apply_decisions(store: Store, settings: Settings) -> None:
                     noise_reason="seen before: follows from an incident already handled",
                 )
                 handled.add(alert["id"])
+
+
+def _file_past_bug(
+    store: Store,
+    settings: Settings,
+    d: dict[str, Any],
+    alert: dict[str, Any],
+    actor: str,
+    at: datetime,
+) -> None:
+    """A past bug as the veteran worked it: filed from the alert, commented, investigated,
+    mitigated with the scenario's mitigation, resolved when the shift ended."""
+    from tui.core import bugs
+
+    title = str(d["bug_title"] or d["title"])
+    bug_id = bugs.file_bug(
+        store,
+        settings,
+        bugs.NewBug(
+            title=title,
+            model=str(d["model"]),
+            priority=str(d["priority"] or "P2"),
+            description=f"{d['title']}. Found from alert #{alert['id']} ({alert['kind']}).",
+            tags=(str(alert["kind"]), str(d["model"])),
+            root_cause=None,
+            assignee=actor,
+            alerts=(int(alert["id"]),),
+        ),
+        actor,
+        at,
+    )
+    bugs.comment(store, settings, bug_id, actor, at + timedelta(minutes=5), str(d["note"]))
+    if alert["slice"]:
+        pairs = [f"{k}={v}" for k, v in alert["slice"].items()]
+        bugs.link(
+            store,
+            settings,
+            bug_id,
+            actor,
+            at + timedelta(minutes=8),
+            where=pairs,
+            since=d["start_ts"],
+            until=d["end_ts"],
+        )
+    bugs.edit_bug(
+        store,
+        settings,
+        bug_id,
+        actor,
+        at + timedelta(minutes=15),
+        {"status": "in_progress", "root_cause": d["root_cause"]},
+    )
+    mitigation = d["mitigation"]
+    if mitigation:
+        bugs.edit_bug(
+            store,
+            settings,
+            bug_id,
+            actor,
+            at + timedelta(hours=2),
+            {
+                "status": "mitigated",
+                "mitigation": mitigation,
+                "mitigation_note": f"{mitigation.replace('_', ' ')}: {d['note']}",
+            },
+        )
+    if d["ended_at"] is not None and d["ended_at"] > at + timedelta(hours=2):
+        bugs.close(store, settings, bug_id, actor, d["ended_at"] - timedelta(minutes=30), "fixed")

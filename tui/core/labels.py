@@ -34,23 +34,22 @@ def label_delay(
         "now": req.now,
         "expected": int(expected.total_seconds()),
     }
-    select = raw(f"p.{ident(by)} AS grp, " if by else "")
-    days = fetch_rows(
+    day = "date_trunc('day', p.ts)"
+    if by:
+        col = f"p.{ident(by)}"
+        select, sets = raw(f"{col} AS grp, "), raw(f"({day}, {col}), ({col})")
+    else:
+        select, sets = raw("NULL AS grp, "), raw(f"({day}), ()")
+    found = fetch_rows(
         con,
         "labels_delay_days",
         params,
         table=predictions_table(req.model_name),
         group_select=select,
-        group_by=raw("day, grp" if by else "day"),
+        grouping_sets=sets,
     )
-    totals = fetch_rows(
-        con,
-        "labels_delay_overall",
-        params,
-        table=predictions_table(req.model_name),
-        group_select=select,
-        group_by=raw("grp" if by else "ALL"),
-    )
+    days = [r for r in found if not r["is_total"]]
+    totals = [r for r in found if r["is_total"] and r["n"]]
     rows = []
     for d in days:
         n = int(d["n"])

@@ -173,14 +173,20 @@ def outcome_counts(
     sets: list[list[str]],
     prefer_rollups: bool = True,
     exact_auc: bool = False,
+    score_bins: bool = True,
 ) -> tuple[dict[GroupKey, Counts], str]:
     """Outcome counts per group for each grouping set (`[]` is overall); and whether they
-    came from `rollups` or `raw` rows."""
+    came from `rollups` or `raw` rows. Without `score_bins` (no AUC, estimate or
+    reliability wanted) the counts are not split by score bin, which is much cheaper."""
     columns = sorted({c for s in sets for c in s})
     check_columns(req, columns)
     filters, values = filter_sql(req.filters, req.model)
     use_rollups = prefer_rollups and not exact_auc and can_use_rollups(con, req, columns)
-    select, grouping, _ = _group_parts(sets, ROLLUP_OUTCOME if use_rollups else RAW_OUTCOME)
+    outcome = ROLLUP_OUTCOME if use_rollups else RAW_OUTCOME
+    if not score_bins:
+        outcome = outcome[:2]
+    select, grouping, _ = _group_parts(sets, outcome)
+    bin_select = raw(outcome[2] if score_bins else "NULL::INTEGER")
     params = {"since": req.since, "until": req.until, "version": req.version, "values": values}
     if use_rollups:
         rows = fetch_rows(
@@ -191,6 +197,7 @@ def outcome_counts(
             group_select=select,
             grouping_sets=grouping,
             filters=filters,
+            bin_select=bin_select,
         )
     else:
         rows = fetch_rows(
@@ -206,6 +213,7 @@ def outcome_counts(
             group_select=select,
             grouping_sets=grouping,
             filters=filters,
+            bin_select=bin_select,
         )
     out: dict[GroupKey, Counts] = defaultdict(Counts)
     for row in rows:
@@ -454,8 +462,8 @@ def slice_metrics(
     check_metric(req.model_name, req.model, metric)
     sets = [[], by] if by else [[]]
     counts, source = outcome_counts(con, req, sets, prefer_rollups, exact_auc)
-    overall_counts = counts.get((), Counts())
-    overall = metrics_of(req.model, overall_counts)
+    counts.setdefault((), Counts())  # the overall row, even when nothing matched
+    overall = metrics_of(req.model, counts[()])
     rows = []
     for key, c in counts.items():
         if key and len(key) != len(by):
@@ -519,7 +527,7 @@ def worst_slices(
     sets: list[list[str]] = [[]]
     for depth in range(1, min(max_depth, len(columns)) + 1):
         sets += [list(c) for c in itertools.combinations(columns, depth)]
-    counts, source = outcome_counts(con, req, sets, prefer_rollups)
+    counts, source = outcome_counts(con, req, sets, prefer_rollups, score_bins=metric == "auc")
     overall_m = metrics_of(req.model, counts.get((), Counts()))
     overall = overall_m.get(metric)
     lower = metric in LOWER_IS_BETTER

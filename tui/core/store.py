@@ -34,6 +34,9 @@ _PID = re.compile(r"PID (\d+)")
 
 CLI_WRITE_TIMEOUT = 60.0
 APP_TIMEOUT = 3.0
+# DuckDB may otherwise take 80% of the machine for one query; past this it spills to
+# disk. `$ONCALL_MEMORY_LIMIT` overrides it (a DuckDB size such as 2GB).
+MEMORY_LIMIT = "800MB"
 
 Params = Mapping[str, Any]
 
@@ -80,6 +83,10 @@ class Store:
                 delay = min(delay * 2, 1.0)
                 continue
             con.execute("SET TimeZone = 'UTC'")
+            con.execute(
+                "SET memory_limit = $limit",
+                {"limit": os.environ.get("ONCALL_MEMORY_LIMIT", MEMORY_LIMIT)},
+            )
             return con
 
     def ensure(self) -> None:

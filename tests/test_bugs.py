@@ -1,0 +1,399 @@
+"""The bug queue, shifts, handoff and runbook notes, driven through the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.conftest import DEMO_NOW
+from tests.helpers import cli
+from tui.core.bugs import FIELDS, replay, show_bug
+from tui.core.checks import run_checks
+from tui.core.config import load_config
+from tui.core.demo import build_world_dir
+from tui.core.scenario import load_scenario
+from tui.core.store import Store
+
+NOW = "2026-11-26T04:00"
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bugs")
+    spec = load_scenario("drill-checkout")
+    config = build_world_dir(
+        spec, folder, seed=spec.seed, scale=0.5, now=datetime.fromisoformat(NOW)
+    )
+    settings = load_config(config)
+    run_checks(Store(settings.store_path), settings, datetime.fromisoformat(NOW))
+    shutil.copy(folder / "oncall.duckdb", folder / "checked.duckdb")
+    return config
+
+
+@pytest.fixture
+def config(checked: Path) -> Path:
+    shutil.copy(checked.parent / "checked.duckdb", checked.parent / "oncall.duckdb")
+    return checked
+
+
+def run(
+    capsys: pytest.CaptureFixture[str],
+    config: Path,
+    *args: str,
+    who: str = "alice",
+    now: str = NOW,
+    code: int = 0,
+) -> Any:
+    result = cli(capsys, "--config", config, "--now", now, "--as", who, *args)
+    assert result.code == code, result.err
+    return result
+
+
+def _alert(capsys: pytest.CaptureFixture[str], config: Path) -> dict[str, Any]:
+    alerts = run(capsys, config, "alerts", "list", "--status", "all", "--json").json()
+    return next(a for a in alerts if a["slice"])
+
+
+def test_the_whole_lifecycle(
+    config: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    alert = _alert(capsys, config)
+    before = run(capsys, config, "alerts", "show", str(alert["id"]), "--json").json()
+    bug = run(
+        capsys,
+        config,
+        "bugs",
+        "new",
+        "--title",
+        "FR baskets empty",
+        "--model",
+        alert["model"],
+        "--priority",
+        "P1",
+        "--tag",
+        "data",
+        "--alert",
+        str(alert["id"]),
+        "--root-cause",
+        "missing_feature_data",
+        "--json",
+    ).json()
+    bid = str(bug["id"])
+    assert bug["status"] == "new" and bug["reporter"] == "alice"
+    run(capsys, config, "bugs", "comment", bid, "--text", "gateway team says fixed at 10:00")
+    run(
+        capsys,
+        config,
+        "bugs",
+        "edit",
+        bid,
+        "--status",
+        "in_progress",
+        "--assignee",
+        "dana",
+        "--tag",
+        "gateway",
+        "--untag",
+        "data",
+    )
+    ((col, value),) = alert["slice"].items()
+    run(
+        capsys,
+        config,
+        "bugs",
+        "link",
+        bid,
+        "--where",
+        f"{col}={value}",
+        "--since",
+        "2026-11-22T09:00",
+        "--until",
+        "2026-11-22T15:00",
+    )
+    run(
+        capsys,
+        config,
+        "bugs",
+        "edit",
+        bid,
+        "--mitigation",
+        "rule_or_filter",
+        "--mitigation-note",
+        "drop rows with empty basket for FR",
+    )
+    run(capsys, config, "bugs", "close", bid, "--resolution", "fixed")
+    shown = run(capsys, config, "bugs", "show", bid, "--json").json()
+    assert shown["status"] == "resolved"
+    assert shown["assignee"] == "dana" and shown["tags"] == ["gateway"]
+    actions = [e["action"] for e in shown["events"]]
+    assert actions[0] == "created"
+    for step in ("comment", "changed", "link", "closed"):
+        assert step in actions
+    assert len(actions) >= 6
+    kinds = {link["kind"] for link in shown["links"]}
+    assert kinds == {"alert", "slice"}
+    after = run(capsys, config, "alerts", "show", str(alert["id"]), "--json").json()
+    assert "bug_filed" in [e["action"] for e in after["events"]]
+    assert after["track_record"]["acted"] == (before["track_record"] or {"acted": 0})["acted"] + 1
+    assert [b["bug_id"] for b in after["bugs"]] == [bug["id"]]
+    # Export: exactly the linked rows, with their labels.
+    out = tmp_path / "delta.parquet"
+    run(capsys, config, "bugs", "export", bid, "--out", str(out))
+    frame = pl.read_parquet(out)
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
+    assert col in ("market", "channel")  # a declared slice column of the drill
+    expected = con.sql(
+        "SELECT p.prediction_id, l.label FROM predictions p LEFT JOIN labels l "  # noqa: S608
+        f"USING (model, prediction_id) WHERE p.model = $m AND p.{col} = $v "
+        "AND p.ts >= '2026-11-22 09:00' AND p.ts < '2026-11-22 15:00' "
+        "ORDER BY p.ts, p.prediction_id",
+        params={"m": alert["model"], "v": value},
+    ).pl()
+    con.close()
+    assert frame["prediction_id"].to_list() == expected["prediction_id"].to_list()
+    assert frame["label"].to_list() == expected["label"].to_list()
+    assert {"score", "prediction", "basket_eur", "market"} <= set(frame.columns)
+    mitigations = run(
+        capsys, config, "bugs", "mitigations", "--model", alert["model"], "--json"
+    ).json()
+    assert [m["id"] for m in mitigations] == [bug["id"]]
+    assert run(capsys, config, "bugs", "list", "--json").json() == []
+    assert [
+        b["id"] for b in run(capsys, config, "bugs", "list", "--status", "all", "--json").json()
+    ] == [bug["id"]]
+
+
+def test_export_by_prediction_ids(
+    config: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bid = str(
+        run(
+            capsys,
+            config,
+            "bugs",
+            "new",
+            "--title",
+            "odd rows",
+            "--model",
+            "checkout_risk",
+            "--json",
+        ).json()["id"]
+    )
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
+    ids = [
+        r[0]
+        for r in con.execute("SELECT prediction_id FROM predictions ORDER BY ts LIMIT 3").fetchall()
+    ]
+    con.close()
+    run(capsys, config, "bugs", "link", bid, *[x for i in ids for x in ("--prediction", i)])
+    out = tmp_path / "ids.csv"
+    run(capsys, config, "bugs", "export", bid, "--out", str(out))
+    assert pl.read_csv(out)["prediction_id"].to_list() == ids
+
+
+def test_history_is_append_only_and_state_rebuilds_from_it(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bid = run(
+        capsys, config, "bugs", "new", "--title", "t", "--model", "checkout_risk", "--json"
+    ).json()["id"]
+    run(capsys, config, "bugs", "edit", str(bid), "--priority", "P0", "--status", "triaged")
+    run(capsys, config, "bugs", "comment", str(bid), "--text", "x")
+    settings = load_config(config)
+    bug = show_bug(Store(settings.store_path), bid)
+    rebuilt = replay(bug["events"])
+    for field in FIELDS:
+        assert rebuilt[field] == bug[field], field
+    assert rebuilt["version"] == bug["version"]
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"))
+    try:
+        for sql in ("UPDATE bug_events SET actor = 'mallory'", "DELETE FROM bug_events"):
+            with pytest.raises(duckdb.ConstraintException):
+                con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_a_stale_edit_is_a_conflict_naming_the_other_change(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bug = run(
+        capsys, config, "bugs", "new", "--title", "t", "--model", "checkout_risk", "--json"
+    ).json()
+    read_version = str(bug["version"])
+    run(capsys, config, "bugs", "edit", str(bug["id"]), "--status", "triaged", who="dana")
+    stale = run(
+        capsys,
+        config,
+        "bugs",
+        "edit",
+        str(bug["id"]),
+        "--priority",
+        "P0",
+        "--if-version",
+        read_version,
+        code=2,
+    )
+    assert "changed since you read it" in stale.err
+    assert "dana set status to 'triaged'" in stale.err
+    shown = run(capsys, config, "bugs", "show", str(bug["id"]), "--json").json()
+    assert shown["priority"] == "P2"
+
+
+def test_errors_exit_2_and_trainees_exit_3(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = run(capsys, config, "bugs", "show", "4242", code=2)
+    assert "no bug with id 4242" in missing.err
+    run(
+        capsys,
+        config,
+        "bugs",
+        "new",
+        "--title",
+        "t",
+        "--model",
+        "checkout_risk",
+        "--priority",
+        "P9",
+        code=2,
+    )
+    run(capsys, config, "bugs", "new", "--title", "t", "--model", "nope", code=2)
+    bid = str(
+        run(
+            capsys, config, "bugs", "new", "--title", "t", "--model", "checkout_risk", "--json"
+        ).json()["id"]
+    )
+    run(capsys, config, "bugs", "close", bid, "--resolution", "duplicate", code=2)
+    for args in (
+        ("new", "--title", "x", "--model", "checkout_risk"),
+        ("edit", bid, "--status", "triaged"),
+        ("comment", bid, "--text", "x"),
+        ("close", bid, "--resolution", "fixed"),
+    ):
+        refused = run(capsys, config, "bugs", *args, who="bob", code=3)
+        assert "trainee" in refused.err
+
+
+def test_shifts_and_a_live_handoff(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, config, "shift", "start", now="2026-11-25T08:00")
+    run(capsys, config, "shift", "start", "--role", "shadow", who="bob", now="2026-11-25T08:05")
+    run(capsys, config, "shift", "start", who="bob", now="2026-11-25T08:06", code=2)
+    run(capsys, config, "shift", "start", who="dana", now="2026-11-25T08:07", code=2)
+    status = run(capsys, config, "shift", "status", "--json").json()
+    assert {(s["engineer"], s["role"]) for s in status} >= {("alice", "primary"), ("bob", "shadow")}
+    alert = _alert(capsys, config)
+    run(
+        capsys, config, "alerts", "ack", str(alert["id"]), "--note", "on it", now="2026-11-25T09:00"
+    )
+    run(
+        capsys,
+        config,
+        "alerts",
+        "silence",
+        "--match",
+        "kind=drift",
+        "--for",
+        "4h",
+        now="2026-11-25T09:30",
+    )
+    bid = run(
+        capsys,
+        config,
+        "bugs",
+        "new",
+        "--title",
+        "live bug",
+        "--model",
+        "checkout_risk",
+        "--json",
+        now="2026-11-25T10:00",
+    ).json()["id"]
+    run(capsys, config, "shift", "end", now="2026-11-25T20:00")
+    shifts = run(capsys, config, "shift", "list", "--json").json()
+    live = next(s for s in shifts if s["engineer"] == "alice" and s["source"] == "live")
+    report = run(capsys, config, "handoff", "--shift", str(live["id"]), now="2026-11-25T21:00").out
+    for heading in (
+        "# Handoff: shift",
+        "## SLO status",
+        "## What fired",
+        "## What was done",
+        "## Open items handed over",
+        "## Noise this shift",
+        "## Bugs",
+    ):
+        assert heading in report
+    assert "Shadows: bob" in report
+    assert f"ack alert #{alert['id']}" in report and "on it" in report
+    assert "silenced kind=drift" in report
+    assert f"filed bug #{bid} “live bug”" in report
+    assert f"bug #{bid} [P2] live bug — new, owner unassigned" in report
+
+
+def test_runbook_notes_show_when_the_type_fires(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alert = _alert(capsys, config)
+    kind_path = "/".join(x for x in (alert["model"], alert["kind"], alert["feature"]) if x)
+    run(capsys, config, "alerts", "runbook", kind_path, "--text", "fires when the EU batch is late")
+    shown = run(capsys, config, "alerts", "show", str(alert["id"]), "--json").json()
+    assert shown["runbook"]["text"] == "fires when the EU batch is late"
+    listed = run(capsys, config, "alerts", "list", "--status", "all", "--json").json()
+    same = [
+        a
+        for a in listed
+        if (a["model"], a["kind"], a["feature"])
+        == (alert["model"], alert["kind"], alert["feature"])
+    ]
+    assert all(a["runbook"] == "fires when the EU batch is late" for a in same)
+    run(capsys, config, "alerts", "runbook", "checkout_risk/weather", "--text", "x", code=2)
+
+
+def test_the_handoff_of_a_demo_past_shift(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load_scenario("demo")
+    shifts = cli(capsys, "--config", demo_dir / "oncall.yaml", "shift", "list", "--json").json()
+    primaries = sorted((s for s in shifts if s["role"] == "primary"), key=lambda s: s["started_at"])
+    for shift_spec, shift in zip(spec.shifts, primaries, strict=True):
+        result = cli(
+            capsys,
+            "--config",
+            demo_dir / "oncall.yaml",
+            "--now",
+            DEMO_NOW,
+            "handoff",
+            "--shift",
+            str(shift["id"]),
+        )
+        assert result.code == 0, result.err
+        report = result.out
+        assert f"— {shift_spec.primary} (primary)" in report
+        for decision in shift_spec.decisions:
+            if decision.action == "bug":
+                assert f"“{decision.bug_title}”" in report, decision.bug_title
+            assert decision.note in report, decision.note
+        sections = [line for line in report.splitlines() if line.startswith("## ")]
+        assert sections == [
+            "## SLO status",
+            "## What fired",
+            "## What was done",
+            "## Open items handed over",
+            "## Noise this shift",
+            "## Bugs",
+        ] or [s.split(" (")[0] for s in sections] == [
+            "## SLO status",
+            "## What fired",
+            "## What was done",
+            "## Open items handed over",
+            "## Noise this shift",
+            "## Bugs",
+        ]
+    assert json.dumps(shifts)  # listable as JSON

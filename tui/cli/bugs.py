@@ -1,0 +1,285 @@
+"""`oncall bugs`: the shared bug queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.render import when
+from tui.cli.slices import _time
+from tui.core import bugs as core
+
+app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+IdArg = Annotated[int, typer.Argument(help="The bug id.")]
+
+
+def _print_bug(bug: dict[str, Any]) -> None:
+    out_console.print(f"[bold]bug #{bug['id']} [{bug['priority']}] {bug['title']}[/]")
+    out_console.print(
+        f"{bug['model']} · {bug['status']} · assignee {bug['assignee'] or '—'} · "
+        f"reported by {bug['reporter']} · tags {', '.join(bug['tags']) or '—'}"
+    )
+    if bug.get("root_cause") or bug.get("mitigation"):
+        out_console.print(
+            f"root cause {bug['root_cause'] or '—'} · mitigation "
+            f"{bug['mitigation'] or '—'}: {bug['mitigation_note'] or ''}"
+        )
+    if bug.get("description"):
+        out_console.print(str(bug["description"]))
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Option("--title", help="What is wrong, in a line.")],
+    model: Annotated[str, typer.Option("--model", "-m")],
+    priority: Annotated[str, typer.Option("--priority", help="P0 to P3.")] = "P2",
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    alert: Annotated[
+        list[int] | None, typer.Option("--alert", help="An alert it came from (repeatable).")
+    ] = None,
+    root_cause: Annotated[
+        str | None, typer.Option("--root-cause", help=f"One of: {', '.join(core.ROOT_CAUSES)}.")
+    ] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+    assignee: Annotated[str | None, typer.Option("--assignee")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """File a bug; filing it from an alert links the alert and counts it as acted on."""
+    env = env_of(ctx)
+    store = env.store()
+    bug_id = core.file_bug(
+        store,
+        env.settings(),
+        core.NewBug(
+            title=title,
+            model=model,
+            priority=priority,
+            description=description,
+            tags=tuple(tag or ()),
+            root_cause=root_cause,
+            assignee=assignee,
+            alerts=tuple(alert or ()),
+        ),
+        env.actor,
+        env.now(),
+    )
+    bug = core.show_bug(store, bug_id)
+    if as_json:
+        emit_json(bug)
+    else:
+        _print_bug(bug)
+    info(f"filed bug #{bug_id}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[
+        str, typer.Option("--status", help="open (default), all, or a status.")
+    ] = "open",
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    tag: Annotated[str | None, typer.Option("--tag")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Bugs by priority, open ones by default."""
+    env = env_of(ctx)
+    rows = core.list_bugs(env.store(), status, model, tag, assignee)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        info(f"no {status} bugs")
+        return
+    table = Table(box=None)
+    for col in ("id", "pri", "status", "model", "title", "assignee", "updated"):
+        table.add_column(col, no_wrap=col not in ("title",))
+    for b in rows:
+        table.add_row(
+            str(b["id"]),
+            b["priority"],
+            b["status"],
+            b["model"],
+            b["title"],
+            b["assignee"] or "—",
+            when(b["updated_at"]),
+        )
+    out_console.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
+    """A bug with its links and its whole history."""
+    env = env_of(ctx)
+    bug = core.show_bug(env.store(), bug_id)
+    if as_json:
+        emit_json(bug)
+        return
+    _print_bug(bug)
+    for link in bug["links"]:
+        window = (
+            f" {when(link['window_start'])}–{when(link['window_end'])}"
+            if link["window_start"]
+            else ""
+        )
+        out_console.print(f"  link: {link['kind']} {link['target']}{window}")
+    for e in bug["events"]:
+        detail = e["detail"]
+        text = (
+            f"{detail['field']}: {detail['old']} → {detail['new']}"
+            if e["action"] == "changed"
+            else detail.get("text") or detail.get("resolution") or detail.get("target") or ""
+        )
+        out_console.print(f"  {when(e['acted_at'])} {e['actor']} {e['action']} {text}")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    bug_id: IdArg,
+    status: Annotated[str | None, typer.Option("--status")] = None,
+    priority: Annotated[str | None, typer.Option("--priority")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Add a tag (repeatable).")] = None,
+    untag: Annotated[
+        list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).")
+    ] = None,
+    root_cause: Annotated[str | None, typer.Option("--root-cause")] = None,
+    mitigation: Annotated[
+        str | None, typer.Option("--mitigation", help=f"One of: {', '.join(core.MITIGATIONS)}.")
+    ] = None,
+    mitigation_note: Annotated[str | None, typer.Option("--mitigation-note")] = None,
+    title: Annotated[str | None, typer.Option("--title")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    if_version: Annotated[
+        int | None,
+        typer.Option("--if-version", help="Refuse if the bug changed since this version."),
+    ] = None,
+) -> None:
+    """Change a bug's fields; every change is recorded."""
+    env = env_of(ctx)
+    if mitigation_note is not None and mitigation is None:
+        from tui.core.errors import UsageError
+
+        raise UsageError("--mitigation-note goes with --mitigation KIND")
+    version = core.edit_bug(
+        env.store(),
+        env.settings(),
+        bug_id,
+        env.actor,
+        env.now(),
+        {
+            "status": status,
+            "priority": priority,
+            "assignee": assignee,
+            "root_cause": root_cause,
+            "mitigation": mitigation,
+            "mitigation_note": mitigation_note,
+            "title": title,
+            "description": description,
+            "add_tags": tuple(tag or ()),
+            "drop_tags": tuple(untag or ()),
+        },
+        if_version,
+    )
+    info(f"bug #{bug_id} updated (version {version})")
+
+
+@app.command("comment")
+def comment(
+    ctx: typer.Context, bug_id: IdArg, text: Annotated[str, typer.Option("--text")]
+) -> None:
+    """Comment on a bug."""
+    env = env_of(ctx)
+    core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
+    info(f"comment added to bug #{bug_id}")
+
+
+@app.command("link")
+def link(
+    ctx: typer.Context,
+    bug_id: IdArg,
+    alert: Annotated[list[int] | None, typer.Option("--alert")] = None,
+    prediction: Annotated[
+        list[str] | None, typer.Option("--prediction", help="A prediction id (repeatable).")
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option("--where", help="COL=VAL: all rows of a slice (with --since/--until)."),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since")] = None,
+    until: Annotated[str | None, typer.Option("--until")] = None,
+    bug: Annotated[
+        list[int] | None, typer.Option("--bug", help="A related bug (repeatable).")
+    ] = None,
+) -> None:
+    """Link a bug to alerts, example predictions, a slice and window, or other bugs."""
+    env = env_of(ctx)
+    added = core.link(
+        env.store(),
+        env.settings(),
+        bug_id,
+        env.actor,
+        env.now(),
+        alerts=alert,
+        predictions=prediction,
+        where=where,
+        since=_time(since, "--since") if since else None,
+        until=_time(until, "--until") if until else None,
+        bugs=bug,
+    )
+    info(f"{added} link(s) added to bug #{bug_id}")
+
+
+@app.command("close")
+def close(
+    ctx: typer.Context,
+    bug_id: IdArg,
+    resolution: Annotated[str, typer.Option("--resolution", help="fixed, wontfix or duplicate.")],
+    duplicate_of: Annotated[int | None, typer.Option("--duplicate-of")] = None,
+) -> None:
+    """Close a bug as fixed, wontfix or a duplicate of another."""
+    env = env_of(ctx)
+    core.close(env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
+    info(f"bug #{bug_id} closed ({resolution})")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    bug_id: IdArg,
+    out: Annotated[Path, typer.Option("--out", help="FILE.parquet or FILE.csv")],
+) -> None:
+    """Write the bug's linked examples with their labels: a validation-set delta."""
+    env = env_of(ctx)
+    count = core.export(env.store(), env.settings(), bug_id, out)
+    info(f"wrote {count:,} rows to {out}")
+
+
+@app.command("mitigations")
+def mitigations(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Option("--model", "-m")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Rules and filters patched onto a model, and why."""
+    env = env_of(ctx)
+    rows = core.mitigations(env.store(), env.settings(), model)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        info(f"no rule or filter is recorded for {model}")
+        return
+    for b in rows:
+        out_console.print(
+            f"#{b['id']} {when(b['updated_at'])} {b['title']} ({b['status']}): "
+            f"{b['mitigation_note'] or '—'}"
+        )

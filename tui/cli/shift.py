@@ -1,0 +1,93 @@
+"""`oncall shift` and `oncall handoff`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.render import when
+from tui.core import shifts as core
+from tui.core.handoff import handoff as build_handoff
+
+app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help="primary or shadow.")] = "primary",
+) -> None:
+    """Start your shift."""
+    env = env_of(ctx)
+    shift_id = core.start_shift(env.store(), env.settings(), env.actor, env.now(), role)
+    info(f"shift {shift_id} started: {env.actor} is {role}")
+
+
+@app.command("end")
+def end(ctx: typer.Context) -> None:
+    """End your shift (then: `oncall handoff`)."""
+    env = env_of(ctx)
+    shift_id = core.end_shift(env.store(), env.actor, env.now())
+    info(f"shift {shift_id} ended; `oncall handoff --shift {shift_id}` writes the report")
+
+
+@app.command("status")
+def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Who is on call now."""
+    env = env_of(ctx)
+    rows = core.current_shifts(env.store())
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        info("nobody is on call")
+    for s in rows:
+        info(
+            f"{s['engineer']} is {s['role']} since {s['started_at']:%Y-%m-%d %H:%M} "
+            f"(shift {s['shift_id']})"
+        )
+
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Every shift, newest first."""
+    env = env_of(ctx)
+    rows = core.list_shifts(env.store())
+    if as_json:
+        emit_json([{"id": s["shift_id"], **s} for s in rows])
+        return
+    table = Table(box=None)
+    for col in ("id", "engineer", "role", "started", "ended", "source"):
+        table.add_column(col)
+    for s in rows:
+        table.add_row(
+            str(s["shift_id"]),
+            s["engineer"],
+            s["role"],
+            when(s["started_at"]),
+            when(s["ended_at"]) or "open",
+            s["source"],
+        )
+    out_console.print(table)
+
+
+def handoff(
+    ctx: typer.Context,
+    shift: Annotated[
+        int | None, typer.Option("--shift", help="A shift id (default: current or last).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE.md.")] = None,
+) -> None:
+    """The incident report of a shift, in Markdown."""
+    env = env_of(ctx)
+    report = build_handoff(env.store(), env.settings(), shift, env.now())
+    if out is None:
+        out_console.print(report["markdown"], markup=False, highlight=False, soft_wrap=True)
+        return
+    out.write_text(report["markdown"], encoding="utf-8")
+    info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")
