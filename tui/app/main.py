@@ -1,29 +1,328 @@
-"""The Textual application (grows with the app issue)."""
+"""The on-call console: alert stream, bug queue, slice explorer and label delay.
+
+Every store access runs in a thread worker with its own short-lived connection and
+reports back with a message; the event loop never waits on the store. The app polls
+the store's change counter on a one-shot timer (scheduled again only after the last
+poll finished, so a slow store cannot pile polls up) and re-reads only when it moved.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
 
+from tui.app.dialogs import HelpScreen
+from tui.app.gateway import run_store_job
+from tui.app.messages import (
+    ActionDone,
+    Loaded,
+    QueryFailed,
+    StoreAnswered,
+    StoreChanged,
+    StoreWaited,
+    StoreWasBusy,
+)
+from tui.app.panes import AlertStream, BugQueue, LabelDelay, SliceExplorer
+from tui.app.widgets import StatusLine
+from tui.core import outbox
 from tui.core.config import Settings
+from tui.core.errors import StoreBusyError
+from tui.core.shifts import current_shifts
+from tui.core.store import APP_TIMEOUT, Store
+from tui.core.timeparse import now as current_now
+
+POLL_SECONDS = 3.0
+TABS = (
+    ("alerts", "Alerts", AlertStream),
+    ("bugs", "Bugs", BugQueue),
+    ("slices", "Slices", SliceExplorer),
+    ("labels", "Labels", LabelDelay),
+)
 
 
 class OncallApp(App[None]):
     """The on-call console."""
 
     TITLE = "oncall"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    CSS_PATH = "oncall.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show('alerts')", "Alerts", tooltip="The alert stream"),
+        Binding("2", "show('bugs')", "Bugs", tooltip="The bug queue"),
+        Binding("3", "show('slices')", "Slices", tooltip="Metrics per slice, rows behind them"),
+        Binding("4", "show('labels')", "Labels", tooltip="Label delay and coverage"),
+        Binding("f1", "help", "Help", tooltip="Keys of the focused part, live"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False, tooltip="Light or dark"),
+        Binding("escape", "cancel", "Cancel", show=False, tooltip="Cancel running queries"),
+        Binding("q", "quit", "Quit"),
+    ]
 
-    def __init__(self, settings: Settings, actor: str, now_text: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        actor: str,
+        now_text: str | None = None,
+        poll: bool = True,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         super().__init__()
+        self.poll_seconds = poll_seconds
         self.settings = settings
         self.actor = actor
         self.now_text = now_text
+        self.poll_enabled = poll
+        self._reader = Store(settings.store_path, timeout=APP_TIMEOUT)
+        self._writer = Store(settings.store_path, timeout=APP_TIMEOUT)
+        self.changes: int | None = None
+        self.waiting: dict[str, int] = {}
+
+    # ------------------------------------------------------------ store access
+
+    def reader(self) -> Store:
+        """The store for reads: a short deadline, so a busy store is said, not waited on."""
+        return self._reader
+
+    def writer(self) -> Store:
+        """The store for writes (same short deadline; busy writes go to the outbox)."""
+        return self._writer
+
+    def current_time(self) -> datetime:
+        """Now: `--now` if given, else the clock."""
+        return current_now(self.now_text)
+
+    # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(f"store: {self.settings.store_path}")
+        status = StatusLine(id="status")
+        status.store = shown_path(self.settings.store_path)
+        role = self.settings.role_of(self.actor) or "not on the roster"
+        status.user = f"{self.actor} ({role})"
+        status.now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
+        yield status
+        with TabbedContent(id="tabs"):
+            for tab_id, title, pane in TABS:
+                with TabPane(f"{title} {TABS.index((tab_id, title, pane)) + 1}", id=tab_id):
+                    yield pane()
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 110, "narrow")
+
+    def on_mount(self) -> None:
+        self.screen.set_class(self.size.width < 110, "narrow")
+        self.sub_title = shown_path(self.settings.path.parent)
+        if self.poll_enabled:
+            self.set_timer(self.poll_seconds, self.poll)
+        self.load_shift()
+        self.query_one("#alert-table").focus()
+
+    # ------------------------------------------------------------ polling
+
+    def poll(self) -> None:
+        """Apply waiting outbox actions, read the change counter; the next poll is
+        scheduled when this one has answered."""
+
+        def job() -> tuple[int | None, int, int, int | None]:
+            applied = 0
+            if outbox.pending(self._writer):
+
+                def refused(action: outbox.Action, exc: Exception) -> None:
+                    self.post_message(
+                        QueryFailed(f"pending {action.kind} #{action.alert_id}", str(exc))
+                    )
+
+                applied = outbox.flush(self._writer, self.settings, on_error=refused)
+            try:
+                changes, holder = self._reader.changes(), None
+            except StoreBusyError as exc:
+                # Reported, not raised: the next poll must be scheduled either way.
+                changes, holder = None, exc.holder_pid or 0
+            # Counted last, so an action queued while this poll waited is not missed.
+            return changes, applied, len(outbox.pending(self._writer)), holder
+
+        run_store_job(
+            self, "changes", job, lambda r: Loaded("changes", r), group="poll", exclusive=True
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind == "changes":
+            # One-shot: the next poll is scheduled only once this one answered.
+            self.set_timer(self.poll_seconds, self.poll)
+            changes, applied, pending, holder = message.data
+            status = self.query_one(StatusLine)
+            status.pending = pending
+            if holder is not None:
+                who = f"PID {holder}" if holder else "another process"
+                status.busy = f"store busy ({who}); retrying"
+                return
+            status.busy = ""
+            if applied:
+                self.notify(f"{applied} pending action(s) applied")
+            if self.changes is not None and changes != self.changes:
+                self.post_message(StoreChanged())
+            self.changes = changes
+        elif message.kind == "shift":
+            self.query_one(StatusLine).shift = message.data
+
+    def load_shift(self) -> None:
+        def job() -> str:
+            shifts = current_shifts(self._reader)
+            primary = next((s for s in shifts if s["role"] == "primary"), None)
+            if primary is None:
+                return "no shift open"
+            shadows = [s["engineer"] for s in shifts if s["role"] == "shadow"]
+            text = f"shift {primary['shift_id']}: {primary['engineer']} primary"
+            return text + (f", {', '.join(shadows)} shadowing" if shadows else "")
+
+        run_store_job(self, "shift", job, lambda text: Loaded("shift", text), group="shift")
+
+    def on_store_changed(self, _message: StoreChanged) -> None:
+        self.query_one(AlertStream).load()
+        self.query_one(BugQueue).load()
+        self.load_shift()
+
+    # ------------------------------------------------------------ worker reports
+
+    def on_store_waited(self, message: StoreWaited) -> None:
+        self.waiting[message.what] = self.waiting.get(message.what, 0) + 1
+        self.query_one(StatusLine).waiting = message.what
+
+    def on_store_answered(self, message: StoreAnswered) -> None:
+        count = self.waiting.get(message.what, 1) - 1
+        if count <= 0:
+            self.waiting.pop(message.what, None)
+        else:
+            self.waiting[message.what] = count
+        self.query_one(StatusLine).waiting = next(iter(self.waiting), "")
+
+    def on_store_was_busy(self, message: StoreWasBusy) -> None:
+        who = f"PID {message.holder_pid}" if message.holder_pid else "another process"
+        self.query_one(StatusLine).busy = f"store busy ({who}); retrying"
+
+    def on_query_failed(self, message: QueryFailed) -> None:
+        self.notify(
+            message.error, title=f"{message.title}: {message.what}", severity="error", timeout=8
+        )
+
+    def on_action_done(self, message: ActionDone) -> None:
+        status = self.query_one(StatusLine)
+        if message.queued:
+            status.pending += 1
+            self.notify(
+                f"{message.description}: the store is busy; kept as pending and "
+                "applied when it frees",
+                severity="warning",
+            )
+        else:
+            self.notify(message.description)
+        self.post_message(StoreChanged())
+
+    # ------------------------------------------------------------ actions
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane_id = event.pane.id
+        if pane_id == "slices":
+            self.query_one(SliceExplorer).first_show()
+        elif pane_id == "labels":
+            self.query_one(LabelDelay).first_show()
+
+    def action_show(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        pane = self.query_one(f"#{tab}", TabPane)
+        tables = [w for w in pane.query("DataTable") if w.display]
+        if tables:
+            tables[0].focus()
+
+    def action_help(self) -> None:
+        focused = self.focused
+        where = type(focused).__name__ if focused is not None else "the app"
+        for node in focused.ancestors_with_self if focused is not None else []:
+            if isinstance(node, AlertStream | BugQueue | SliceExplorer | LabelDelay):
+                where = type(node).__name__
+                break
+        rows = []
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            display = self.get_key_display(binding)
+            rows.append(
+                (
+                    display or key,
+                    binding.description or binding.action,
+                    binding.tooltip,
+                    bool(active.enabled),
+                )
+            )
+        self.push_screen(HelpScreen(where, rows))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_cancel(self) -> None:
+        running = [w for w in self.workers if w.group not in ("poll",) and not w.is_finished]
+        for worker in running:
+            worker.cancel()
+        if running:
+            self.notify(
+                f"cancelled {len(running)} running quer{'y' if len(running) == 1 else 'ies'}"
+            )
+
+    def drill_to_slices(self, alert: dict[str, Any]) -> None:
+        """From an alert to its model, slice and window in the slice explorer, rows shown."""
+        self.query_one(TabbedContent).active = "slices"
+        start = alert["first_seen"] - timedelta(hours=6)
+        end = alert["last_seen"] + timedelta(hours=1)
+        self.query_one(SliceExplorer).show_for(
+            alert["model"], alert["slice"], alert["feature"], start, end
+        )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette offers the screens and every action of the current pane."""
+        yield from super().get_system_commands(screen)
+        for tab_id, title, _pane in TABS:
+            yield SystemCommand(
+                f"Go to {title}",
+                f"Show the {title.lower()} screen",
+                lambda t=tab_id: self.action_show(t),
+            )
+        tabs = self.query(TabbedContent)
+        if not tabs:
+            return
+        active = tabs.first().active
+        pane_cls = next((p for t, _, p in TABS if t == active), None)
+        if pane_cls is None:
+            return
+        pane = self.query_one(pane_cls)
+        for binding in pane_cls.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            action = binding.action
+
+            def run(action: str = action, pane: Any = pane) -> None:
+                self.call_later(pane.run_action, action)
+
+            yield SystemCommand(
+                f"{title_of(active)}: {binding.description}",
+                binding.tooltip or binding.description,
+                run,
+            )
+
+
+def title_of(tab: str) -> str:
+    return next(title for t, title, _ in TABS if t == tab)
+
+
+def shown_path(path: Path) -> str:
+    """A path as short as it can be shown: relative to here when below it, else with ~."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        home = str(Path.home())
+        text = str(path)
+        return "~" + text[len(home) :] if text.startswith(home + "/") else text

@@ -437,56 +437,102 @@ def _get(con: duckdb.DuckDBPyConnection, alert_id: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- actions
+# Each action has a form that works inside a caller's transaction (`*_in`, used by the
+# outbox to apply an action and record it together) and one that opens its own.
 
 
-def _act(store: Store, settings: Settings, alert_id: int, actor: str) -> Any:
-    require_can_change(settings, actor)
-    return store.write()
+def ack_in(
+    con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, now: datetime, note: str = ""
+) -> None:
+    """Acknowledge inside an open transaction."""
+    _get(con, alert_id)
+    execute(con, "alert_set_ack", {"alert_id": alert_id, "at": now, "actor": actor})
+    add_event(con, alert_id, now, actor, "ack", note=note)
+
+
+def snooze_in(
+    con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, now: datetime, duration: timedelta
+) -> datetime:
+    """Snooze inside an open transaction; return until when."""
+    until = now + duration
+    _get(con, alert_id)
+    execute(con, "alert_set_snooze", {"alert_id": alert_id, "until": until})
+    add_event(con, alert_id, now, actor, "snooze", until=until)
+    return until
+
+
+def resolve_in(
+    con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, now: datetime, note: str = ""
+) -> None:
+    """Resolve by hand inside an open transaction."""
+    alert = _get(con, alert_id)
+    if alert["state"] != "open":
+        raise UsageError(f"alert {alert_id} is already {alert['state']}")
+    execute(con, "alert_set_resolved", {"alert_id": alert_id, "at": now, "actor": actor})
+    add_event(con, alert_id, now, actor, "resolve", note=note)
+
+
+def note_in(
+    con: duckdb.DuckDBPyConnection, alert_id: int, actor: str, now: datetime, text: str
+) -> None:
+    """Add a note inside an open transaction."""
+    if not text.strip():
+        raise UsageError("a note needs text")
+    _get(con, alert_id)
+    add_event(con, alert_id, now, actor, "note", text=text)
+
+
+def mark_in(
+    con: duckdb.DuckDBPyConnection,
+    alert_id: int,
+    actor: str,
+    now: datetime,
+    noise_reason: str | None = None,
+    actionable: bool = False,
+) -> None:
+    """Mark as noise or actionable inside an open transaction."""
+    if (noise_reason is None) == (not actionable):
+        raise UsageError("mark takes either --noise REASON or --actionable")
+    label = "actionable" if actionable else "noise"
+    _get(con, alert_id)
+    execute(con, "alert_set_mark", {"alert_id": alert_id, "mark": label, "actor": actor})
+    add_event(con, alert_id, now, actor, f"mark_{label}", reason=noise_reason or "")
 
 
 def ack(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
 ) -> None:
     """Acknowledge: someone is on it. Lasts while the episode lasts."""
-    with _act(store, settings, alert_id, actor) as con:
-        _get(con, alert_id)
-        execute(con, "alert_set_ack", {"alert_id": alert_id, "at": now, "actor": actor})
-        add_event(con, alert_id, now, actor, "ack", note=note)
+    require_can_change(settings, actor)
+    with store.write() as con:
+        ack_in(con, alert_id, actor, now, note)
 
 
 def snooze(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, duration: timedelta
 ) -> datetime:
     """Hide the alert until now + duration; it comes back by itself."""
-    until = now + duration
-    with _act(store, settings, alert_id, actor) as con:
-        _get(con, alert_id)
-        execute(con, "alert_set_snooze", {"alert_id": alert_id, "until": until})
-        add_event(con, alert_id, now, actor, "snooze", until=until)
-    return until
+    require_can_change(settings, actor)
+    with store.write() as con:
+        return snooze_in(con, alert_id, actor, now, duration)
 
 
 def resolve(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
 ) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
-    with _act(store, settings, alert_id, actor) as con:
-        alert = _get(con, alert_id)
-        if alert["state"] == "resolved":
-            raise UsageError(f"alert {alert_id} is already resolved")
-        execute(con, "alert_set_resolved", {"alert_id": alert_id, "at": now, "actor": actor})
-        add_event(con, alert_id, now, actor, "resolve", note=note)
+    require_can_change(settings, actor)
+    with store.write() as con:
+        resolve_in(con, alert_id, actor, now, note)
 
 
 def note(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, text: str
 ) -> None:
     """Add a note to the alert's history."""
-    if not text.strip():
-        raise UsageError("a note needs text")
-    with _act(store, settings, alert_id, actor) as con:
-        _get(con, alert_id)
-        add_event(con, alert_id, now, actor, "note", text=text)
+    require_can_change(settings, actor)
+    with store.write() as con:
+        note_in(con, alert_id, actor, now, text)
 
 
 def mark(
@@ -499,13 +545,9 @@ def mark(
     actionable: bool = False,
 ) -> None:
     """Mark as noise (with a reason) or as actionable; feeds the type's track record."""
-    if (noise_reason is None) == (not actionable):
-        raise UsageError("mark takes either --noise REASON or --actionable")
-    label = "actionable" if actionable else "noise"
-    with _act(store, settings, alert_id, actor) as con:
-        _get(con, alert_id)
-        execute(con, "alert_set_mark", {"alert_id": alert_id, "mark": label, "actor": actor})
-        add_event(con, alert_id, now, actor, f"mark_{label}", reason=noise_reason or "")
+    require_can_change(settings, actor)
+    with store.write() as con:
+        mark_in(con, alert_id, actor, now, noise_reason, actionable)
 
 
 SILENCE_KEYS = ("model", "kind", "check", "feature", "severity", "fingerprint")

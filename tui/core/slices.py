@@ -591,3 +591,41 @@ def worst_slices(
             }
         )
     return rows, summary, source
+
+
+def metric_series(
+    con: duckdb.DuckDBPyConnection, req: Request, metric: str | None = None
+) -> list[dict[str, Any]]:
+    """Per day of the request: the metric from labels, and (binary models) its estimate
+    from the scores, for a plot of the metric over time."""
+    metric = metric or primary_metric(req.model)
+    check_metric(req.model_name, req.model, metric)
+    out = []
+    day = floor_time(req.since, timedelta(days=1))
+    while day < req.until:
+        part = Request(
+            req.model_name,
+            req.model,
+            max(day, req.since),
+            min(day + timedelta(days=1), req.until),
+            req.now,
+            req.version,
+            req.filters,
+        )
+        counts, _ = outcome_counts(con, part, [[]], score_bins=False)
+        c = counts.get((), Counts())
+        realised = metrics_of(req.model, c).get(metric)
+        estimated = None
+        if req.model.task == "binary" and metric in ("accuracy", "precision", "recall", "f1"):
+            estimated = estimate_of(req.model, c).get(metric)
+        out.append(
+            {
+                "day": day,
+                "n": c.n,
+                "n_labeled": c.labeled,
+                "value": realised,
+                "estimated": estimated,
+            }
+        )
+        day += timedelta(days=1)
+    return out

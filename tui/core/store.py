@@ -30,6 +30,10 @@ from tui.core.queries import migrations, query
 from tui.core.sqlparts import Fragment
 
 _LOCK_MARK = "Could not set lock on file"
+# Within one process DuckDB shares a database between connections of the same
+# configuration: a read-only and a read-write connection of two threads must take
+# turns, like two processes do.
+_IN_PROCESS_MARK = "different configuration than existing connections"
 _PID = re.compile(r"PID (\d+)")
 
 CLI_WRITE_TIMEOUT = 60.0
@@ -42,13 +46,19 @@ Params = Mapping[str, Any]
 
 
 def _lock_holder(exc: BaseException) -> int | None:
+    if _IN_PROCESS_MARK in str(exc):
+        return os.getpid()
     match = _PID.search(str(exc))
     return int(match.group(1)) if match else None
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """True for DuckDB's "another process holds the file" error, the only one retried."""
-    return isinstance(exc, duckdb.IOException) and _LOCK_MARK in str(exc)
+    """True for "someone else holds the file" (another process, or another thread of this
+    one with the other access mode): the only errors that are retried."""
+    text = str(exc)
+    return (isinstance(exc, duckdb.IOException) and _LOCK_MARK in text) or (
+        isinstance(exc, duckdb.Error) and _IN_PROCESS_MARK in text
+    )
 
 
 @dataclass

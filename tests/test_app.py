@@ -1,0 +1,320 @@
+"""The app, driven with Pilot like a user: every flow checked in the store afterwards."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, TabbedContent
+
+from tui.app.dialogs import BugForm, HelpScreen, Prompt
+from tui.app.main import OncallApp
+from tui.app.panes import AlertStream, SliceExplorer
+from tui.app.widgets import StatusLine
+from tui.core.alerts import list_alerts
+from tui.core.checks import run_checks
+from tui.core.config import load_config
+from tui.core.demo import build_world_dir
+from tui.core.history import apply_decisions
+from tui.core.scenario import load_scenario
+from tui.core.store import Store
+
+NOW = "2026-11-26T04:00"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("app")
+    spec = load_scenario("drill-checkout")
+    config = build_world_dir(
+        spec, folder, seed=spec.seed, scale=0.3, now=datetime.fromisoformat(NOW)
+    )
+    settings = load_config(config)
+    store = Store(settings.store_path)
+    run_checks(store, settings, datetime.fromisoformat(NOW))
+    apply_decisions(store, settings)
+    shutil.copy(folder / "oncall.duckdb", folder / "built.duckdb")
+    return config
+
+
+@pytest.fixture
+def config(built: Path) -> Path:
+    shutil.copy(built.parent / "built.duckdb", built.parent / "oncall.duckdb")
+    for stray in built.parent.glob(".oncall.duckdb.outbox*"):
+        stray.unlink()
+    return built
+
+
+def make_app(config: Path, who: str = "alice", **kw: Any) -> OncallApp:
+    return OncallApp(load_config(config), who, NOW, **kw)
+
+
+async def settle(pilot: Any) -> None:
+    """Wait until every worker has reported back and the screen caught up."""
+    for _ in range(4):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _events(config: Path, action: str) -> list[tuple[Any, ...]]:
+    # Through the store, so a moment's lock held by the app is waited out.
+    with Store(config.parent / "oncall.duckdb", timeout=10).read() as con:
+        return con.execute(
+            "SELECT alert_id, actor, detail FROM alert_events WHERE action = $a "
+            "AND actor <> 'oncall'",
+            {"a": action},
+        ).fetchall()
+
+
+async def test_the_stream_shows_the_active_alerts_and_screens_switch(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#alert-table", DataTable)
+        expected = list_alerts(Store(app.settings.store_path), datetime.fromisoformat(NOW))
+        assert table.row_count == len(expected) > 0
+        assert str(table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value) == str(
+            expected[0]["id"]
+        )
+        tabs = app.query_one(TabbedContent)
+        for key, tab in (("2", "bugs"), ("3", "slices"), ("4", "labels"), ("1", "alerts")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert tabs.active == tab
+        await pilot.click("#--content-tab-bugs")
+        await settle(pilot)
+        assert tabs.active == "bugs"
+        status = app.query_one(StatusLine)
+        assert "alice (veteran)" in status.user and "2026-11-26 04:00" in status.now
+
+
+async def test_help_is_built_from_the_live_bindings(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_screen = app.screen
+        assert help_screen.where == "AlertStream"
+        described = {row[1] for row in help_screen.rows}
+        assert {"Ack", "Snooze", "Silence", "Bug", "Help", "Quit"} <= described
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_ack_with_a_note_lands_in_the_store(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stream = app.query_one(AlertStream)
+        target = stream.selected()
+        assert target is not None
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, Prompt)
+        await pilot.press(*"looking at it")
+        await pilot.press("enter")
+        await settle(pilot)
+    acks = _events(config, "ack")
+    assert (target["id"], "alice", '{"note": "looking at it"}') in acks
+
+
+async def test_file_a_bug_from_an_alert(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        target = app.query_one(AlertStream).selected()
+        assert target is not None
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BugForm)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
+    links = con.execute(
+        "SELECT b.title, k.target FROM bugs b JOIN bug_links k USING (bug_id) "
+        "WHERE k.kind = 'alert'"
+    ).fetchall()
+    con.close()
+    assert any(
+        target_id == str(target["id"]) and target["kind"] in title for title, target_id in links
+    )
+    assert any(a == target["id"] for a, _, _ in _events(config, "bug_filed"))
+
+
+async def test_drill_from_an_alert_to_its_wrong_examples(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stream = app.query_one(AlertStream)
+        table = app.query_one("#alert-table", DataTable)
+        row = next(i for i, a in enumerate(stream.shown_alerts()) if a["slice"])
+        table.move_cursor(row=row)
+        await settle(pilot)
+        alert = stream.selected()
+        assert alert is not None and alert["slice"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "slices"
+        explorer = app.query_one(SliceExplorer)
+        assert explorer.page is not None and explorer.page["rows"]
+        ((col, value),) = alert["slice"].items()
+        assert all(str(r[col]) == value for r in explorer.page["rows"])
+        await pilot.press("w")
+        await settle(pilot)
+        assert explorer.wrong
+        assert all(r["correct"] is False for r in explorer.page["rows"])
+
+
+async def test_filter_the_stream(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stream = app.query_one(AlertStream)
+        kinds = {a["kind"] for a in stream.alerts}
+        kind = sorted(kinds)[0]
+        await pilot.press("slash")
+        await pilot.press(*f"kind={kind}")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.query_one("#alert-table", DataTable)
+        assert table.row_count == len([a for a in stream.alerts if a["kind"] == kind]) > 0
+        await pilot.press("s")
+        await settle(pilot)
+        assert stream.show_all
+
+
+async def test_a_trainee_is_refused_in_the_app(config: Path) -> None:
+    app = make_app(config, who="bob", poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("trainee" in m for m in messages)
+    assert _events(config, "resolve") == []
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("held", flush=True)
+    sys.stdin.readline()
+    con.close()
+    """
+)
+
+
+async def test_work_on_while_the_store_is_held_then_the_action_applies(config: Path) -> None:
+    app = make_app(config, poll=True, poll_seconds=0.3)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        target = app.query_one(AlertStream).selected()
+        assert target is not None
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(config.parent / "oncall.duckdb")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        try:
+            await pilot.press("a")
+            await pilot.pause()
+            await pilot.press(*"busy ack")
+            await pilot.press("enter")
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if app.query_one(StatusLine).pending:
+                    break
+            status = app.query_one(StatusLine)
+            assert status.pending == 1
+            assert "store busy" in status.busy or any(
+                "busy" in n.message for n in app._notifications
+            )
+        finally:
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            holder.wait()
+        # The next polls apply it once the store frees.
+        for _ in range(150):
+            await pilot.pause(0.1)
+            landed = [a for a in _events(config, "ack") if a[2] == '{"note": "busy ack"}']
+            if landed:
+                break
+        await settle(pilot)
+        assert app.query_one(StatusLine).pending == 0
+    acks = [a for a in _events(config, "ack") if a[2] == '{"note": "busy ack"}']
+    assert acks == [(target["id"], "alice", '{"note": "busy ack"}')]
+
+
+async def test_the_palette_offers_the_current_screens_actions(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Go to Slices" in titles
+        assert "Alerts: Ack" in titles and "Alerts: Silence" in titles
+        await pilot.press("3")
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Slices: Wrong only" in titles and "Alerts: Ack" not in titles
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4"])
+def test_snapshots(
+    config: Path,
+    snap_compare: Any,
+    size: tuple[int, int],
+    tab: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(config.parent)  # the status line shows the store relative to here
+
+    async def go_to(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press(tab)
+        await settle(pilot)
+
+    app = make_app(config, poll=False)
+    assert snap_compare(app, terminal_size=size, run_before=go_to)
+
+
+README_SHOT = Path(__file__).resolve().parent / "screenshots" / "oncall-alerts.svg"
+
+
+async def test_the_readme_screenshot_is_current(
+    config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's tour shows this screen; `ONCALL_UPDATE_SHOTS=1 uv run pytest -k readme`
+    redraws it after a deliberate change."""
+    import os
+
+    monkeypatch.chdir(config.parent)
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        svg = app.export_screenshot(title="oncall — the alert stream")
+    if os.environ.get("ONCALL_UPDATE_SHOTS") == "1" or not README_SHOT.exists():
+        README_SHOT.parent.mkdir(exist_ok=True)
+        README_SHOT.write_text(svg, encoding="utf-8")
+    assert README_SHOT.read_text(encoding="utf-8") == svg

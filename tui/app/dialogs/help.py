@@ -1,0 +1,44 @@
+"""Help for the focused widget, built from its live bindings so it cannot drift."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """What each key does right now: the active bindings of the screen under this one,
+    with whether each can be used at this moment."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("f1", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
+    ]
+
+    def __init__(self, where: str, rows: list[tuple[str, str, str, bool]]) -> None:
+        super().__init__(classes="dialog")
+        self.where = where
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does")
+        table.add_column("now", no_wrap=True)
+        for key, description, tooltip, enabled in self.rows:
+            text = description + (f" — {tooltip}" if tooltip else "")
+            table.add_row(key, text, "yes" if enabled else "—")
+        with VerticalScroll(classes="dialog-box wide", id="help-box"):
+            yield Label(f"Keys for {self.where}", classes="dialog-title")
+            yield Static(table)
+            yield Label("Esc closes this help", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,432 @@
+"""The alert stream: what is firing, ranked by how often its type was acted on."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from tui.app.dialogs import BugForm, Choice, Prompt
+from tui.app.gateway import run_store_job
+from tui.app.messages import ActionDone, Loaded
+from tui.app.widgets.plot import Series, SeriesPlot
+from tui.core import alerts as core
+from tui.core import bugs, outbox
+
+if TYPE_CHECKING:
+    from tui.app.main import OncallApp
+
+SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
+STATUS_STYLE = {
+    "firing": "bold",
+    "acked": "",
+    "snoozed": "dim",
+    "silenced": "dim italic",
+    "resolved": "dim",
+    "retracted": "dim strike",
+}
+GROUPS = (None, "model", "kind")
+SNOOZES = [
+    ("30", "30 minutes"),
+    ("60", "1 hour"),
+    ("120", "2 hours"),
+    ("240", "4 hours"),
+    ("1440", "1 day"),
+]
+
+
+def _what(a: dict[str, Any]) -> str:
+    slice_ = ",".join(f"{k}={v}" for k, v in sorted((a["slice"] or {}).items()))
+    return " ".join(x for x in (a["feature"], slice_) if x)
+
+
+def _matches(a: dict[str, Any], text: str) -> bool:
+    """`model=fraud kind=drift status=acked` filters by field; other words match anywhere."""
+    for token in text.split():
+        key, sep, value = token.partition("=")
+        if sep and key in ("model", "kind", "status", "severity", "feature"):
+            if str(a.get(key)) != value:
+                return False
+        elif (
+            token.lower()
+            not in " ".join(str(x) for x in (a["model"], a["kind"], _what(a), a["status"])).lower()
+        ):
+            return False
+    return True
+
+
+class AlertStream(Vertical):
+    """Firing alerts first, then acked and snoozed ones, by severity and actionability."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "ack", "Ack", tooltip="Acknowledge the alert, with an optional note"),
+        Binding("z", "snooze", "Snooze", tooltip="Hide it for a while (presets)"),
+        Binding("x", "silence", "Silence", tooltip="Silence alerts like it (matcher prefilled)"),
+        Binding("r", "resolve", "Resolve", tooltip="Resolve by hand"),
+        Binding("n", "note", "Note", tooltip="Add a note to its history"),
+        Binding("m", "noise", "Noise", tooltip="Mark as noise, with a reason"),
+        Binding("M", "actionable", "Actionable", tooltip="Mark as actionable"),
+        Binding("b", "file_bug", "Bug", tooltip="File a bug linked to this alert"),
+        Binding("enter", "drill", "Slices", tooltip="Open its slice, window and examples"),
+        Binding("g", "group", "Group", tooltip="Group by model, then kind, then none"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by text or model=, kind=, status="),
+        Binding("s", "toggle_all", "All", tooltip="Show silenced, resolved and retracted too"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="alert-stream")
+        self.alerts: list[dict[str, Any]] = []
+        self.seen: set[int] | None = None
+        self.new_ids: set[int] = set()
+        self.group = 0
+        self.show_all = False
+        self.filter_text = ""
+        self.detail: dict[str, Any] | None = None
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.main import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder="filter: text, model=…, kind=…, status=…",
+            id="alert-filter",
+            classes="hidden",
+        )
+        with Horizontal(id="alert-body"):
+            table: DataTable[Any] = DataTable(
+                id="alert-table", cursor_type="row", zebra_stripes=True
+            )
+            yield table
+            with VerticalScroll(id="alert-detail"):
+                yield Static("no alert selected", id="alert-title")
+                yield SeriesPlot(id="alert-plot")
+                yield Static("", id="alert-facts")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#alert-table", DataTable)
+        for label, key in (
+            ("id", "id"),
+            ("status", "status"),
+            ("sev", "sev"),
+            ("model", "model"),
+            ("kind", "kind"),
+            ("feature/slice", "what"),
+            ("since", "since"),
+            ("n", "n"),
+            ("act", "act"),
+        ):
+            table.add_column(label, key=key)
+        self.query_one("#alert-filter", Input).cursor_blink = False
+        self.load()
+
+    # ------------------------------------------------------------ loading
+
+    def load(self) -> None:
+        """Read the alerts (in a worker)."""
+        app = self.oncall
+        status = "all" if self.show_all else "active"
+        run_store_job(
+            self,
+            "alerts",
+            lambda: core.list_alerts(app.reader(), app.current_time(), status=status),
+            lambda rows: Loaded("alerts", rows),
+            group="alerts",
+            exclusive=True,
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind == "alerts":
+            message.stop()
+            ids = {int(a["id"]) for a in message.data}
+            if self.seen is not None:
+                self.new_ids = ids - self.seen
+            self.seen = ids if self.seen is None else self.seen | ids
+            self.alerts = message.data
+            self.render_table()
+        elif message.kind == "alert-detail":
+            message.stop()
+            self.detail = message.data
+            self.render_detail()
+
+    def shown_alerts(self) -> list[dict[str, Any]]:
+        rows = [a for a in self.alerts if not self.filter_text or _matches(a, self.filter_text)]
+        key = GROUPS[self.group]
+        if key:
+            rows = sorted(rows, key=lambda a: str(a[key]))  # stable: keeps the ranking inside
+        return rows
+
+    def render_table(self) -> None:
+        """Rebuild the rows (only when the data changed) and keep the cursor on its alert."""
+        table = self.query_one("#alert-table", DataTable)
+        current = self.selected_id()
+        table.clear()
+        key = GROUPS[self.group]
+        for a in self.shown_alerts():
+            marker = "● " if int(a["id"]) in self.new_ids else ""
+            sev = Text(a["severity"][:4], style=SEVERITY_STYLE.get(a["severity"], ""))
+            status = Text(marker + a["status"], style=STATUS_STYLE.get(a["status"], ""))
+            act = "—" if a["actionability"] is None else f"{a['actionability']:.0%}"
+            group_prefix = f"{a[key]}: " if key else ""
+            table.add_row(
+                str(a["id"]),
+                status,
+                sev,
+                a["model"],
+                group_prefix + a["kind"],
+                _what(a),
+                a["first_seen"].strftime("%m-%d %H:%M"),
+                str(a["count"]),
+                act,
+                key=str(a["id"]),
+            )
+        if current is not None and str(current) in [str(a["id"]) for a in self.shown_alerts()]:
+            table.move_cursor(row=table.get_row_index(str(current)))
+        self.refresh_bindings()
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#alert-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return int(str(key.value)) if key.value is not None else None
+
+    def selected(self) -> dict[str, Any] | None:
+        aid = self.selected_id()
+        return next((a for a in self.alerts if int(a["id"]) == aid), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "alert-table" or event.row_key.value is None:
+            return
+        aid = int(str(event.row_key.value))
+        app = self.oncall
+        run_store_job(
+            self,
+            f"alert #{aid}",
+            lambda: core.show_alert(app.reader(), aid, app.current_time()),
+            lambda detail: Loaded("alert-detail", detail),
+            group="alert-detail",
+            exclusive=True,
+        )
+
+    def render_detail(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        title = Text()
+        title.append(f"#{d['id']} {d['model']} {d['kind']} {_what(d)}", style="bold")
+        title.append(
+            f"\n{d['severity']} · {d['status']} · first {d['first_seen']:%m-%d %H:%M}"
+            f" · last {d['last_seen']:%m-%d %H:%M} · {d['count']} windows"
+        )
+        self.query_one("#alert-title", Static).update(title)
+        values = [r["value"] for r in d["results"]]
+        first = d["results"][0]["window_start"] if d["results"] else None
+        caption = f"since {first:%m-%d %H:%M}" if first else ""
+        self.query_one("#alert-plot", SeriesPlot).plot(
+            [Series(d["check"], values)], d["threshold"], caption
+        )
+        facts = Text()
+        record = d["track_record"]
+        if record:
+            median = record["median_minutes_to_resolve"]
+            facts.append(f"This type: acted on {record['acted']} of the last {record['episodes']}")
+            if median is not None:
+                facts.append(f", median {median:.0f} min to resolve")
+            if record["last_noise_by"]:
+                facts.append(f", last marked noise by {record['last_noise_by']}")
+            facts.append("\n")
+        if d.get("runbook"):
+            facts.append(f"Runbook ({d['runbook']['author']}): ", style="bold")
+            facts.append(f"{d['runbook']['text']}\n")
+        for b in d.get("bugs", []):
+            facts.append(f"Bug #{b['bug_id']} {b['title']} ({b['status']})\n", style="bold")
+        if d["detail"]:
+            facts.append(f"Detail: {json.dumps(d['detail'], default=str)}\n", style="dim")
+        for e in d["events"][-8:]:
+            said = " ".join(f"{v}" for v in e["detail"].values() if v)
+            facts.append(f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {said}\n")
+        self.query_one("#alert-facts", Static).update(facts)
+
+    # ------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Alert actions show in the footer only while an alert is selected."""
+        needs_alert = (
+            "ack",
+            "snooze",
+            "silence",
+            "resolve",
+            "note",
+            "noise",
+            "actionable",
+            "file_bug",
+            "drill",
+        )
+        if action in needs_alert and self.is_mounted and self.selected() is None:
+            return None
+        return True
+
+    def _act(self, kind: str, text: str = "", minutes: int = 0) -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        app = self.oncall
+        action = outbox.new_action(
+            kind, int(alert["id"]), app.actor, app.current_time(), text, minutes
+        )
+        label = f"{kind.replace('_', ' ')} #{alert['id']}"
+
+        def job() -> bool:
+            return outbox.perform_or_queue(app.writer(), app.settings, action)
+
+        run_store_job(
+            self, label, job, lambda applied: ActionDone(label, queued=not applied), group="actions"
+        )
+
+    def action_ack(self) -> None:
+        self.app.push_screen(
+            Prompt("Acknowledge — what are you doing about it? (optional)"),
+            lambda text: None if text is None else self._act("ack", text),
+        )
+
+    def action_snooze(self) -> None:
+        self.app.push_screen(
+            Choice("Snooze for", SNOOZES),
+            lambda m: None if m is None else self._act("snooze", minutes=int(m)),
+        )
+
+    def action_resolve(self) -> None:
+        self._act("resolve")
+
+    def action_note(self) -> None:
+        self.app.push_screen(Prompt("Note"), lambda t: None if not t else self._act("note", t))
+
+    def action_noise(self) -> None:
+        self.app.push_screen(
+            Prompt("Why is it noise?"), lambda t: None if not t else self._act("mark_noise", t)
+        )
+
+    def action_actionable(self) -> None:
+        self._act("mark_actionable")
+
+    def action_silence(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        parts = [f"model={alert['model']}", f"kind={alert['kind']}"]
+        if alert["feature"]:
+            parts.append(f"feature={alert['feature']}")
+        parts += [f"{k}={v}" for k, v in sorted((alert["slice"] or {}).items())]
+        self.app.push_screen(
+            Prompt("Silence alerts matching (KEY=VALUE …) for 8h", " ".join(parts)), self._silence
+        )
+
+    def _silence(self, text: str | None) -> None:
+        if not text:
+            return
+        app = self.oncall
+
+        def job() -> int:
+            matchers = core.parse_matchers(app.settings, text.split())
+            return core.silence(
+                app.writer(),
+                app.settings,
+                matchers,
+                app.actor,
+                app.current_time(),
+                timedelta(hours=8),
+            )
+
+        run_store_job(
+            self, "silence", job, lambda sid: ActionDone(f"silence #{sid} for 8h"), group="actions"
+        )
+
+    def action_file_bug(self) -> None:
+        alert = self.selected()
+        if alert is None:
+            return
+        prefill = {
+            "model": alert["model"],
+            "title": f"{alert['model']} {alert['kind']} {_what(alert)}".strip(),
+            "description": f"Filed from alert #{alert['id']} ({alert['severity']}, first seen "
+            f"{alert['first_seen']:%Y-%m-%d %H:%M}).",
+            "priority": "P1" if alert["severity"] == "critical" else "P2",
+            "alerts": [int(alert["id"])],
+            "links_text": f"links alert #{alert['id']}",
+        }
+        self.app.push_screen(BugForm(prefill), self._file)
+
+    def _file(self, form: dict[str, Any] | None) -> None:
+        if form is None:
+            return
+        app = self.oncall
+
+        def job() -> int:
+            return bugs.file_bug(
+                app.writer(),
+                app.settings,
+                bugs.NewBug(
+                    title=form["title"],
+                    model=form["model"],
+                    priority=form["priority"],
+                    description=form["description"],
+                    root_cause=form["root_cause"],
+                    alerts=tuple(form.get("alerts", ())),
+                ),
+                app.actor,
+                app.current_time(),
+            )
+
+        run_store_job(
+            self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # The table takes Enter itself and says so with RowSelected.
+        if event.data_table.id == "alert-table":
+            event.stop()
+            self.action_drill()
+
+    def action_drill(self) -> None:
+        alert = self.selected()
+        if alert is not None:
+            self.oncall.drill_to_slices(alert)
+
+    def action_group(self) -> None:
+        self.group = (self.group + 1) % len(GROUPS)
+        self.notify(f"grouped by {GROUPS[self.group] or 'nothing'}")
+        self.render_table()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.notify("showing all alerts" if self.show_all else "showing active alerts")
+        self.load()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#alert-filter", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "alert-filter":
+            self.filter_text = event.value.strip()
+            self.render_table()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "alert-filter":
+            if not event.value.strip():
+                event.input.add_class("hidden")
+            self.query_one("#alert-table", DataTable).focus()

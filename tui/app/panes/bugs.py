@@ -1,0 +1,299 @@
+"""The bug queue: open bugs by priority, their history, edits in place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from tui.app.dialogs import BugEdit, BugForm, Prompt
+from tui.app.gateway import run_store_job
+from tui.app.messages import ActionDone, Loaded
+from tui.core import bugs as core
+
+if TYPE_CHECKING:
+    from tui.app.main import OncallApp
+
+PRIORITY_STYLE = {"P0": "bold red", "P1": "red", "P2": "yellow", "P3": ""}
+
+
+class BugQueue(Vertical):
+    """The shared queue: every engineer adds tickets and takes them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit", tooltip="Status, priority, assignee, tags, cause, mitigation"),
+        Binding("c", "comment", "Comment"),
+        Binding("l", "link", "Link", tooltip="Link alert=ID, prediction=ID or bug=ID"),
+        Binding("n", "new", "New bug"),
+        Binding("s", "toggle_all", "All", tooltip="Show closed bugs too"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="bug-queue")
+        self.bugs: list[dict[str, Any]] = []
+        self.show_all = False
+        self.detail: dict[str, Any] | None = None
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.main import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield DataTable(id="bug-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="bug-detail"):
+                yield Static("no bug selected", id="bug-facts")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#bug-table", DataTable)
+        for label in ("id", "pri", "status", "model", "title", "assignee"):
+            table.add_column(label, key=label)
+        self.load()
+
+    def load(self) -> None:
+        app = self.oncall
+        status = "all" if self.show_all else "open"
+        run_store_job(
+            self,
+            "bugs",
+            lambda: core.list_bugs(app.reader(), status),
+            lambda rows: Loaded("bugs", rows),
+            group="bugs",
+            exclusive=True,
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind == "bugs":
+            message.stop()
+            self.bugs = message.data
+            table = self.query_one("#bug-table", DataTable)
+            current = self.selected_id()
+            table.clear()
+            for b in self.bugs:
+                table.add_row(
+                    str(b["id"]),
+                    Text(b["priority"], style=PRIORITY_STYLE[b["priority"]]),
+                    b["status"],
+                    b["model"],
+                    b["title"],
+                    b["assignee"] or "—",
+                    key=str(b["id"]),
+                )
+            if current is not None and any(b["id"] == current for b in self.bugs):
+                table.move_cursor(row=table.get_row_index(str(current)))
+            self.refresh_bindings()
+        elif message.kind == "bug-detail":
+            message.stop()
+            self.detail = message.data
+            self.render_detail()
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#bug-table", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return int(str(key.value)) if key.value is not None else None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id != "bug-table" or event.row_key.value is None:
+            return
+        bid = int(str(event.row_key.value))
+        app = self.oncall
+        run_store_job(
+            self,
+            f"bug #{bid}",
+            lambda: core.show_bug(app.reader(), bid),
+            lambda bug: Loaded("bug-detail", bug),
+            group="bug-detail",
+            exclusive=True,
+        )
+
+    def render_detail(self) -> None:
+        b = self.detail
+        if b is None:
+            return
+        text = Text()
+        text.append(f"#{b['id']} [{b['priority']}] {b['title']}\n", style="bold")
+        text.append(
+            f"{b['model']} · {b['status']} · assignee {b['assignee'] or '—'} · "
+            f"reporter {b['reporter']} · tags {', '.join(b['tags']) or '—'}\n"
+        )
+        text.append(
+            f"root cause {b['root_cause'] or '—'} · mitigation {b['mitigation'] or '—'}"
+            f"{': ' + b['mitigation_note'] if b['mitigation_note'] else ''}\n"
+        )
+        if b["description"]:
+            text.append(f"{b['description']}\n")
+        for link in b["links"]:
+            text.append(f"link: {link['kind']} {link['target']}\n", style="dim")
+        text.append("\nhistory\n", style="bold")
+        for e in b["events"]:
+            d = e["detail"]
+            what = (
+                f"{d['field']}: {d['old']} → {d['new']}"
+                if e["action"] == "changed"
+                else d.get("text") or d.get("resolution") or d.get("target") or ""
+            )
+            text.append(f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {what}\n")
+        self.query_one("#bug-facts", Static).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit", "comment", "link") and self.is_mounted and self.detail is None:
+            return None
+        return True
+
+    def _done(self, label: str, job: Any) -> None:
+        run_store_job(self, label, job, lambda _r: ActionDone(label), group="actions")
+
+    def action_edit(self) -> None:
+        if self.detail is not None:
+            self.app.push_screen(BugEdit(self.detail), self._edit)
+
+    def _edit(self, form: dict[str, Any] | None) -> None:
+        if form is None or self.detail is None:
+            return
+        app, bid = self.oncall, int(self.detail["id"])
+        self._done(
+            f"edit bug #{bid}",
+            lambda: core.edit_bug(
+                app.writer(),
+                app.settings,
+                bid,
+                app.actor,
+                app.current_time(),
+                form["changes"],
+                expected_version=form["version"],
+            ),
+        )
+
+    def action_comment(self) -> None:
+        if self.detail is None:
+            return
+        bid = int(self.detail["id"])
+        app = self.oncall
+        self.app.push_screen(
+            Prompt(f"Comment on bug #{bid}"),
+            lambda text: (
+                None
+                if not text
+                else self._done(
+                    f"comment on bug #{bid}",
+                    lambda: core.comment(
+                        app.writer(), app.settings, bid, app.actor, app.current_time(), text
+                    ),
+                )
+            ),
+        )
+
+    def action_link(self) -> None:
+        if self.detail is None:
+            return
+        bid = int(self.detail["id"])
+        self.app.push_screen(
+            Prompt(f"Link bug #{bid} to (alert=ID, prediction=ID or bug=ID)"),
+            lambda text: None if not text else self._link(bid, text),
+        )
+
+    def _link(self, bid: int, text: str) -> None:
+        app = self.oncall
+        kind, _, target = text.partition("=")
+        kind, target = kind.strip(), target.strip()
+
+        def job() -> int:
+            if kind == "alert":
+                return core.link(
+                    app.writer(),
+                    app.settings,
+                    bid,
+                    app.actor,
+                    app.current_time(),
+                    alerts=[int(target)],
+                )
+            if kind == "bug":
+                return core.link(
+                    app.writer(),
+                    app.settings,
+                    bid,
+                    app.actor,
+                    app.current_time(),
+                    bugs=[int(target)],
+                )
+            if kind == "prediction":
+                return core.link(
+                    app.writer(),
+                    app.settings,
+                    bid,
+                    app.actor,
+                    app.current_time(),
+                    predictions=[target],
+                )
+            from tui.core.errors import UsageError
+
+            raise UsageError("link takes alert=ID, prediction=ID or bug=ID")
+
+        self._done(f"link bug #{bid}", job)
+
+    def action_new(self) -> None:
+        model = next(iter(self.oncall.settings.config.models))
+        self.app.push_screen(BugForm({"model": model, "links_text": "no links"}), self._new)
+
+    def _new(self, form: dict[str, Any] | None) -> None:
+        if form is None:
+            return
+        app = self.oncall
+        self.file(form, app)
+
+    def file(self, form: dict[str, Any], app: OncallApp) -> None:
+        """File a bug from a filled form (also used by the slice explorer)."""
+
+        def job() -> int:
+            bid = core.file_bug(
+                app.writer(),
+                app.settings,
+                core.NewBug(
+                    title=form["title"],
+                    model=form["model"],
+                    priority=form["priority"],
+                    description=form["description"],
+                    root_cause=form["root_cause"],
+                    alerts=tuple(form.get("alerts", ())),
+                ),
+                app.actor,
+                app.current_time(),
+            )
+            if form.get("where"):
+                core.link(
+                    app.writer(),
+                    app.settings,
+                    bid,
+                    app.actor,
+                    app.current_time(),
+                    where=form["where"],
+                    since=form["since"],
+                    until=form["until"],
+                )
+            if form.get("predictions"):
+                core.link(
+                    app.writer(),
+                    app.settings,
+                    bid,
+                    app.actor,
+                    app.current_time(),
+                    predictions=form["predictions"],
+                )
+            return bid
+
+        run_store_job(
+            self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
+        )
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.load()

@@ -1,0 +1,155 @@
+"""Label delay: coverage by prediction day, delay percentiles, what is overdue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, Select
+
+from tui.app.gateway import run_store_job
+from tui.app.messages import Loaded
+from tui.app.widgets.plot import Series, SeriesPlot
+from tui.core.labels import HORIZONS, label_delay
+from tui.core.slices import Request
+from tui.core.timeparse import floor_time
+
+if TYPE_CHECKING:
+    from tui.app.main import OncallApp
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None else f"{v:.0%}"
+
+
+class LabelDelay(Vertical):
+    """How late ground truth is for one model."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "reload", "Reload")]
+
+    def __init__(self) -> None:
+        super().__init__(id="label-delay")
+        self.model = ""
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.main import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        models = list(self.oncall.settings.config.models)
+        self.model = models[0]
+        with Horizontal(id="label-controls"):
+            yield Select(
+                [(m, m) for m in models], value=self.model, allow_blank=False, id="label-model"
+            )
+            yield Label("", id="label-summary")
+        yield SeriesPlot(id="label-plot")
+        with Horizontal():
+            yield DataTable(id="label-table", zebra_stripes=True)
+            yield DataTable(id="overdue-table", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.loaded_once = False
+
+    def first_show(self) -> None:
+        """Load when the pane is first shown, not at start-up."""
+        if not self.loaded_once:
+            self.loaded_once = True
+            self.load()
+
+    def load(self) -> None:
+        app = self.oncall
+        model = self.model
+        spec = app.settings.model(model)
+        now = app.current_time()
+        from datetime import timedelta
+
+        start = floor_time(now - timedelta(days=14), timedelta(days=1))
+        req = Request(model, spec, start, now, now)
+        by = spec.slices[0] if spec.slices else None
+
+        def job() -> dict[str, Any]:
+            with app.reader().read() as con:
+                return {
+                    "all": label_delay(con, req),
+                    "by": label_delay(con, req, by) if by else None,
+                    "column": by,
+                }
+
+        run_store_job(
+            self,
+            f"labels of {model}",
+            job,
+            lambda d: Loaded("labels", d),
+            group="labels",
+            exclusive=True,
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind != "labels":
+            return
+        message.stop()
+        report = message.data["all"]
+        days = report["days"]
+        plot = self.query_one("#label-plot", SeriesPlot)
+        glyphs = {1: ("●", "green"), 3: ("○", "cyan"), 7: ("◆", "yellow")}
+        plot.plot(
+            [
+                Series(f"labelled ≤{h}d", [d[f"within_{h}d"] for d in days], *glyphs[h])
+                for h in (1, 3, 7)
+            ],
+            None,
+            "by prediction day",
+        )
+        table = self.query_one("#label-table", DataTable)
+        table.clear(columns=True)
+        for col in ("day", "n", *(f"≤{h}d" for h in HORIZONS), "now", "p50 h", "p90 h", "overdue"):
+            table.add_column(col)
+        for d in days:
+            table.add_row(
+                f"{d['day']:%m-%d}",
+                f"{d['n']:,}",
+                *(_pct(d[f"within_{h}d"]) for h in HORIZONS),
+                _pct(d["labeled_now"]),
+                f"{d['p50_hours'] or 0:.1f}",
+                f"{d['p90_hours'] or 0:.1f}",
+                f"{d['overdue']:,}",
+            )
+        s = report["summary"][0] if report["summary"] else None
+        if s:
+            self.query_one("#label-summary", Label).update(
+                f"expected within {report['expected_delay_hours']:.0f} h · delay p50 "
+                f"{s['p50_hours'] or 0:.1f} h, p90 {s['p90_hours'] or 0:.1f} h, p99 "
+                f"{s['p99_hours'] or 0:.1f} h · {s['overdue']:,} overdue"
+            )
+        overdue = self.query_one("#overdue-table", DataTable)
+        overdue.clear(columns=True)
+        by = message.data["by"]
+        column = message.data["column"]
+        if by and column:
+            overdue.add_column(column)
+            overdue.add_column("overdue")
+            overdue.add_column("labelled")
+            for row in sorted(by["summary"], key=lambda r: -r["overdue"]):
+                overdue.add_row(
+                    str(row[column]),
+                    f"{row['overdue']:,}",
+                    _pct(row["labeled"] / row["n"] if row["n"] else None),
+                )
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if (
+            event.select.id == "label-model"
+            and isinstance(event.value, str)
+            and event.value != self.model
+        ):
+            self.model = event.value
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()

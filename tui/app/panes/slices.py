@@ -1,0 +1,466 @@
+"""The slice explorer: metrics per slice, the worst slices, the rows behind them."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Select
+
+from tui.app.dialogs import BugForm
+from tui.app.gateway import run_store_job
+from tui.app.messages import Loaded
+from tui.app.widgets.plot import Series, SeriesPlot
+from tui.core.config import METRICS_BY_TASK
+from tui.core.errors import StoreBusyError, UsageError
+from tui.core.examples import examples_page
+from tui.core.filters import parse_filters
+from tui.core.rollups import refresh
+from tui.core.slices import Request, metric_series, primary_metric, slice_metrics, worst_slices
+from tui.core.timeparse import floor_time, parse_duration, parse_timestamp
+
+if TYPE_CHECKING:
+    from tui.app.main import OncallApp
+
+PAGE = 200
+
+
+def _num(v: Any) -> str:
+    return "—" if v is None else f"{v:.3g}"
+
+
+def _ci(ci: Any) -> str:
+    return "" if not ci else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+class SliceExplorer(Vertical):
+    """Pick model, window, slice columns and metric; see slices worst first; open rows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "examples", "Rows", tooltip="Show the rows behind the selected slice"),
+        Binding("w", "wrong", "Wrong only", tooltip="Only labelled rows the model got wrong"),
+        Binding("right_square_bracket", "next_page", "Next page"),
+        Binding("left_square_bracket", "previous_page", "Prev page"),
+        Binding("space", "mark", "Mark row", tooltip="Select example rows for a bug"),
+        Binding("b", "file_bug", "Bug", tooltip="File a bug from the slice or the marked rows"),
+        Binding("v", "versions", "Versions", tooltip="Compare model versions side by side"),
+        Binding("ctrl+r", "compute", "Recompute"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="slice-explorer")
+        self.model = ""
+        self.by = ""
+        self.window = "7d"
+        self.metric: str | None = None
+        self.filters: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+        self.worst: list[dict[str, Any]] = []
+        self.example_filters: list[str] | None = None
+        self.wrong = False
+        self.pages: list[str | None] = [None]
+        self.page: dict[str, Any] | None = None
+        self.prefetched: dict[str | None, dict[str, Any]] = {}
+        self.marked: set[str] = set()
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.main import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        models = list(self.oncall.settings.config.models)
+        self.model = models[0]
+        with Horizontal(id="slice-controls"):
+            yield Select(
+                [(m, m) for m in models], value=self.model, allow_blank=False, id="slice-model"
+            )
+            yield Input(self.by, placeholder="by: region,tier", id="slice-by")
+            yield Input(self.window, placeholder="window: 7d or FROM..TO", id="slice-window")
+            yield Select([], id="slice-metric", prompt="metric")
+        yield Label("", id="slice-caption")
+        with Horizontal(id="slice-tables"):
+            yield DataTable(id="slice-table", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="worst-table", cursor_type="row", zebra_stripes=True)
+        yield SeriesPlot(id="slice-plot")
+        yield DataTable(id="example-table", cursor_type="row", classes="hidden")
+
+    def on_mount(self) -> None:
+        for field in self.query(Input):
+            field.cursor_blink = False
+        self._default_by()
+        self._metric_options()
+        self.loaded_once = False
+
+    def first_show(self) -> None:
+        """Compute when the pane is first shown, not at start-up (keeps start-up light)."""
+        if not self.loaded_once:
+            self.loaded_once = True
+            self.compute()
+
+    def _default_by(self) -> None:
+        slices = self.oncall.settings.model(self.model).slices
+        self.by = slices[0] if slices else ""
+        self.query_one("#slice-by", Input).value = self.by
+
+    def _metric_options(self) -> None:
+        task = self.oncall.settings.model(self.model).task
+        select = self.query_one("#slice-metric", Select)
+        select.set_options([(m, m) for m in METRICS_BY_TASK[task]])
+        self.metric = primary_metric(self.oncall.settings.model(self.model))
+        select.value = self.metric
+
+    def request(self, filters: list[str] | None = None) -> Request:
+        """The slicing request from the controls."""
+        app = self.oncall
+        spec = app.settings.model(self.model)
+        now = app.current_time()
+        text = self.window.strip() or "7d"
+        if ".." in text:
+            start, _, end = text.partition("..")
+            since, until = parse_timestamp(start), parse_timestamp(end)
+        else:
+            until = floor_time(now, timedelta(hours=1))
+            since = until - parse_duration(text)
+        return Request(
+            self.model,
+            spec,
+            since,
+            until,
+            now,
+            None,
+            parse_filters(self.model, spec, filters if filters is not None else self.filters),
+        )
+
+    def compute(self) -> None:
+        """Recompute the tables and the plot for the current controls (in workers)."""
+        app = self.oncall
+        try:
+            req = self.request()
+        except (UsageError, ValueError) as exc:
+            self.notify(str(exc), severity="error")
+            return
+        by = [c.strip() for c in self.by.split(",") if c.strip()]
+        metric = self.metric
+        self.query_one("#slice-caption", Label).update(
+            f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
+            + (f" · {' '.join(self.filters)}" if self.filters else "")
+            + " · computing…"
+        )
+
+        def job() -> dict[str, Any]:
+            store = app.reader()
+            # Rebuild stale rollups if the store is free; if not, raw rows answer.
+            with contextlib.suppress(StoreBusyError):
+                refresh(app.writer(), app.settings, self.model)
+            with store.read() as con:
+                rows, source = slice_metrics(con, req, by, metric)
+                worst, summary, _ = worst_slices(con, req, metric)
+                series = metric_series(con, req, metric)
+            return {
+                "rows": rows,
+                "source": source,
+                "worst": worst,
+                "summary": summary,
+                "series": series,
+                "req": req,
+                "metric": metric or primary_metric(req.model),
+            }
+
+        run_store_job(
+            self,
+            f"slices of {self.model}",
+            job,
+            lambda d: Loaded("slices", d),
+            group="slices",
+            exclusive=True,
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind == "slices":
+            message.stop()
+            self.render_slices(message.data)
+        elif message.kind == "examples":
+            message.stop()
+            key, page = message.data
+            self.prefetched[key] = page
+            if key == self.pages[-1]:
+                self.show_page(page)
+                nxt = page["next"]
+                if nxt is not None and nxt not in self.prefetched:
+                    self.fetch_page(nxt)
+
+    def render_slices(self, d: dict[str, Any]) -> None:
+        metric = d["metric"]
+        self.rows, self.worst = d["rows"], d["worst"]
+        req: Request = d["req"]
+        self.query_one("#slice-caption", Label).update(
+            f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
+            + (f" · {' '.join(self.filters)}" if self.filters else "")
+            + f" · worst {metric} first · from {d['source']}"
+        )
+        table = self.query_one("#slice-table", DataTable)
+        table.clear(columns=True)
+        for col in ("slice", "n", "labeled", metric, "95% CI", "diff"):
+            table.add_column(col, key=col)
+        for i, r in enumerate(self.rows):
+            name = ",".join(f"{k}={v}" for k, v in sorted((r["slice"] or {}).items())) or "(all)"
+            diff = r.get(f"{metric}_diff")
+            table.add_row(
+                name,
+                f"{r['n']:,}",
+                "—" if r["coverage"] is None else f"{r['coverage']:.0%}",
+                _num(r.get(metric)),
+                _ci(r.get(f"{metric}_ci")),
+                Text(_num(diff), style="red" if diff is not None and diff < 0 else ""),
+                key=f"s{i}",
+            )
+        worst = self.query_one("#worst-table", DataTable)
+        worst.clear(columns=True)
+        for col in ("worst slices", "labeled", metric, "lift"):
+            worst.add_column(col)
+        for i, r in enumerate(self.worst):
+            name = ",".join(f"{k}={v}" for k, v in sorted(r["slice"].items()))
+            worst.add_row(
+                name, f"{r['n_labeled']:,}", _num(r["value"]), _num(r["lift"]), key=f"w{i}"
+            )
+        if not self.worst:
+            worst.add_row("no slice clearly worse", "", "", "", key="none")
+        series = d["series"]
+        plots = [Series(f"{metric} (labels)", [s["value"] for s in series])]
+        if any(s["estimated"] is not None for s in series):
+            plots.append(
+                Series(f"{metric} (estimate)", [s["estimated"] for s in series], "○", "cyan")
+            )
+        first = series[0]["day"] if series else None
+        self.query_one("#slice-plot", SeriesPlot).plot(
+            plots, None, f"per day from {first:%m-%d}" if first else ""
+        )
+
+    # ------------------------------------------------------------ controls
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if (
+            event.select.id == "slice-model"
+            and isinstance(event.value, str)
+            and event.value != self.model
+        ):
+            self.model, self.filters = event.value, []
+            self._default_by()
+            self._metric_options()
+            self.compute()
+        elif (
+            event.select.id == "slice-metric"
+            and isinstance(event.value, str)
+            and event.value != self.metric
+        ):
+            self.metric = event.value
+            self.compute()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "slice-by":
+            self.by = event.value
+        elif event.input.id == "slice-window":
+            self.window = event.value
+        self.compute()
+
+    def show_for(
+        self,
+        model: str,
+        slice_: dict[str, str] | None,
+        feature: str | None,
+        start: datetime,
+        end: datetime,
+    ) -> None:
+        """Open on an alert's model, slice and window (the drill-down from the stream)."""
+        self.model = model
+        self.query_one("#slice-model", Select).value = model
+        self._metric_options()
+        columns = list(slice_ or {})
+        self.by = ",".join(columns) or ",".join(self.oncall.settings.model(model).slices[:1])
+        self.query_one("#slice-by", Input).value = self.by
+        self.window = f"{start:%Y-%m-%dT%H:%M}..{end:%Y-%m-%dT%H:%M}"
+        self.query_one("#slice-window", Input).value = self.window
+        self.filters = []
+        self.loaded_once = True
+        self.compute()
+        self.open_examples([f"{k}={v}" for k, v in sorted((slice_ or {}).items())])
+
+    # ------------------------------------------------------------ examples
+
+    def selected_filters(self) -> list[str] | None:
+        focused = self.app.focused
+        if isinstance(focused, DataTable) and focused.id == "worst-table" and self.worst:
+            r = self.worst[focused.cursor_row] if focused.cursor_row < len(self.worst) else None
+            return [f"{k}={v}" for k, v in sorted(r["slice"].items())] if r else None
+        table = self.query_one("#slice-table", DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return None
+        return [f"{k}={v}" for k, v in sorted((self.rows[table.cursor_row]["slice"] or {}).items())]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # The tables take Enter themselves and say so with RowSelected.
+        if event.data_table.id in ("slice-table", "worst-table"):
+            event.stop()
+            self.action_examples()
+
+    def action_examples(self) -> None:
+        filters = self.selected_filters()
+        if filters is not None:
+            self.open_examples(filters)
+
+    def open_examples(self, filters: list[str]) -> None:
+        self.example_filters = filters
+        self.pages, self.prefetched, self.marked = [None], {}, set()
+        table = self.query_one("#example-table", DataTable)
+        table.remove_class("hidden")
+        self.query_one("#slice-plot", SeriesPlot).add_class("hidden")
+        self.fetch_page(None)
+        table.focus()
+
+    def fetch_page(self, key: str | None) -> None:
+        app = self.oncall
+        req = self.request(self.example_filters or [])
+        wrong = self.wrong
+
+        def job() -> tuple[str | None, dict[str, Any]]:
+            with app.reader().read() as con:
+                return key, examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
+
+        run_store_job(self, "rows", job, lambda d: Loaded("examples", d), group=f"examples-{key}")
+
+    def show_page(self, page: dict[str, Any]) -> None:
+        self.page = page
+        table = self.query_one("#example-table", DataTable)
+        spec = self.oncall.settings.model(self.model)
+        columns = [
+            "",
+            "prediction_id",
+            "ts",
+            *spec.slices,
+            "prediction",
+            "score",
+            "label",
+            "delay h",
+            *spec.features,
+        ]
+        # Keep the columns when only the rows change: re-measuring them costs more than
+        # the rows themselves.
+        if [str(c.label) for c in table.columns.values()] != columns:
+            table.clear(columns=True)
+            # Fixed widths: an auto-sized column measures every cell of every page.
+            widths = {
+                "": 1,
+                "prediction_id": 14,
+                "ts": 11,
+                "score": 6,
+                "label": 8,
+                "prediction": 10,
+                "delay h": 7,
+            }
+            for col in columns:
+                table.add_column(col, key=col or "mark", width=widths.get(col, max(len(col), 8)))
+        else:
+            table.clear()
+        rows = []
+        for r in page["rows"]:
+            wrong = r["correct"] is False
+            rows.append(
+                (
+                    "•" if r["prediction_id"] in self.marked else "",
+                    Text(str(r["prediction_id"]), style="red" if wrong else ""),
+                    r["ts"].strftime("%m-%d %H:%M"),
+                    *(str(r[c]) for c in spec.slices),
+                    str(r["prediction"]),
+                    _num(r["score"]),
+                    str(r["label"] or "—"),
+                    _num(r["delay_hours"]),
+                    *(_num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in spec.features),
+                )
+            )
+        for values, r in zip(rows, page["rows"], strict=True):
+            table.add_row(*values, key=str(r["prediction_id"]))
+        what = " ".join(self.example_filters or []) or "all rows"
+        self.notify(
+            f"{what}: page {len(self.pages)}, {page['count']} rows"
+            + (", wrong only" if self.wrong else ""),
+            timeout=2,
+        )
+
+    def action_wrong(self) -> None:
+        self.wrong = not self.wrong
+        if self.example_filters is not None:
+            self.open_examples(self.example_filters)
+
+    def action_next_page(self) -> None:
+        if self.page is None or self.page["next"] is None:
+            return
+        key = self.page["next"]
+        self.pages.append(key)
+        if key in self.prefetched:
+            page = self.prefetched[key]
+            self.show_page(page)
+            if page["next"] is not None and page["next"] not in self.prefetched:
+                self.fetch_page(page["next"])
+        else:
+            self.fetch_page(key)
+
+    def action_previous_page(self) -> None:
+        if len(self.pages) <= 1:
+            return
+        self.pages.pop()
+        key = self.pages[-1]
+        if key in self.prefetched:
+            self.show_page(self.prefetched[key])
+
+    def action_mark(self) -> None:
+        table = self.query_one("#example-table", DataTable)
+        if self.page is None or not self.page["rows"] or table.has_class("hidden"):
+            return
+        pid = str(self.page["rows"][table.cursor_row]["prediction_id"])
+        self.marked.symmetric_difference_update({pid})
+        table.update_cell(pid, "mark", "•" if pid in self.marked else "")
+
+    def action_versions(self) -> None:
+        columns = [c for c in self.by.split(",") if c and c != "model_version"]
+        self.by = ",".join(["model_version", *columns])
+        self.query_one("#slice-by", Input).value = self.by
+        self.compute()
+
+    def action_compute(self) -> None:
+        self.compute()
+
+    def action_file_bug(self) -> None:
+        req = self.request(self.example_filters or self.selected_filters() or [])
+        where = [f"{f.column}={f.value}" for f in req.filters]
+        prefill: dict[str, Any] = {
+            "model": self.model,
+            "title": f"{self.model}: {' '.join(where) or 'all rows'} underperforms",
+            "description": f"From the slice explorer, window {req.since:%Y-%m-%d %H:%M} → "
+            f"{req.until:%Y-%m-%d %H:%M}.",
+            "priority": "P2",
+        }
+        if self.marked:
+            prefill["predictions"] = sorted(self.marked)
+            prefill["links_text"] = f"links {len(self.marked)} marked rows"
+        elif where:
+            prefill.update(
+                where=where,
+                since=req.since,
+                until=req.until,
+                links_text=f"links slice {' '.join(where)} over the window",
+            )
+        self.app.push_screen(BugForm(prefill), self._file)
+
+    def _file(self, form: dict[str, Any] | None) -> None:
+        if form is not None:
+            from tui.app.panes.bugs import BugQueue
+
+            self.app.query_one(BugQueue).file(form, self.oncall)
