@@ -280,7 +280,7 @@ async def test_the_palette_offers_the_current_screens_actions(config: Path) -> N
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
-@pytest.mark.parametrize("tab", ["1", "2", "3", "4"])
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4", "5"])
 def test_snapshots(
     config: Path,
     snap_compare: Any,

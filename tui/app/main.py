@@ -29,7 +29,7 @@ from tui.app.messages import (
     StoreWaited,
     StoreWasBusy,
 )
-from tui.app.panes import AlertStream, BugQueue, LabelDelay, SliceExplorer
+from tui.app.panes import AlertStream, BugQueue, LabelDelay, ShiftReplay, SliceExplorer
 from tui.app.widgets import StatusLine
 from tui.core import outbox
 from tui.core.config import Settings
@@ -44,6 +44,7 @@ TABS = (
     ("bugs", "Bugs", BugQueue),
     ("slices", "Slices", SliceExplorer),
     ("labels", "Labels", LabelDelay),
+    ("shadow", "Shadow", ShiftReplay),
 )
 
 
@@ -57,6 +58,8 @@ class OncallApp(App[None]):
         Binding("2", "show('bugs')", "Bugs", tooltip="The bug queue"),
         Binding("3", "show('slices')", "Slices", tooltip="Metrics per slice, rows behind them"),
         Binding("4", "show('labels')", "Labels", tooltip="Label delay and coverage"),
+        Binding("5", "show('shadow')", "Shadow", tooltip="Replay a past shift and be scored"),
+        Binding("ctrl+n", "back_to_now", "Now", show=False, tooltip="Back to the present"),
         Binding("f1", "help", "Help", tooltip="Keys of the focused part, live"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False, tooltip="Light or dark"),
@@ -232,19 +235,23 @@ class OncallApp(App[None]):
             self.query_one(SliceExplorer).first_show()
         elif pane_id == "labels":
             self.query_one(LabelDelay).first_show()
+        elif pane_id == "shadow":
+            self.query_one(ShiftReplay).first_show()
 
     def action_show(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         pane = self.query_one(f"#{tab}", TabPane)
+        # Focus into the pane so its keys apply: its first table, else anything focusable.
         tables = [w for w in pane.query("DataTable") if w.display]
-        if tables:
-            tables[0].focus()
+        focusable = tables or [w for w in pane.query("*") if w.focusable and w.display]
+        if focusable:
+            focusable[0].focus()
 
     def action_help(self) -> None:
         focused = self.focused
         where = type(focused).__name__ if focused is not None else "the app"
         for node in focused.ancestors_with_self if focused is not None else []:
-            if isinstance(node, AlertStream | BugQueue | SliceExplorer | LabelDelay):
+            if isinstance(node, AlertStream | BugQueue | SliceExplorer | LabelDelay | ShiftReplay):
                 where = type(node).__name__
                 break
         rows = []
@@ -272,6 +279,19 @@ class OncallApp(App[None]):
             self.notify(
                 f"cancelled {len(running)} running quer{'y' if len(running) == 1 else 'ies'}"
             )
+
+    def investigate_as_of(self, alert: dict[str, Any]) -> None:
+        """From a replayed alert to its slice with "now" set to when it fired, so the
+        labels and results seen are those known then (ctrl+n returns to the present)."""
+        self.real_now_text = getattr(self, "real_now_text", self.now_text)
+        self.now_text = alert["first_seen"].isoformat()
+        self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
+        self.drill_to_slices({**alert, "last_seen": alert["first_seen"]})
+
+    def action_back_to_now(self) -> None:
+        if hasattr(self, "real_now_text"):
+            self.now_text = self.real_now_text
+            self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
 
     def drill_to_slices(self, alert: dict[str, Any]) -> None:
         """From an alert to its model, slice and window in the slice explorer, rows shown."""

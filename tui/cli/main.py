@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from tui import __version__
-from tui.cli import alerts, bugs, check, demo, examples, ingest, init, labels, shift, slices
+from tui.cli import (
+    alerts,
+    bugs,
+    check,
+    demo,
+    examples,
+    ingest,
+    init,
+    labels,
+    shadow,
+    shift,
+    slices,
+)
 from tui.cli.common import Env, err_console
 from tui.core.errors import OncallError
 
@@ -26,6 +38,7 @@ app.command("examples")(examples.examples)
 app.add_typer(bugs.app, name="bugs")
 app.add_typer(shift.app, name="shift")
 app.command("handoff")(shift.handoff)
+app.add_typer(shadow.app, name="shadow")
 app.command("check")(check.check)
 app.command("init")(init.init)
 app.command("demo")(demo.demo)

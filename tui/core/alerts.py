@@ -19,7 +19,7 @@ import duckdb
 from tui.core.config import Settings
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.results import FAILING, PASSING, SEVERITY_RANK
-from tui.core.roles import require_can_change
+from tui.core.roles import refuse_shadow, require_can_change
 from tui.core.store import Store, execute, fetch_rows
 
 SYSTEM = "oncall"
@@ -505,6 +505,7 @@ def ack(
     """Acknowledge: someone is on it. Lasts while the episode lasts."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         ack_in(con, alert_id, actor, now, note)
 
 
@@ -514,6 +515,7 @@ def snooze(
     """Hide the alert until now + duration; it comes back by itself."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         return snooze_in(con, alert_id, actor, now, duration)
 
 
@@ -523,6 +525,7 @@ def resolve(
     """Resolve by hand; a failure after this opens a new alert."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         resolve_in(con, alert_id, actor, now, note)
 
 
@@ -532,6 +535,7 @@ def note(
     """Add a note to the alert's history."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         note_in(con, alert_id, actor, now, text)
 
 
@@ -547,6 +551,7 @@ def mark(
     """Mark as noise (with a reason) or as actionable; feeds the type's track record."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         mark_in(con, alert_id, actor, now, noise_reason, actionable)
 
 
@@ -585,6 +590,7 @@ def silence(
     """Silence matching alerts for a while; they are still created and stored."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         return int(
             fetch_rows(
                 con,
@@ -606,6 +612,7 @@ def expire_silence(
     """End a silence now."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         rows = [s for s in fetch_rows(con, "silences_all") if s["silence_id"] == silence_id]
         if not rows:
             raise NotFoundError(f"no silence with id {silence_id}")

@@ -21,7 +21,7 @@ from tui.core.config import Settings
 from tui.core.errors import ConflictError, NotFoundError, UsageError
 from tui.core.examples import write_examples
 from tui.core.filters import filter_sql, parse_filters
-from tui.core.roles import require_can_change
+from tui.core.roles import refuse_shadow, require_can_change
 from tui.core.scenario import ROOT_CAUSES
 from tui.core.sqlparts import ident, predictions_table, raw
 from tui.core.store import Store, execute, fetch_rows
@@ -106,6 +106,7 @@ def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: dat
     _choice(bug.priority, PRIORITIES, "--priority")
     _choice(bug.root_cause, ROOT_CAUSES, "--root-cause")
     with store.write() as con:
+        refuse_shadow(con, actor)
         for alert_id in bug.alerts:
             if not fetch_rows(con, "alert_get", {"alert_id": alert_id}):
                 raise NotFoundError(f"no alert with id {alert_id}")
@@ -185,6 +186,7 @@ def edit_bug(
     (ConflictError naming the other changes) if someone changed it since."""
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         return _apply(con, bug_id, actor, now, changes, expected_version)
 
 
@@ -249,6 +251,7 @@ def comment(
     if not text.strip():
         raise UsageError("a comment needs text")
     with store.write() as con:
+        refuse_shadow(con, actor)
         _get(con, bug_id)
         version = int(fetch_rows(con, "bug_touch", {"bug_id": bug_id, "at": now})[0]["version"])
         _event(con, bug_id, now, actor, "comment", version, text=text)
@@ -273,6 +276,7 @@ def link(
     require_can_change(settings, actor)
     added = 0
     with store.write() as con:
+        refuse_shadow(con, actor)
         bug = _get(con, bug_id)
         model = settings.model(bug["model"])
         for alert_id in alerts or []:
@@ -317,6 +321,7 @@ def close(
         raise UsageError("--duplicate-of goes with --resolution duplicate, and only with it")
     require_can_change(settings, actor)
     with store.write() as con:
+        refuse_shadow(con, actor)
         version = _apply(
             con,
             bug_id,

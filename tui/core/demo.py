@@ -50,9 +50,11 @@ def build_world_dir(
     actor: str = "demo",
     step: Step | None = None,
     run_checks: Callable[[Settings, Store, datetime], None] | None = None,
+    with_history: bool = True,
 ) -> Path:
     """Simulate ``spec``, write config and files under ``folder``, ingest them all and
-    load the scenario's history. Returns the config path."""
+    load the scenario's history (not for a drill, whose answers stay in the spec).
+    Returns the config path."""
     say = step or (lambda _msg, _n: None)
     end = floor_time(now, __import__("datetime").timedelta(hours=1))
     say("simulating the world", 0)
@@ -81,8 +83,9 @@ def build_world_dir(
         say(f"ingesting {model} labels", 0)
         ingest_file(store, settings, "labels", model, path, actor=actor, now=end)
         say(f"ingesting {model} labels", 1)
-    say("loading the shift history", 0)
-    load_history(store, world)
+    if with_history:
+        say("loading the shift history", 0)
+        load_history(store, world)
     if run_checks is not None:
         say("running the checks", 0)
         run_checks(settings, store, end)

@@ -23,7 +23,7 @@ import duckdb
 from tui.core import alerts
 from tui.core.config import Settings
 from tui.core.errors import OncallError, StoreBusyError, StoreError
-from tui.core.roles import require_can_change
+from tui.core.roles import refuse_shadow, require_can_change
 from tui.core.store import Store, execute, fetch_rows
 
 
@@ -110,6 +110,7 @@ def perform(store: Store, settings: Settings, action: Action) -> None:
     with store.write() as con:
         if fetch_rows(con, "outbox_applied", {"action_id": action.action_id}):
             return
+        refuse_shadow(con, action.actor)
         _apply(con, settings, action)
         execute(
             con,

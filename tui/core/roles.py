@@ -1,6 +1,8 @@
-"""Who may change state: trainees (and later, anyone in a shadow shift) may not."""
+"""Who may change state: trainees and anyone in a shadow shift may not."""
 
 from __future__ import annotations
+
+import duckdb
 
 from tui.core.config import Settings
 from tui.core.errors import NotAllowedError
@@ -12,4 +14,16 @@ def require_can_change(settings: Settings, actor: str) -> None:
         raise NotAllowedError(
             f"{actor} is a trainee and cannot change alerts or bugs; "
             "shadow the primary with `oncall shadow follow` instead"
+        )
+
+
+def refuse_shadow(con: duckdb.DuckDBPyConnection, actor: str) -> None:
+    """Refuse a state change by someone whose open shift is a shadow shift."""
+    from tui.core.store import fetch_rows
+
+    rows = fetch_rows(con, "shift_open_of", {"engineer": actor})
+    if rows and rows[0]["role"] == "shadow":
+        raise NotAllowedError(
+            f"{actor} is shadowing (shift {rows[0]['shift_id']}) and cannot change alerts or "
+            "bugs; record your call with `oncall shadow call` instead"
         )

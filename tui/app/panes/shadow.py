@@ -1,0 +1,249 @@
+"""Shadow: replay a past shift, call each alert before the veteran's decision is shown."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Label, Select, Static
+
+from tui.app.gateway import run_store_job
+from tui.app.messages import Loaded
+from tui.core import shadow as core
+from tui.core.shifts import list_shifts
+
+if TYPE_CHECKING:
+    from tui.app.main import OncallApp
+
+
+class ShiftReplay(Vertical):
+    """A past shift's alerts in the order they fired; call each, then see the veteran's."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "call('act')", "Act", tooltip="You would act on it"),
+        Binding("w", "call('watch')", "Watch", tooltip="You would keep an eye on it"),
+        Binding("i", "call('ignore')", "Ignore", tooltip="You would let it go"),
+        Binding("b", "call('bug')", "Bug", tooltip="You would file a bug"),
+        Binding("n", "next", "Next", tooltip="The next alert, after the reveal"),
+        Binding("o", "investigate", "Investigate", tooltip="Open its slice as of that moment"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="shift-replay")
+        self.shift_id: int | None = None
+        self.items: list[dict[str, Any]] = []
+        self.truth: dict[int, dict[str, Any]] = {}
+        self.index = 0
+        self.calls: list[dict[str, Any]] = []
+        self.revealed = False
+        self.started = 0.0
+        self.result: dict[str, Any] | None = None
+        self.loaded_once = False
+
+    @property
+    def oncall(self) -> OncallApp:
+        from tui.app.main import OncallApp
+
+        assert isinstance(self.app, OncallApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="replay-controls"):
+            yield Select([], id="replay-shift", prompt="past shift")
+            yield Label("", id="replay-progress")
+        with VerticalScroll():
+            yield Static("", id="replay-alert")
+            yield Static("", id="replay-reveal")
+
+    def first_show(self) -> None:
+        """Load the past shifts when the pane is first shown."""
+        if self.loaded_once:
+            return
+        self.loaded_once = True
+        app = self.oncall
+        run_store_job(
+            self,
+            "shifts",
+            lambda: list_shifts(app.reader()),
+            lambda rows: Loaded("replay-shifts", rows),
+            group="replay",
+        )
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.kind == "replay-shifts":
+            message.stop()
+            past = [s for s in message.data if s["role"] == "primary" and s["ended_at"] is not None]
+            select = self.query_one("#replay-shift", Select)
+            select.set_options(
+                [
+                    (
+                        f"shift {s['shift_id']}: {s['engineer']} "
+                        f"{s['started_at']:%m-%d %H:%M}–{s['ended_at']:%m-%d %H:%M}",
+                        int(s["shift_id"]),
+                    )
+                    for s in past
+                ]
+            )
+            if past:
+                select.value = int(past[0]["shift_id"])
+        elif message.kind == "replay":
+            message.stop()
+            self.items, self.truth = message.data
+            self.index, self.calls, self.revealed, self.result = 0, [], False, None
+            self.show_current()
+        elif message.kind == "replay-score":
+            message.stop()
+            self.result = message.data
+            self.show_current()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "replay-shift" and isinstance(event.value, int):
+            self.start(event.value)
+
+    def start(self, shift_id: int) -> None:
+        """Load a shift's quiz and the answers, kept out of sight until each call."""
+        self.shift_id = shift_id
+        app = self.oncall
+
+        def job() -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+            store, now = app.reader(), app.current_time()
+            quiz = core.quiz(store, app.settings, shift_id, now)
+            return quiz["alerts"], core.veteran_decisions(store, app.settings, shift_id, now)
+
+        run_store_job(
+            self,
+            f"replay of shift {shift_id}",
+            job,
+            lambda d: Loaded("replay", d),
+            group="replay",
+            exclusive=True,
+        )
+
+    def current(self) -> dict[str, Any] | None:
+        return self.items[self.index] if self.index < len(self.items) else None
+
+    def show_current(self) -> None:
+        progress = self.query_one("#replay-progress", Label)
+        alert_view = self.query_one("#replay-alert", Static)
+        reveal = self.query_one("#replay-reveal", Static)
+        item = self.current()
+        if item is None:
+            progress.update(f"shift {self.shift_id}: done, {len(self.calls)} calls")
+            r = self.result
+            if r is not None:
+                text = Text()
+                text.append("Your score\n", style="bold")
+                text.append(
+                    f"agreement with the veteran {r['agreement']:.0%}\n"
+                    if r["agreement"] is not None
+                    else ""
+                )
+                for key, label in (
+                    ("recall_actionable", "recall on alerts that needed action"),
+                    ("false_alarm_rate", "false alarms on those that did not"),
+                ):
+                    if r[key] is not None:
+                        text.append(f"{label}: {r[key]:.0%}\n")
+                for kind, n in r["disagreements"].items():
+                    text.append(f"disagreed {n}× on {kind}\n", style="yellow")
+                alert_view.update(text)
+            else:
+                alert_view.update("scoring…" if self.calls else "no alerts fired in this shift")
+            reveal.update("")
+            self.refresh_bindings()
+            return
+        self.started = time.monotonic()
+        progress.update(f"shift {self.shift_id}: alert {self.index + 1} of {len(self.items)}")
+        slice_ = ",".join(f"{k}={v}" for k, v in sorted((item["slice"] or {}).items()))
+        text = Text()
+        text.append(
+            f"#{item['id']} {item['model']} {item['kind']} {item['feature'] or ''} {slice_}\n",
+            style="bold",
+        )
+        text.append(
+            f"{item['severity']} at {item['first_seen']:%m-%d %H:%M}; value "
+            f"{item['value']:.3g} against {item['threshold']:.3g}; "
+            f"{item['earlier_alerts_of_this_type']} earlier alert(s) of this type\n"
+            if item["value"] is not None and item["threshold"] is not None
+            else f"{item['severity']} at {item['first_seen']:%m-%d %H:%M}\n"
+        )
+        text.append(
+            "What would you do? a act · w watch · i ignore · b bug · o investigate", style="dim"
+        )
+        alert_view.update(text)
+        reveal.update("")
+        self.revealed = False
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        if action == "call":
+            return True if self.current() is not None and not self.revealed else None
+        if action == "next":
+            return True if self.revealed else None
+        if action == "investigate":
+            return True if self.current() is not None else None
+        return True
+
+    def action_call(self, call: str) -> None:
+        item = self.current()
+        if item is None or self.revealed:
+            return
+        self.calls.append(
+            {
+                "alert_id": item["id"],
+                "call": call,
+                "seconds": round(time.monotonic() - self.started, 1),
+                "at": self.oncall.current_time(),
+            }
+        )
+        self.revealed = True
+        t = self.truth[int(item["id"])]
+        text = Text()
+        text.append(f"You: {call}. ", style="bold")
+        text.append("The veteran acted on it.\n" if t["acted"] else "The veteran let it go.\n")
+        for v in t["veteran"]:
+            said = " ".join(str(x) for x in v["detail"].values() if x)
+            text.append(f"  {v['at']:%m-%d %H:%M} {v['who']} {v['action']} {said}\n")
+        outcome = t["outcome"]
+        if "bug" in outcome:
+            text.append(
+                f"It turned out to be bug #{outcome['bug']}: {outcome['title']} "
+                f"(root cause {outcome['root_cause']}).\n",
+                style="bold",
+            )
+        else:
+            text.append("It turned out to be noise.\n")
+        if t["runbook"]:
+            text.append(f"Runbook: {t['runbook']}\n")
+        text.append("n for the next alert", style="dim")
+        self.query_one("#replay-reveal", Static).update(text)
+        self.refresh_bindings()
+
+    def action_next(self) -> None:
+        if not self.revealed:
+            return
+        self.index += 1
+        if self.current() is None:
+            app, calls, shift_id = self.oncall, list(self.calls), self.shift_id
+            run_store_job(
+                self,
+                "score",
+                lambda: core.replay_score(
+                    app.writer(), app.settings, shift_id, app.actor, calls, app.current_time()
+                ),
+                lambda r: Loaded("replay-score", r),
+                group="replay",
+            )
+        self.show_current()
+
+    def action_investigate(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        self.oncall.investigate_as_of(item)
