@@ -19,7 +19,7 @@ import duckdb
 from tui.core.config import Settings
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.results import FAILING, PASSING, SEVERITY_RANK
-from tui.core.roles import refuse_shadow, require_can_change
+from tui.core.roles import changing
 from tui.core.store import Store, execute, fetch_rows
 
 SYSTEM = "oncall"
@@ -503,9 +503,7 @@ def ack(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
 ) -> None:
     """Acknowledge: someone is on it. Lasts while the episode lasts."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         ack_in(con, alert_id, actor, now, note)
 
 
@@ -513,9 +511,7 @@ def snooze(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, duration: timedelta
 ) -> datetime:
     """Hide the alert until now + duration; it comes back by itself."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         return snooze_in(con, alert_id, actor, now, duration)
 
 
@@ -523,9 +519,7 @@ def resolve(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, note: str = ""
 ) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         resolve_in(con, alert_id, actor, now, note)
 
 
@@ -533,9 +527,7 @@ def note(
     store: Store, settings: Settings, alert_id: int, actor: str, now: datetime, text: str
 ) -> None:
     """Add a note to the alert's history."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         note_in(con, alert_id, actor, now, text)
 
 
@@ -549,9 +541,7 @@ def mark(
     actionable: bool = False,
 ) -> None:
     """Mark as noise (with a reason) or as actionable; feeds the type's track record."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         mark_in(con, alert_id, actor, now, noise_reason, actionable)
 
 
@@ -588,9 +578,7 @@ def silence(
     note_text: str = "",
 ) -> int:
     """Silence matching alerts for a while; they are still created and stored."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         return int(
             fetch_rows(
                 con,
@@ -610,9 +598,7 @@ def expire_silence(
     store: Store, settings: Settings, silence_id: int, actor: str, now: datetime
 ) -> None:
     """End a silence now."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         rows = [s for s in fetch_rows(con, "silences_all") if s["silence_id"] == silence_id]
         if not rows:
             raise NotFoundError(f"no silence with id {silence_id}")
@@ -658,11 +644,10 @@ def write_runbook(
     store: Store, settings: Settings, alert_type: str, text: str, actor: str, now: datetime
 ) -> tuple[str, str, str]:
     """Attach a note to an alert type; it shows whenever that type fires."""
-    require_can_change(settings, actor)
     if not text.strip():
         raise UsageError("a runbook note needs text")
     model, kind, feature = parse_type(settings, alert_type)
-    with store.write() as con:
+    with changing(store, settings, actor) as con:
         execute(
             con,
             "runbook_insert",

@@ -21,7 +21,7 @@ from tui.core.config import Settings
 from tui.core.errors import ConflictError, NotFoundError, UsageError
 from tui.core.examples import write_examples
 from tui.core.filters import filter_sql, parse_filters
-from tui.core.roles import refuse_shadow, require_can_change
+from tui.core.roles import changing
 from tui.core.scenario import ROOT_CAUSES
 from tui.core.sqlparts import ident, predictions_table, raw
 from tui.core.store import Store, execute, fetch_rows
@@ -99,14 +99,12 @@ class NewBug:
 
 def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: datetime) -> int:
     """File a bug; linking an alert counts that alert as acted on."""
-    require_can_change(settings, actor)
     settings.model(bug.model)
     if not bug.title.strip():
         raise UsageError("a bug needs a title")
     _choice(bug.priority, PRIORITIES, "--priority")
     _choice(bug.root_cause, ROOT_CAUSES, "--root-cause")
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         for alert_id in bug.alerts:
             if not fetch_rows(con, "alert_get", {"alert_id": alert_id}):
                 raise NotFoundError(f"no alert with id {alert_id}")
@@ -184,9 +182,7 @@ def edit_bug(
 ) -> int:
     """Change fields of a bug; return its new version. With `expected_version`, refuse
     (ConflictError naming the other changes) if someone changed it since."""
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         return _apply(con, bug_id, actor, now, changes, expected_version)
 
 
@@ -247,11 +243,9 @@ def comment(
     store: Store, settings: Settings, bug_id: int, actor: str, now: datetime, text: str
 ) -> None:
     """Add a comment to a bug's history."""
-    require_can_change(settings, actor)
     if not text.strip():
         raise UsageError("a comment needs text")
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         _get(con, bug_id)
         version = int(fetch_rows(con, "bug_touch", {"bug_id": bug_id, "at": now})[0]["version"])
         _event(con, bug_id, now, actor, "comment", version, text=text)
@@ -273,10 +267,8 @@ def link(
 ) -> int:
     """Link a bug to alerts, prediction ids, a slice filter over a window, or other bugs.
     Returns how many links were added."""
-    require_can_change(settings, actor)
     added = 0
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         bug = _get(con, bug_id)
         model = settings.model(bug["model"])
         for alert_id in alerts or []:
@@ -319,9 +311,7 @@ def close(
         raise UsageError(f"--resolution must be one of {', '.join(RESOLUTIONS)}")
     if (resolution == "duplicate") != (duplicate_of is not None):
         raise UsageError("--duplicate-of goes with --resolution duplicate, and only with it")
-    require_can_change(settings, actor)
-    with store.write() as con:
-        refuse_shadow(con, actor)
+    with changing(store, settings, actor) as con:
         version = _apply(
             con,
             bug_id,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import duckdb
 
 from tui.core.config import Settings
 from tui.core.errors import NotAllowedError
+from tui.core.store import Store
 
 
 def require_can_change(settings: Settings, actor: str) -> None:
@@ -27,3 +31,13 @@ def refuse_shadow(con: duckdb.DuckDBPyConnection, actor: str) -> None:
             f"{actor} is shadowing (shift {rows[0]['shift_id']}) and cannot change alerts or "
             "bugs; record your call with `oncall shadow call` instead"
         )
+
+
+@contextmanager
+def changing(store: Store, settings: Settings, actor: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The write transaction of a change to alert or bug state: refused, before anything
+    is written, for a trainee or for someone in a shadow shift."""
+    require_can_change(settings, actor)
+    with store.write() as con:
+        refuse_shadow(con, actor)
+        yield con

@@ -9,18 +9,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from tui.app.dialogs import BugForm, Choice, Prompt
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, Loaded
+from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.core import alerts as core
 from tui.core import bugs, outbox
 
 if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+    pass
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
 STATUS_STYLE = {
@@ -61,7 +62,7 @@ def _matches(a: dict[str, Any], text: str) -> bool:
     return True
 
 
-class AlertStream(Vertical):
+class AlertStream(Pane):
     """Firing alerts first, then acked and snoozed ones, by severity and actionability."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,13 +89,6 @@ class AlertStream(Vertical):
         self.show_all = False
         self.filter_text = ""
         self.detail: dict[str, Any] | None = None
-
-    @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Input(

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from tui.app.dialogs import BugEdit, BugForm, Prompt
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, Loaded
+from tui.app.panes.base import Pane
 from tui.core import bugs as core
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 PRIORITY_STYLE = {"P0": "bold red", "P1": "red", "P2": "yellow", "P3": ""}
 
 
-class BugQueue(Vertical):
+class BugQueue(Pane):
     """The shared queue: every engineer adds tickets and takes them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,13 +38,6 @@ class BugQueue(Vertical):
         self.bugs: list[dict[str, Any]] = []
         self.show_all = False
         self.detail: dict[str, Any] | None = None
-
-    @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         with Horizontal():

@@ -6,25 +6,26 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select
 
 from tui.app.gateway import run_store_job
 from tui.app.messages import Loaded
+from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.core.labels import HORIZONS, label_delay
 from tui.core.slices import Request
 from tui.core.timeparse import floor_time
 
 if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+    pass
 
 
 def _pct(v: Any) -> str:
     return "—" if v is None else f"{v:.0%}"
 
 
-class LabelDelay(Vertical):
+class LabelDelay(Pane):
     """How late ground truth is for one model."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "reload", "Reload")]
@@ -32,13 +33,6 @@ class LabelDelay(Vertical):
     def __init__(self) -> None:
         super().__init__(id="label-delay")
         self.model = ""
-
-    @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         models = list(self.oncall.settings.config.models)

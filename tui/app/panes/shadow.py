@@ -8,19 +8,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from tui.app.gateway import run_store_job
 from tui.app.messages import Loaded
+from tui.app.panes.base import Pane
 from tui.core import shadow as core
 from tui.core.shifts import list_shifts
 
 if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+    pass
 
 
-class ShiftReplay(Vertical):
+class ShiftReplay(Pane):
     """A past shift's alerts in the order they fired; call each, then see the veteran's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -43,13 +44,6 @@ class ShiftReplay(Vertical):
         self.started = 0.0
         self.result: dict[str, Any] | None = None
         self.loaded_once = False
-
-    @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="replay-controls"):

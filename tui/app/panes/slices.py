@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select
 
 from tui.app.dialogs import BugForm
 from tui.app.gateway import run_store_job
 from tui.app.messages import Loaded
+from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.core.config import METRICS_BY_TASK
 from tui.core.errors import StoreBusyError, UsageError
@@ -25,7 +26,7 @@ from tui.core.slices import Request, metric_series, primary_metric, slice_metric
 from tui.core.timeparse import floor_time, parse_duration, parse_timestamp
 
 if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+    pass
 
 PAGE = 200
 
@@ -38,7 +39,7 @@ def _ci(ci: Any) -> str:
     return "" if not ci else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
 
 
-class SliceExplorer(Vertical):
+class SliceExplorer(Pane):
     """Pick model, window, slice columns and metric; see slices worst first; open rows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,13 +68,6 @@ class SliceExplorer(Vertical):
         self.page: dict[str, Any] | None = None
         self.prefetched: dict[str | None, dict[str, Any]] = {}
         self.marked: set[str] = set()
-
-    @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         models = list(self.oncall.settings.config.models)
