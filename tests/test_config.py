@@ -90,6 +90,11 @@ def test_design_example_loads(tmp_path: Path) -> None:
             ":13: models.fraud.baseline: start 2026-10-01 is after end 2026-09-07",
         ),
         (
+            "end: 2026-10-07}",
+            "end: 2026-10-07, file: base.parquet}",
+            ":13: models.fraud.baseline: a baseline file is not supported yet",
+        ),
+        (
             "[region, customer_tier, device]",
             "[region, customer_tier, region]",
             ":8: models.fraud.slices: slice 'region' is declared twice",

@@ -108,7 +108,8 @@ class Feature(Strict):
 
 
 class Baseline(Strict):
-    """What drift compares against: a date range, or a file of predictions."""
+    """What drift compares against: a date range of stored predictions (both ends
+    inclusive). Without a baseline, drift compares against the model's first week."""
 
     start: date | None = None
     end: date | None = None
@@ -116,8 +117,13 @@ class Baseline(Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Baseline:
-        if self.file is None and (self.start is None or self.end is None):
-            raise ValueError("give both start and end dates, or a file")
+        if self.file is not None:
+            # Refused rather than ignored: drift must never silently compare against
+            # something other than what the config says.
+            raise ValueError("a baseline file is not supported yet; give start and end dates "
+                             "of stored predictions")
+        if self.start is None or self.end is None:
+            raise ValueError("give both start and end dates")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"start {self.start} is after end {self.end}")
         return self
