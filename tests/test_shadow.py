@@ -253,3 +253,60 @@ async def test_replay_a_past_shift_in_the_app(demo_copy: Path) -> None:
         sessions = con.execute("SELECT trainee, kind FROM shadow_sessions").fetchall()
         calls = con.execute("SELECT count(*) FROM shadow_calls").fetchall()[0][0]
     assert sessions == [("bob", "replay")] and calls == total
+
+
+async def test_follow_a_live_shift_in_the_app(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = "2026-11-24T00:00"
+    assert (
+        cli(capsys, "--config", demo_copy, "--now", started, "--as", "alice", "shift", "start").code
+        == 0
+    )
+    assert (
+        cli(
+            capsys,
+            "--config",
+            demo_copy,
+            "--now",
+            started,
+            "--as",
+            "bob",
+            "shift",
+            "start",
+            "--role",
+            "shadow",
+        ).code
+        == 0
+    )
+    app = OncallApp(load_config(demo_copy), "bob", DEMO_NOW, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+        await pilot.press("5")
+        await pilot.press("f")
+        replay = app.query_one(ShiftReplay)
+        for _ in range(20):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            if replay.following is not None:
+                break
+        assert replay.following is not None and replay.following["primary"] == "alice"
+        first = replay.follow_next()
+        assert first is not None and "primary" not in first  # hidden until the call
+        await pilot.press("w")
+        for _ in range(20):
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            called = [a for a in replay.following["alerts"] if a["your_call"]]
+            if called:
+                break
+        assert called[0]["id"] == first["id"] and called[0]["your_call"] == "watch"
+        assert "primary" in called[0]
+    with Store(load_config(demo_copy).store_path).read() as con:
+        rows = con.execute(
+            "SELECT s.kind, c.alert_id, c.call FROM shadow_calls c "
+            "JOIN shadow_sessions s USING (session_id)"
+        ).fetchall()
+    assert rows == [("follow", first["id"], "watch")]

@@ -190,6 +190,9 @@ class OncallApp(App[None]):
         self.query_one(AlertStream).load()
         self.query_one(BugQueue).load()
         self.load_shift()
+        replay = self.query_one(ShiftReplay)
+        if replay.following is not None:
+            replay.action_follow()  # new alerts and the primary's actions, as they happen
 
     # ------------------------------------------------------------ worker reports
 

@@ -120,8 +120,10 @@ class Baseline(Strict):
         if self.file is not None:
             # Refused rather than ignored: drift must never silently compare against
             # something other than what the config says.
-            raise ValueError("a baseline file is not supported yet; give start and end dates "
-                             "of stored predictions")
+            raise ValueError(
+                "a baseline file is not supported yet; give start and end dates "
+                "of stored predictions"
+            )
         if self.start is None or self.end is None:
             raise ValueError("give both start and end dates")
         if self.start and self.end and self.start > self.end:

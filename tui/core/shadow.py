@@ -255,12 +255,19 @@ def progress(store: Store, settings: Settings, trainee: str) -> dict[str, Any]:
     return {"trainee": trainee, "sessions": sessions, "ready": ready, "rule": rule}
 
 
+def _live_shift(store: Store) -> int:
+    """The open primary shift's id, or a UsageError."""
+    with store.read() as con:
+        rows = fetch_rows(con, "shift_open_primary")
+    if not rows:
+        raise UsageError("no live primary shift; `oncall shadow replay` replays a past one")
+    return int(rows[0]["shift_id"])
+
+
 def follow(store: Store, settings: Settings, trainee: str, now: datetime) -> dict[str, Any]:
     """The live primary shift's alerts for a shadow: each with the shadow's call, and the
     primary's actions only once the shadow has made theirs."""
-    shift, alerts = shift_alerts(store, settings, None, now)
-    if shift["ended_at"] is not None:
-        raise UsageError("no live primary shift; `oncall shadow replay` replays a past one")
+    shift, alerts = shift_alerts(store, settings, _live_shift(store), now)
     truth = veteran_decisions(store, settings, int(shift["shift_id"]), now)
     with store.read() as con:
         rows = fetch_rows(
@@ -303,7 +310,7 @@ def call(
     """Record a shadow's call on an alert of the live shift, before the primary's is shown."""
     if call_ not in CALLS:
         raise UsageError(f"--call is one of {', '.join(CALLS)}")
-    shift, alerts = shift_alerts(store, settings, None, now)
+    shift, alerts = shift_alerts(store, settings, _live_shift(store), now)
     if not any(int(a["id"]) == alert_id for a in alerts):
         raise UsageError(f"alert {alert_id} did not fire in the live shift {shift['shift_id']}")
     with store.write() as con:

@@ -31,6 +31,15 @@ class ShiftReplay(Pane):
         Binding("b", "call('bug')", "Bug", tooltip="You would file a bug"),
         Binding("n", "next", "Next", tooltip="The next alert, after the reveal"),
         Binding("o", "investigate", "Investigate", tooltip="Open its slice as of that moment"),
+        Binding(
+            "p",
+            "play",
+            "Play",
+            tooltip="Play at a pace: an alert not called in time is skipped as undecided",
+        ),
+        Binding("plus", "pace(0.5)", "Faster", show=False),
+        Binding("minus", "pace(2)", "Slower", show=False),
+        Binding("f", "follow", "Follow", tooltip="Follow the live shift instead of a past one"),
     ]
 
     def __init__(self) -> None:
@@ -44,6 +53,9 @@ class ShiftReplay(Pane):
         self.started = 0.0
         self.result: dict[str, Any] | None = None
         self.loaded_once = False
+        self.seconds_per_alert = 30.0
+        self.playing = False
+        self.following: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="replay-controls"):
@@ -93,6 +105,10 @@ class ShiftReplay(Pane):
             message.stop()
             self.result = message.data
             self.show_current()
+        elif message.kind == "follow":
+            message.stop()
+            self.following = message.data
+            self.show_follow()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "replay-shift" and isinstance(event.value, int):
@@ -101,6 +117,7 @@ class ShiftReplay(Pane):
     def start(self, shift_id: int) -> None:
         """Load a shift's quiz and the answers, kept out of sight until each call."""
         self.shift_id = shift_id
+        self.following = None
         app = self.oncall
 
         def job() -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -116,6 +133,100 @@ class ShiftReplay(Pane):
             group="replay",
             exclusive=True,
         )
+
+    # ------------------------------------------------------------ follow a live shift
+
+    def action_follow(self) -> None:
+        """Follow the live shift: call each alert, then see what the primary did."""
+        app = self.oncall
+        self.playing = False
+        run_store_job(
+            self,
+            "follow",
+            lambda: core.follow(app.reader(), app.settings, app.actor, app.current_time()),
+            lambda d: Loaded("follow", d),
+            group="replay",
+            exclusive=True,
+        )
+
+    def follow_next(self) -> dict[str, Any] | None:
+        if self.following is None:
+            return None
+        return next((a for a in self.following["alerts"] if a["your_call"] is None), None)
+
+    def show_follow(self) -> None:
+        f = self.following
+        if f is None:
+            return
+        waiting = self.follow_next()
+        self.query_one("#replay-progress", Label).update(
+            f"following shift {f['shift']} (primary {f['primary']}); "
+            f"{sum(1 for a in f['alerts'] if a['your_call'] is None)} awaiting your call"
+        )
+        text = Text()
+        if waiting is not None:
+            slice_ = ",".join(f"{k}={v}" for k, v in sorted((waiting["slice"] or {}).items()))
+            text.append(f"#{waiting['id']} {waiting['type']} {slice_}\n", style="bold")
+            text.append(f"{waiting['severity']} at {waiting['first_seen']:%m-%d %H:%M}\n")
+            text.append("Your call: a act · w watch · i ignore · b bug", style="dim")
+        else:
+            text.append("You have called every alert of this shift so far.")
+        self.query_one("#replay-alert", Static).update(text)
+        done = Text()
+        for a in f["alerts"]:
+            if a["your_call"] is None:
+                continue
+            done.append(f"#{a['id']} {a['type']}: you {a['your_call']}; primary: ", style="bold")
+            actions = a.get("primary") or []
+            done.append(", ".join(f"{v['who']} {v['action']}" for v in actions) or "nothing yet")
+            done.append("\n")
+        self.query_one("#replay-reveal", Static).update(done)
+        self.refresh_bindings()
+
+    def follow_call(self, call: str) -> None:
+        item = self.follow_next()
+        if item is None:
+            return
+        app = self.oncall
+
+        def job() -> dict[str, Any]:
+            core.call(
+                app.writer(), app.settings, app.actor, int(item["id"]), call, "", app.current_time()
+            )
+            return core.follow(app.reader(), app.settings, app.actor, app.current_time())
+
+        run_store_job(self, "call", job, lambda d: Loaded("follow", d), group="replay")
+
+    # ------------------------------------------------------------ replay at a pace
+
+    def action_play(self) -> None:
+        self.playing = not self.playing
+        self.notify(
+            f"playing one alert every {self.seconds_per_alert:g} s"
+            if self.playing
+            else "stepping one alert at a time"
+        )
+        if self.playing:
+            self._schedule()
+
+    def action_pace(self, factor: float) -> None:
+        self.seconds_per_alert = max(2.0, min(600.0, self.seconds_per_alert * factor))
+        self.notify(f"{self.seconds_per_alert:g} s per alert")
+
+    def _schedule(self) -> None:
+        index = self.index
+        self.set_timer(self.seconds_per_alert, lambda: self._tick(index))
+
+    def _tick(self, index: int) -> None:
+        """Time is up for an alert: undecided if not called; revealed; then the next."""
+        if not self.playing or index != self.index or self.current() is None:
+            return
+        if not self.revealed:
+            self.revealed = True
+            self.notify("time is up: undecided", severity="warning")
+        self.action_next()
+        if self.current() is not None:
+            self._schedule()
 
     def current(self) -> dict[str, Any] | None:
         return self.items[self.index] if self.index < len(self.items) else None
@@ -177,6 +288,8 @@ class ShiftReplay(Pane):
         if not self.is_mounted:
             return True
         if action == "call":
+            if self.following is not None:
+                return True if self.follow_next() is not None else None
             return True if self.current() is not None and not self.revealed else None
         if action == "next":
             return True if self.revealed else None
@@ -185,6 +298,9 @@ class ShiftReplay(Pane):
         return True
 
     def action_call(self, call: str) -> None:
+        if self.following is not None:
+            self.follow_call(call)
+            return
         item = self.current()
         if item is None or self.revealed:
             return
