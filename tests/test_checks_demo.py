@@ -101,3 +101,28 @@ def test_fail_on_critical_exits_1_when_a_critical_alert_fires(
     assert "firing" in result.err
     bad = cli(capsys, "--config", config, "check", "--fail-on", "sometimes")
     assert bad.code == 2
+
+
+def test_drift_alerts_show_baseline_and_current_distributions(demo_dir: Path) -> None:
+    from tui.core.alerts import show_alert
+
+    settings = load_config(demo_dir / "oncall.yaml")
+    store = Store(settings.store_path)
+    now = parse_timestamp(DEMO_NOW)
+    drifting = [
+        a for a in list_alerts(store, now, status="all") if a["kind"] in ("drift", "score_drift")
+    ]
+    assert drifting
+    for a in drifting:
+        view = show_alert(store, a["id"], now, settings=settings)["drift"]
+        assert view is not None
+        assert len(view["labels"]) == len(view["baseline"]) == len(view["current"])
+        assert sum(view["baseline"]) == pytest.approx(1.0)
+        assert sum(view["current"]) == pytest.approx(1.0)
+    vanished = load_scenario("demo").incidents
+    states = next(i for i in vanished if i.type == "vanished_categories")
+    state_alert = next((a for a in drifting if a["feature"] == states.feature), None)
+    if state_alert is not None:
+        view = show_alert(store, state_alert["id"], now, settings=settings)["drift"]
+        gone = [view["current"][view["labels"].index(v)] for v in states.values]
+        assert max(gone) < min(view["baseline"][view["labels"].index(v)] for v in states.values)

@@ -190,3 +190,30 @@ def test_store_tables_are_readable_by_any_duckdb_client(
     assert cols["segment"] == "VARCHAR"
     assert cols["ts"] == "TIMESTAMP"
     assert {"model", "prediction_id", "prediction", "score", "model_version"} <= set(cols)
+
+
+def test_a_running_read_can_be_interrupted(tmp_path: Path) -> None:
+    import threading
+
+    from tui.core.errors import QueryCancelled
+
+    store = Store(tmp_path / "s.duckdb")
+    store.ensure()
+    failure: list[BaseException] = []
+
+    def long_read() -> None:
+        try:
+            with store.read() as con:
+                con.execute("SELECT sum(range) FROM range(100000000000)").fetchall()
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=long_read)
+    worker.start()
+    for _ in range(100):
+        time.sleep(0.05)
+        if store.interrupt():
+            break
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert failure and isinstance(failure[0], QueryCancelled)

@@ -11,7 +11,7 @@ from textual.message_pump import MessagePump
 from textual.worker import Worker, get_current_worker
 
 from tui.app.messages import QueryFailed, StoreAnswered, StoreWaited, StoreWasBusy
-from tui.core.errors import NotAllowedError, OncallError, StoreBusyError
+from tui.core.errors import NotAllowedError, OncallError, QueryCancelled, StoreBusyError
 
 Job = Callable[[], Any]
 
@@ -39,6 +39,8 @@ def run_store_job(
         except StoreBusyError as exc:
             app.post_message(StoreWasBusy(what, exc.holder_pid))
             return
+        except QueryCancelled:
+            return  # the person asked for it; the app already said so
         except NotAllowedError as exc:
             app.post_message(QueryFailed(what, exc.message, "not allowed"))
             return

@@ -278,6 +278,7 @@ class OncallApp(App[None]):
         running = [w for w in self.workers if w.group not in ("poll",) and not w.is_finished]
         for worker in running:
             worker.cancel()
+        self._reader.interrupt()  # stops the DuckDB work itself, not only the result
         if running:
             self.notify(
                 f"cancelled {len(running)} running quer{'y' if len(running) == 1 else 'ies'}"

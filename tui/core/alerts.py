@@ -403,10 +403,24 @@ def list_alerts(
     return sorted(out, key=key)
 
 
-def show_alert(store: Store, alert_id: int, now: datetime, recent: int = 48) -> dict[str, Any]:
-    """One alert with its events and recent results; NotFoundError if there is none."""
+def show_alert(
+    store: Store, alert_id: int, now: datetime, recent: int = 48, settings: Settings | None = None
+) -> dict[str, Any]:
+    """One alert with its events and recent results (and, given the settings, for a drift
+    alert the baseline and current distributions); NotFoundError if there is none."""
+    from tui.core.baseline import drift_view
+
     with store.read() as con:
         alert = _get(con, alert_id)
+        drift = (
+            drift_view(
+                con,
+                settings,
+                {**alert, "slice": json.loads(alert["slice"]) if alert["slice"] else None},
+            )
+            if settings is not None
+            else None
+        )
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         events = fetch_rows(con, "alert_events", {"alert_id": alert_id})
@@ -422,6 +436,7 @@ def show_alert(store: Store, alert_id: int, now: datetime, recent: int = 48) -> 
     )
     out["runbook"] = note_row
     out["bugs"] = bugs
+    out["drift"] = drift
     out["events"] = [{**e, "detail": json.loads(e["detail"])} for e in events]
     out["results"] = [{**r, "detail": json.loads(r["detail"])} for r in reversed(results)]
     return out

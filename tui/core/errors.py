@@ -67,3 +67,10 @@ class StoreError(OncallError):
 
     exit_code = 1
     title = "store error"
+
+
+class QueryCancelled(OncallError):
+    """A read was interrupted on request (Esc in the app)."""
+
+    exit_code = 130
+    title = "cancelled"

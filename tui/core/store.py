@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from tui.core.errors import StoreBusyError, StoreError
+from tui.core.errors import QueryCancelled, StoreBusyError, StoreError
 from tui.core.queries import migrations, query
 from tui.core.sqlparts import Fragment
 
@@ -69,6 +70,9 @@ class Store:
     timeout: float = CLI_WRITE_TIMEOUT
     on_wait: Callable[[int | None, float], None] | None = None
     _ready: bool = field(default=False, repr=False)
+    # Open read connections, so a reader can be interrupted from another thread.
+    _reading: set[duckdb.DuckDBPyConnection] = field(default_factory=set, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         deadline = time.monotonic() + self.timeout
@@ -151,12 +155,27 @@ class Store:
         """A read-only connection for one unit of work, closed afterwards."""
         self.ensure()
         con = self._connect(read_only=True)
+        with self._guard:
+            self._reading.add(con)
         try:
             yield con
+        except duckdb.InterruptException as exc:
+            raise QueryCancelled("the query was cancelled") from exc
         except duckdb.Error as exc:
             raise StoreError(f"query failed: {exc}") from exc
         finally:
+            with self._guard:
+                self._reading.discard(con)
             con.close()
+
+    def interrupt(self) -> int:
+        """Interrupt every read running on this store (from any thread); writes are left
+        alone, since interrupting one would roll back a person's action."""
+        with self._guard:
+            running = list(self._reading)
+        for con in running:
+            con.interrupt()
+        return len(running)
 
     @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:

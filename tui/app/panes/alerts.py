@@ -104,6 +104,7 @@ class AlertStream(Pane):
             with VerticalScroll(id="alert-detail"):
                 yield Static("no alert selected", id="alert-title")
                 yield SeriesPlot(id="alert-plot")
+                yield SeriesPlot(id="alert-drift", classes="hidden")
                 yield Static("", id="alert-facts")
 
     def on_mount(self) -> None:
@@ -183,6 +184,7 @@ class AlertStream(Pane):
                 act,
                 key=str(a["id"]),
             )
+        table.refresh()  # the header re-measures with the new rows
         if current is not None and str(current) in [str(a["id"]) for a in self.shown_alerts()]:
             table.move_cursor(row=table.get_row_index(str(current)))
         self.refresh_bindings()
@@ -209,7 +211,7 @@ class AlertStream(Pane):
         run_store_job(
             self,
             f"alert #{aid}",
-            lambda: core.show_alert(app.reader(), aid, app.current_time()),
+            lambda: core.show_alert(app.reader(), aid, app.current_time(), settings=app.settings),
             lambda detail: Loaded("alert-detail", detail),
             group="alert-detail",
             exclusive=True,
@@ -232,6 +234,20 @@ class AlertStream(Pane):
         self.query_one("#alert-plot", SeriesPlot).plot(
             [Series(d["check"], values)], d["threshold"], caption
         )
+        # For drift, a picture of what moved: baseline and last-window shares per bin.
+        drift_plot = self.query_one("#alert-drift", SeriesPlot)
+        drift = d.get("drift")
+        drift_plot.set_class(drift is None, "hidden")
+        if drift is not None:
+            labels = drift["labels"]
+            drift_plot.plot(
+                [
+                    Series("baseline", drift["baseline"], "○", "cyan"),
+                    Series("last window", drift["current"], "●", "bold"),
+                ],
+                None,
+                f"share per bin, {labels[0]} … {labels[-1]}",
+            )
         facts = Text()
         record = d["track_record"]
         if record:

@@ -72,8 +72,8 @@ class SeriesPlot(Static):
 
     DEFAULT_CSS = "SeriesPlot { height: 9; }"
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
         self._series: list[Series] = []
         self._threshold: float | None = None
         self._caption = ""
