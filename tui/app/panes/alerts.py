@@ -109,18 +109,20 @@ class AlertStream(Pane):
 
     def on_mount(self) -> None:
         table = self.query_one("#alert-table", DataTable)
-        for label, key in (
-            ("id", "id"),
-            ("status", "status"),
-            ("sev", "sev"),
-            ("model", "model"),
-            ("kind", "kind"),
-            ("feature/slice", "what"),
-            ("since", "since"),
-            ("n", "n"),
-            ("act", "act"),
+        # Fixed widths: auto-sized columns are measured whenever the rows happen to arrive,
+        # so the same data could lay out differently from one run to the next.
+        for label, key, width in (
+            ("id", "id", 4),
+            ("status", "status", 10),
+            ("sev", "sev", 4),
+            ("model", "model", 13),
+            ("kind", "kind", 12),
+            ("feature/slice", "what", 22),
+            ("since", "since", 11),
+            ("n", "n", 4),
+            ("act", "act", 4),
         ):
-            table.add_column(label, key=key)
+            table.add_column(label, key=key, width=width)
         self.query_one("#alert-filter", Input).cursor_blink = False
         self.load()
 
@@ -184,20 +186,12 @@ class AlertStream(Pane):
                 act,
                 key=str(a["id"]),
             )
-        table.refresh()  # the header re-measures with the new rows
         if current is not None and str(current) in [str(a["id"]) for a in self.shown_alerts()]:
             table.move_cursor(row=table.get_row_index(str(current)))
         self.refresh_bindings()
 
     def selected_id(self) -> int | None:
-        table = self.query_one("#alert-table", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return int(str(key.value)) if key.value is not None else None
+        return self.cursor_id("alert-table")
 
     def selected(self) -> dict[str, Any] | None:
         aid = self.selected_id()

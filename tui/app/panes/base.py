@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import Vertical
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 
 if TYPE_CHECKING:
     from tui.app.main import OncallApp
@@ -12,6 +14,17 @@ if TYPE_CHECKING:
 
 class Pane(Vertical):
     """A pane of the console; `oncall` is the app with its store and settings."""
+
+    def cursor_id(self, table_id: str) -> int | None:
+        """The integer row key under a table's cursor (rows are keyed by record id)."""
+        table: DataTable[Any] = self.query_one(f"#{table_id}", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+        return int(str(key.value)) if key.value is not None else None
 
     @property
     def oncall(self) -> OncallApp:

@@ -15,6 +15,7 @@ from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, Loaded
 from tui.app.panes.base import Pane
 from tui.core import bugs as core
+from tui.core.errors import UsageError
 
 if TYPE_CHECKING:
     from tui.app.main import OncallApp
@@ -47,8 +48,9 @@ class BugQueue(Pane):
 
     def on_mount(self) -> None:
         table = self.query_one("#bug-table", DataTable)
-        for label in ("id", "pri", "status", "model", "title", "assignee"):
-            table.add_column(label, key=label)
+        widths = {"id": 4, "pri": 3, "status": 11, "model": 12, "title": 40, "assignee": 10}
+        for label, width in widths.items():
+            table.add_column(label, key=label, width=width)
         self.load()
 
     def load(self) -> None:
@@ -89,11 +91,7 @@ class BugQueue(Pane):
             self.render_detail()
 
     def selected_id(self) -> int | None:
-        table = self.query_one("#bug-table", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return int(str(key.value)) if key.value is not None else None
+        return self.cursor_id("bug-table")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "bug-table" or event.row_key.value is None:
@@ -199,38 +197,20 @@ class BugQueue(Pane):
         app = self.oncall
         kind, _, target = text.partition("=")
         kind, target = kind.strip(), target.strip()
+        # The prompt's kind names the link's keyword; ids of alerts and bugs are numbers.
+        argument = {"alert": "alerts", "bug": "bugs", "prediction": "predictions"}.get(kind)
 
         def job() -> int:
-            if kind == "alert":
-                return core.link(
-                    app.writer(),
-                    app.settings,
-                    bid,
-                    app.actor,
-                    app.current_time(),
-                    alerts=[int(target)],
-                )
-            if kind == "bug":
-                return core.link(
-                    app.writer(),
-                    app.settings,
-                    bid,
-                    app.actor,
-                    app.current_time(),
-                    bugs=[int(target)],
-                )
-            if kind == "prediction":
-                return core.link(
-                    app.writer(),
-                    app.settings,
-                    bid,
-                    app.actor,
-                    app.current_time(),
-                    predictions=[target],
-                )
-            from tui.core.errors import UsageError
-
-            raise UsageError("link takes alert=ID, prediction=ID or bug=ID")
+            if argument is None or not target:
+                raise UsageError("link takes alert=ID, prediction=ID or bug=ID")
+            if argument != "predictions" and not target.isdigit():
+                raise UsageError(f"{kind}= takes a number, got {target!r}")
+            links: dict[str, Any] = {
+                argument: [target if argument == "predictions" else int(target)]
+            }
+            return core.link(
+                app.writer(), app.settings, bid, app.actor, app.current_time(), **links
+            )
 
         self._done(f"link bug #{bid}", job)
 

@@ -103,7 +103,7 @@ class LabelDelay(Pane):
         table = self.query_one("#label-table", DataTable)
         table.clear(columns=True)
         for col in ("day", "n", *(f"≤{h}d" for h in HORIZONS), "now", "p50 h", "p90 h", "overdue"):
-            table.add_column(col)
+            table.add_column(col, width=max(len(col), 7))
         for d in days:
             table.add_row(
                 f"{d['day']:%m-%d}",
@@ -126,9 +126,9 @@ class LabelDelay(Pane):
         by = message.data["by"]
         column = message.data["column"]
         if by and column:
-            overdue.add_column(column)
-            overdue.add_column("overdue")
-            overdue.add_column("labelled")
+            overdue.add_column(column, width=12)
+            overdue.add_column("overdue", width=8)
+            overdue.add_column("labelled", width=8)
             for row in sorted(by["summary"], key=lambda r: -r["overdue"]):
                 overdue.add_row(
                     str(row[column]),

@@ -202,8 +202,9 @@ class SliceExplorer(Pane):
         )
         table = self.query_one("#slice-table", DataTable)
         table.clear(columns=True)
-        for col in ("slice", "n", "labeled", metric, "95% CI", "diff"):
-            table.add_column(col, key=col)
+        widths = {"slice": 34, "n": 9, "labeled": 7, metric: 8, "95% CI": 13, "diff": 8}
+        for col, width in widths.items():
+            table.add_column(col, key=col, width=width)
         for i, r in enumerate(self.rows):
             name = ",".join(f"{k}={v}" for k, v in sorted((r["slice"] or {}).items())) or "(all)"
             diff = r.get(f"{metric}_diff")
@@ -218,8 +219,8 @@ class SliceExplorer(Pane):
             )
         worst = self.query_one("#worst-table", DataTable)
         worst.clear(columns=True)
-        for col in ("worst slices", "labeled", metric, "lift"):
-            worst.add_column(col)
+        for col, width in (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5)):
+            worst.add_column(col, width=width)
         for i, r in enumerate(self.worst):
             name = ",".join(f"{k}={v}" for k, v in sorted(r["slice"].items()))
             worst.add_row(
