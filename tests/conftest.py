@@ -44,3 +44,35 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "oncall-demo"
     build_demo(folder, now=datetime.fromisoformat(DEMO_NOW), run_checks=_checks_runner())
     return folder
+
+
+@pytest.fixture(scope="session")
+def checked_drill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """drill-checkout at half scale with its checks run; a pristine copy of the store is
+    kept beside it as checked.duckdb."""
+    import shutil
+    from datetime import datetime
+
+    from tui.core.checks import run_checks
+    from tui.core.config import load_config
+    from tui.core.demo import build_world_dir
+    from tui.core.scenario import load_scenario
+    from tui.core.store import Store
+
+    folder = tmp_path_factory.mktemp("drill-checked")
+    spec = load_scenario("drill-checkout")
+    now = datetime.fromisoformat(DEMO_NOW)
+    config = build_world_dir(spec, folder, seed=spec.seed, scale=0.5, now=now)
+    settings = load_config(config)
+    run_checks(Store(settings.store_path), settings, now)
+    shutil.copy(folder / "oncall.duckdb", folder / "checked.duckdb")
+    return config
+
+
+@pytest.fixture
+def drill_config(checked_drill: Path) -> Path:
+    """The checked drill, its store restored to pristine for this test."""
+    import shutil
+
+    shutil.copy(checked_drill.parent / "checked.duckdb", checked_drill.parent / "oncall.duckdb")
+    return checked_drill

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,32 +9,13 @@ import duckdb
 import pytest
 
 from tests.helpers import cli
-from tui.core.checks import run_checks
-from tui.core.config import load_config
-from tui.core.demo import build_world_dir
-from tui.core.scenario import load_scenario
-from tui.core.store import Store
 
 NOW = "2026-11-26T04:00"
 
 
-@pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("alerts")
-    spec = load_scenario("drill-checkout")
-    config = build_world_dir(
-        spec, folder, seed=spec.seed, scale=0.5, now=datetime.fromisoformat(NOW)
-    )
-    settings = load_config(config)
-    run_checks(Store(settings.store_path), settings, datetime.fromisoformat(NOW))
-    shutil.copy(folder / "oncall.duckdb", folder / "checked.duckdb")
-    return config
-
-
 @pytest.fixture
-def config(checked: Path) -> Path:
-    shutil.copy(checked.parent / "checked.duckdb", checked.parent / "oncall.duckdb")
-    return checked
+def config(drill_config: Path) -> Path:
+    return drill_config
 
 
 def run(

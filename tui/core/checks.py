@@ -40,7 +40,6 @@ from tui.core.metrics import (
     regression_metrics,
 )
 from tui.core.results import (
-    FAILING,
     Result,
     Status,
     grade_above,
@@ -1111,9 +1110,8 @@ def run_checks(
         with store.write() as con:
             run = evaluate_model(con, settings, name, now, since, until, on_step)
             changed = store_results(con, run, now)
-            touched = {r.fingerprint for r in changed if r.status in FAILING}
-            touched |= {r.fingerprint for r in changed}
-            change = reconcile_alerts(con, settings, name, sorted(touched), now)
+            touched = sorted({r.fingerprint for r in changed})
+            change = reconcile_alerts(con, settings, name, touched, now)
         all_results += changed
         opened += change.opened
         updated += change.updated

@@ -7,7 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def build_world_dir(
     load the scenario's history (not for a drill, whose answers stay in the spec).
     Returns the config path."""
     say = step or (lambda _msg, _n: None)
-    end = floor_time(now, __import__("datetime").timedelta(hours=1))
+    end = floor_time(now, timedelta(hours=1))
     say("simulating the world", 0)
     world = simulate(spec, seed=seed, scale=scale, end=end)
     data = folder / "data"

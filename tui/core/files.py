@@ -102,6 +102,12 @@ class FileShape:
     columns: dict[str, FileColumn]
     csv_columns: Fragment | None  # the read_csv `columns=` struct, positional names
 
+    def reader_fragments(self, **fragments: Fragment) -> dict[str, Fragment]:
+        """Fragments for this file's reader query: CSV adds its positional columns."""
+        if self.csv_columns is not None:
+            fragments["csv_columns"] = self.csv_columns
+        return fragments
+
     def reader_query(self, stage: bool) -> str:
         prefix = "stage_" if stage else "probe_"
         return prefix + self.format

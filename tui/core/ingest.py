@@ -318,9 +318,7 @@ def _refuse(
         src = shape.columns[check.source]
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value, ({check.condition}) AS failed")
         params = {"path": str(shape.path), "needle": None}
-        fragments = {"probe_list": probe, "condition": raw("failed")}
-        if shape.csv_columns is not None:
-            fragments["csv_columns"] = shape.csv_columns
+        fragments = shape.reader_fragments(probe_list=probe, condition=raw("failed"))
         rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
         where = shape.line_of(int(rows[0]["row_no"])) if rows else "a row"
         value = rows[0]["raw_value"] if rows else None
@@ -336,9 +334,7 @@ def _refuse(
         src = shape.columns["prediction_id"]
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value")
         params = {"path": str(shape.path), "needle": dup}
-        fragments = {"probe_list": probe, "condition": raw("true")}
-        if shape.csv_columns is not None:
-            fragments["csv_columns"] = shape.csv_columns
+        fragments = shape.reader_fragments(probe_list=probe, condition=raw("true"))
         rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
         where = " and ".join(shape.line_of(int(r["row_no"])) for r in rows) or "a row"
         return InputError(
@@ -349,9 +345,7 @@ def _refuse(
 
 
 def _stage(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> None:
-    fragments = {"select_list": plan.select_list}
-    if shape.csv_columns is not None:
-        fragments["csv_columns"] = shape.csv_columns
+    fragments = shape.reader_fragments(select_list=plan.select_list)
     try:
         execute(con, shape.reader_query(stage=True), {"path": str(shape.path)}, **fragments)
     except duckdb.Error as exc:
