@@ -13,12 +13,14 @@ from typing import Any
 import duckdb
 import pytest
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import DataTable, Label, TabbedContent
 
+from tests.helpers import cli
 from tui.app.dialogs import BugForm, HelpScreen, Prompt
 from tui.app.main import OncallApp
 from tui.app.panes import AlertStream, SliceExplorer
 from tui.app.widgets import StatusLine
+from tui.app.widgets.rows import RowsView
 from tui.core.alerts import list_alerts
 from tui.core.checks import run_checks
 from tui.core.config import load_config
@@ -186,6 +188,86 @@ async def test_drill_from_an_alert_to_its_wrong_examples(config: Path) -> None:
         await settle(pilot)
         assert explorer.wrong
         assert all(r["correct"] is False for r in explorer.page["rows"])
+
+
+async def test_example_rows_page_by_key_and_mark_rows_for_a_bug(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        explorer = app.query_one(SliceExplorer)
+        app.query_one("#slice-table", DataTable).focus()
+        await pilot.press("enter")  # the first row: all rows
+        await settle(pilot)
+        rows = app.query_one("#example-rows", RowsView)
+        assert app.focused is rows
+        first = explorer.page
+        assert first is not None and rows.row_count == len(first["rows"]) == 200
+        caption = str(app.query_one("#example-caption", Label).render())
+        assert "page 1, rows 1–200" in caption and "] next page" in caption
+        # The next page was fetched before it was asked for, and follows on by key.
+        assert first["next"] in explorer.prefetched
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        second = explorer.page
+        assert second is not None and second is not first
+        ids = [r["prediction_id"] for r in first["rows"] + second["rows"]]
+        assert len(set(ids)) == len(ids)
+        assert rows.cursor_row == 0 and rows.row_count == len(second["rows"])
+        assert "page 2, rows 201–400" in str(app.query_one("#example-caption", Label).render())
+        # The cursor moves and the screen shows its row.
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert rows.cursor_row == 2
+        drawn = "".join(s.text for s in rows.render_line(3))
+        assert str(second["rows"][2]["prediction_id"]) in drawn
+        await pilot.press("space")
+        await pilot.press("down", "space")
+        await pilot.pause()
+        marked = {str(second["rows"][i]["prediction_id"]) for i in (2, 3)}
+        assert explorer.marked == marked
+        assert "".join(s.text for s in rows.render_line(3)).lstrip().startswith("•")
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert explorer.page is first
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BugForm)
+        assert sorted(app.screen.prefill["predictions"]) == sorted(marked)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
+    linked = con.execute("SELECT target FROM bug_links WHERE kind = 'prediction'").fetchall()
+    con.close()
+    assert {t for (t,) in linked} == marked
+
+
+async def test_user_text_is_shown_as_typed_not_read_as_markup(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = "[/x] checkout [bold]scores[/bold] wrong for [red]FR"
+    options = ("--config", config, "--as", "alice", "--now", NOW)
+    filed = cli(capsys, *options, "bugs", "new", "-m", "checkout_risk", "--title", title)
+    assert filed.code == 0, filed.err
+    bug_id = filed.err.split("#")[1].split()[0]
+    shown_by_cli = cli(capsys, *options, "bugs", "show", bug_id)
+    assert shown_by_cli.code == 0 and title in shown_by_cli.out, shown_by_cli.err
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.query_one("#bug-table", DataTable)
+        row = next(
+            i for i in range(table.row_count) if str(table.get_cell_at(Coordinate(i, 4))) == title
+        )
+        table.move_cursor(row=row)
+        await settle(pilot)
+        shown = app.export_screenshot()
+        assert "checkout&#160;[bold]scores[/bold]" in shown or "checkout [bold]scores" in shown
+        app.notify(f"filed {title}")
+        await pilot.pause()
 
 
 async def test_filter_the_stream(config: Path) -> None:

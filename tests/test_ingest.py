@@ -168,6 +168,12 @@ BAD_FILES = [
         ["line 3", "column 'spend'", "expected a number", "'lots'"],
     ),
     (
+        # A value that looks like Rich markup is quoted as it is, not read as markup.
+        "markup.csv",
+        HEADER + GOOD + "p2,2026-11-20T10:00:00Z,no,0.1,smb,[/x] [bold],a\n",
+        ["line 3", "column 'spend'", "expected a number", "'[/x] [bold]'"],
+    ),
+    (
         "ragged.csv",
         HEADER + GOOD + "p2,2026-11-20T10:00:00Z,no\n",
         ["line 3", "expected 7 columns, found 3"],

@@ -13,13 +13,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from tui.app.dialogs import HelpScreen
 from tui.app.gateway import run_store_job
+from tui.app.heap import IDLE_SECONDS, QuietCollector
 from tui.app.messages import (
     ActionDone,
     Loaded,
@@ -30,7 +33,7 @@ from tui.app.messages import (
     StoreWasBusy,
 )
 from tui.app.panes import AlertStream, BugQueue, LabelDelay, ShiftReplay, SliceExplorer
-from tui.app.widgets import StatusLine
+from tui.app.widgets import KeyBar, StatusLine
 from tui.core import outbox
 from tui.core.config import Settings
 from tui.core.errors import StoreBusyError
@@ -54,11 +57,16 @@ class OncallApp(App[None]):
     TITLE = "oncall"
     CSS_PATH = "oncall.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "show('alerts')", "Alerts", tooltip="The alert stream"),
-        Binding("2", "show('bugs')", "Bugs", tooltip="The bug queue"),
-        Binding("3", "show('slices')", "Slices", tooltip="Metrics per slice, rows behind them"),
-        Binding("4", "show('labels')", "Labels", tooltip="Label delay and coverage"),
-        Binding("5", "show('shadow')", "Shadow", tooltip="Replay a past shift and be scored"),
+        # The tab labels already say their number keys, so the key bar leaves them out.
+        Binding("1", "show('alerts')", "Alerts", show=False, tooltip="The alert stream"),
+        Binding("2", "show('bugs')", "Bugs", show=False, tooltip="The bug queue"),
+        Binding(
+            "3", "show('slices')", "Slices", show=False, tooltip="Metrics per slice, rows behind"
+        ),
+        Binding("4", "show('labels')", "Labels", show=False, tooltip="Label delay and coverage"),
+        Binding(
+            "5", "show('shadow')", "Shadow", show=False, tooltip="Replay a past shift and be scored"
+        ),
         Binding("ctrl+n", "back_to_now", "Now", show=False, tooltip="Back to the present"),
         Binding("f1", "help", "Help", tooltip="Keys of the focused part, live"),
         Binding("question_mark", "help", "Help", show=False),
@@ -85,6 +93,7 @@ class OncallApp(App[None]):
         self._writer = Store(settings.store_path, timeout=APP_TIMEOUT)
         self.changes: int | None = None
         self.waiting: dict[str, int] = {}
+        self.heap = QuietCollector()
 
     # ------------------------------------------------------------ store access
 
@@ -95,6 +104,19 @@ class OncallApp(App[None]):
     def writer(self) -> Store:
         """The store for writes (same short deadline; busy writes go to the outbox)."""
         return self._writer
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification, as plain text: messages carry user values (slices, titles,
+        errors quoting input) that must not be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def current_time(self) -> datetime:
         """Now: `--now` if given, else the clock."""
@@ -113,13 +135,24 @@ class OncallApp(App[None]):
             for tab_id, title, pane in TABS:
                 with TabPane(f"{title} {TABS.index((tab_id, title, pane)) + 1}", id=tab_id):
                     yield pane()
-        yield Footer()
+        yield KeyBar(id="keys")
+
+    def on_unmount(self) -> None:
+        self.heap.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self.heap.touched()
+        await super().on_event(event)
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 110, "narrow")
 
     def on_mount(self) -> None:
         self.screen.set_class(self.size.width < 110, "narrow")
+        # Full garbage collections wait for a quiet moment (see tui/app/heap.py).
+        self.heap.start()
+        self.set_interval(IDLE_SECONDS, self.heap.collect_if_quiet)
         self.sub_title = shown_path(self.settings.path.parent)
         if self.poll_enabled:
             self.set_timer(self.poll_seconds, self.poll)

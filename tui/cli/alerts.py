@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, err_console, info, out_console
 from tui.cli.render import num, pct, slice_text, when
@@ -87,8 +88,10 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         return
     what = " ".join(x for x in (alert["feature"], slice_text(alert["slice"])) if x)
     out_console.print(
-        f"[bold]#{alert['id']} {alert['model']} {alert['kind']} {what}[/]  "
-        f"{alert['severity']}, {alert['status']}"
+        Text.assemble(
+            (f"#{alert['id']} {alert['model']} {alert['kind']} {what}", "bold"),
+            f"  {alert['severity']}, {alert['status']}",
+        )
     )
     out_console.print(
         f"first seen {when(alert['first_seen'])}, last {when(alert['last_seen'])}, "
@@ -106,7 +109,10 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         out_console.print(f"detail: {alert['detail']}")
     if alert["runbook"]:
         out_console.print(
-            f"[bold]runbook[/] ({alert['runbook']['author']}): {alert['runbook']['text']}"
+            Text.assemble(
+                ("runbook", "bold"),
+                f" ({alert['runbook']['author']}): {alert['runbook']['text']}",
+            )
         )
     for bug in alert["bugs"]:
         out_console.print(f"bug #{bug['bug_id']} {bug['title']} ({bug['status']})")

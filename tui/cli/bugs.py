@@ -20,7 +20,7 @@ IdArg = Annotated[int, typer.Argument(help="The bug id.")]
 
 
 def _print_bug(bug: dict[str, Any]) -> None:
-    out_console.print(f"[bold]bug #{bug['id']} [{bug['priority']}] {bug['title']}[/]")
+    out_console.print(f"bug #{bug['id']} [{bug['priority']}] {bug['title']}", style="bold")
     out_console.print(
         f"{bug['model']} · {bug['status']} · assignee {bug['assignee'] or '—'} · "
         f"reported by {bug['reporter']} · tags {', '.join(bug['tags']) or '—'}"

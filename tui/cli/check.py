@@ -57,7 +57,7 @@ def check(
     now = env.now()
     step = None
     if show_progress(as_json):
-        step = lambda message: err_console.print(f"[dim]{message}[/]")  # noqa: E731
+        step = lambda message: err_console.print(message, style="dim")  # noqa: E731
     run = run_checks(
         store,
         settings,

@@ -17,13 +17,17 @@ import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from tui.core.config import Settings, load_config
 from tui.core.store import CLI_WRITE_TIMEOUT, Store
 from tui.core.timeparse import now as current_time
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False)
+# Markup off: what is printed carries user values (file names, slice values, titles,
+# error messages quoting input) and "[/x]" in one of them would raise a MarkupError
+# or vanish. Styling is given as Text and style= instead.
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+out_console = Console(highlight=False, markup=False)
 
 
 def default_user() -> str:
@@ -67,7 +71,9 @@ def _say_waiting() -> Any:
         if holder not in said:
             said.add(holder)
             who = f"PID {holder}" if holder else "another process"
-            err_console.print(f"[dim]store busy, held by {who}; waiting up to {remaining:.0f} s[/]")
+            err_console.print(
+                f"store busy, held by {who}; waiting up to {remaining:.0f} s", style="dim"
+            )
 
     return on_wait
 
@@ -101,7 +107,7 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def info(message: str) -> None:
+def info(message: str | Text) -> None:
     """A message for the person: stderr, so stdout stays clean for data."""
     err_console.print(message)
 
@@ -119,7 +125,7 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
         return
     progress = Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, progress_bar, show_progress
 from tui.core.ingest import IngestResult, Kind, ingest_file
@@ -68,7 +69,11 @@ def _say(r: IngestResult) -> None:
         f"{r.unchanged:,} unchanged in {r.seconds:.2f} s"
     )
     for finding in r.schema_findings:
-        info(f"  [yellow]schema[/]: {finding['detail']} ({finding['finding']})")
+        info(
+            Text.assemble(
+                "  ", ("schema", "yellow"), f": {finding['detail']} ({finding['finding']})"
+            )
+        )
 
 
 @app.command("predictions")

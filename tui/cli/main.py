@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tui import __version__
 from tui.cli import (
@@ -121,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(returned, int):
             return returned
     except OncallError as exc:
-        err_console.print(f"[bold red]{exc.title}:[/] {exc.message}", soft_wrap=True)
+        err_console.print(
+            Text.assemble((f"{exc.title}:", "bold red"), f" {exc.message}"), soft_wrap=True
+        )
         return exc.exit_code
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, out_console
 from tui.cli.render import num, slice_text, when
@@ -104,9 +105,11 @@ def replay(
         )
         t = truth[int(item["id"])]
         did = ", ".join(f"{v['who']} {v['action']}" for v in t["veteran"]) or "nobody did anything"
-        out_console.print(f"[bold]the veteran:[/] {did}; it turned out to be {t['outcome']}")
+        out_console.print(
+            Text.assemble(("the veteran:", "bold"), f" {did}; it turned out to be {t['outcome']}")
+        )
         if t["runbook"]:
-            out_console.print(f"[bold]runbook:[/] {t['runbook']}")
+            out_console.print(Text.assemble(("runbook:", "bold"), f" {t['runbook']}"))
     result = core.replay_score(store, settings, shift, env.actor, made, now)
     _print_score(result)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -42,7 +43,9 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
             with Horizontal(classes="form-row"):
                 yield _select(PRIORITIES, p.get("priority", "P2"), "bug-priority")
                 yield _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause")
-            yield Label(p.get("links_text", "no links"), id="bug-links", classes="dialog-hint")
+            yield Label(
+                Text(p.get("links_text", "no links")), id="bug-links", classes="dialog-hint"
+            )
             with Horizontal(classes="form-row"):
                 yield Button("File bug", variant="primary", id="bug-save")
                 yield Button("Cancel", id="bug-cancel")

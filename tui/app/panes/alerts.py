@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static
@@ -17,6 +18,7 @@ from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, Loaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
+from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core import bugs, outbox
 
@@ -78,6 +80,7 @@ class AlertStream(Pane):
         Binding("g", "group", "Group", tooltip="Group by model, then kind, then none"),
         Binding("slash", "filter", "Filter", tooltip="Filter by text or model=, kind=, status="),
         Binding("s", "toggle_all", "All", tooltip="Show silenced, resolved and retracted too"),
+        Binding("escape", "close_filter", "Clear filter", show=False),
     ]
 
     def __init__(self) -> None:
@@ -97,9 +100,7 @@ class AlertStream(Pane):
             classes="hidden",
         )
         with Horizontal(id="alert-body"):
-            table: DataTable[Any] = DataTable(
-                id="alert-table", cursor_type="row", zebra_stripes=True
-            )
+            table: Table = Table(id="alert-table", cursor_type="row", zebra_stripes=True)
             yield table
             with VerticalScroll(id="alert-detail"):
                 yield Static("no alert selected", id="alert-title")
@@ -428,6 +429,18 @@ class AlertStream(Pane):
         if event.input.id == "alert-filter":
             self.filter_text = event.value.strip()
             self.render_table()
+
+    def action_close_filter(self) -> None:
+        """Esc in the filter box clears it and goes back to the stream; anywhere else Esc
+        is the app's (cancel running queries)."""
+        box = self.query_one("#alert-filter", Input)
+        if not box.has_focus:
+            raise SkipAction()
+        box.value = ""
+        box.add_class("hidden")
+        self.filter_text = ""
+        self.render_table()
+        self.query_one("#alert-table", DataTable).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "alert-filter":

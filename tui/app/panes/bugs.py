@@ -14,6 +14,7 @@ from tui.app.dialogs import BugEdit, BugForm, Prompt
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, Loaded
 from tui.app.panes.base import Pane
+from tui.app.widgets.table import Table
 from tui.core import bugs as core
 from tui.core.errors import UsageError
 
@@ -42,7 +43,7 @@ class BugQueue(Pane):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield DataTable(id="bug-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="bug-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="bug-detail"):
                 yield Static("no bug selected", id="bug-facts")
 

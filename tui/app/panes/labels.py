@@ -13,6 +13,7 @@ from tui.app.gateway import run_store_job
 from tui.app.messages import Loaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
+from tui.app.widgets.table import Table
 from tui.core.labels import HORIZONS, label_delay
 from tui.core.slices import Request
 from tui.core.timeparse import floor_time
@@ -44,8 +45,8 @@ class LabelDelay(Pane):
             yield Label("", id="label-summary")
         yield SeriesPlot(id="label-plot")
         with Horizontal():
-            yield DataTable(id="label-table", zebra_stripes=True)
-            yield DataTable(id="overdue-table", zebra_stripes=True)
+            yield Table(id="label-table", zebra_stripes=True)
+            yield Table(id="overdue-table", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.loaded_once = False

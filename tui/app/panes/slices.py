@@ -17,6 +17,8 @@ from tui.app.gateway import run_store_job
 from tui.app.messages import Loaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
+from tui.app.widgets.rows import Column, RowsView
+from tui.app.widgets.table import Table
 from tui.core.config import METRICS_BY_TASK
 from tui.core.errors import StoreBusyError, UsageError
 from tui.core.examples import examples_page
@@ -81,10 +83,11 @@ class SliceExplorer(Pane):
             yield Select([], id="slice-metric", prompt="metric")
         yield Label("", id="slice-caption")
         with Horizontal(id="slice-tables"):
-            yield DataTable(id="slice-table", cursor_type="row", zebra_stripes=True)
-            yield DataTable(id="worst-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="slice-table", cursor_type="row", zebra_stripes=True)
+            yield Table(id="worst-table", cursor_type="row", zebra_stripes=True)
         yield SeriesPlot(id="slice-plot")
-        yield DataTable(id="example-table", cursor_type="row", classes="hidden")
+        yield Label("", id="example-caption", classes="hidden")
+        yield RowsView(id="example-rows", classes="hidden")
 
     def on_mount(self) -> None:
         for field in self.query(Input):
@@ -144,9 +147,11 @@ class SliceExplorer(Pane):
         by = [c.strip() for c in self.by.split(",") if c.strip()]
         metric = self.metric
         self.query_one("#slice-caption", Label).update(
-            f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
-            + (f" · {' '.join(self.filters)}" if self.filters else "")
-            + " · computing…"
+            Text(
+                f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
+                + (f" · {' '.join(self.filters)}" if self.filters else "")
+                + " · computing…"
+            )
         )
 
         def job() -> dict[str, Any]:
@@ -196,9 +201,11 @@ class SliceExplorer(Pane):
         self.rows, self.worst = d["rows"], d["worst"]
         req: Request = d["req"]
         self.query_one("#slice-caption", Label).update(
-            f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
-            + (f" · {' '.join(self.filters)}" if self.filters else "")
-            + f" · worst {metric} first · from {d['source']}"
+            Text(
+                f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
+                + (f" · {' '.join(self.filters)}" if self.filters else "")
+                + f" · worst {metric} first · from {d['source']}"
+            )
         )
         table = self.query_one("#slice-table", DataTable)
         table.clear(columns=True)
@@ -314,11 +321,13 @@ class SliceExplorer(Pane):
     def open_examples(self, filters: list[str]) -> None:
         self.example_filters = filters
         self.pages, self.prefetched, self.marked = [None], {}, set()
-        table = self.query_one("#example-table", DataTable)
-        table.remove_class("hidden")
+        self.query_one("#example-caption", Label).remove_class("hidden")
+        self.query_one("#example-caption", Label).update(Text(f"{' '.join(filters)}: reading…"))
+        rows = self.query_one("#example-rows", RowsView)
+        rows.remove_class("hidden")
         self.query_one("#slice-plot", SeriesPlot).add_class("hidden")
         self.fetch_page(None)
-        table.focus()
+        rows.focus()
 
     def fetch_page(self, key: str | None) -> None:
         app = self.oncall
@@ -333,43 +342,23 @@ class SliceExplorer(Pane):
 
     def show_page(self, page: dict[str, Any]) -> None:
         self.page = page
-        table = self.query_one("#example-table", DataTable)
         spec = self.oncall.settings.model(self.model)
+        widths = {"prediction_id": 14, "ts": 11, "score": 7, "label": 8, "prediction": 10}
         columns = [
-            "",
-            "prediction_id",
-            "ts",
-            *spec.slices,
-            "prediction",
-            "score",
-            "label",
-            "delay h",
-            *spec.features,
+            Column("", 1),
+            *(
+                Column(name, widths.get(name, max(len(name), 8)))
+                for name in ("prediction_id", "ts", *spec.slices, "prediction", "score", "label")
+            ),
+            Column("delay h", 7),
+            *(Column(f, max(len(f), 8)) for f in spec.features),
         ]
-        # Keep the columns when only the rows change: re-measuring them costs more than
-        # the rows themselves.
-        if [str(c.label) for c in table.columns.values()] != columns:
-            table.clear(columns=True)
-            # Fixed widths: an auto-sized column measures every cell of every page.
-            widths = {
-                "": 1,
-                "prediction_id": 14,
-                "ts": 11,
-                "score": 6,
-                "label": 8,
-                "prediction": 10,
-                "delay h": 7,
-            }
-            for col in columns:
-                table.add_column(col, key=col or "mark", width=widths.get(col, max(len(col), 8)))
-        else:
-            table.clear()
         rows = []
         for r in page["rows"]:
             wrong = r["correct"] is False
             rows.append(
                 (
-                    "•" if r["prediction_id"] in self.marked else "",
+                    "•" if str(r["prediction_id"]) in self.marked else "",
                     Text(str(r["prediction_id"]), style="red" if wrong else ""),
                     r["ts"].strftime("%m-%d %H:%M"),
                     *(str(r[c]) for c in spec.slices),
@@ -380,13 +369,16 @@ class SliceExplorer(Pane):
                     *(_num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in spec.features),
                 )
             )
-        for values, r in zip(rows, page["rows"], strict=True):
-            table.add_row(*values, key=str(r["prediction_id"]))
+        self.query_one("#example-rows", RowsView).set_rows(columns, rows)
+        first = (len(self.pages) - 1) * PAGE + 1
         what = " ".join(self.example_filters or []) or "all rows"
-        self.notify(
-            f"{what}: page {len(self.pages)}, {page['count']} rows"
-            + (", wrong only" if self.wrong else ""),
-            timeout=2,
+        self.query_one("#example-caption", Label).update(
+            Text(
+                f"{what}{', wrong only' if self.wrong else ''}: page {len(self.pages)}, "
+                + (f"rows {first:,}–{first + len(rows) - 1:,}" if rows else "no rows")
+                + (" · ] next page" if page["next"] is not None else " · last page")
+                + (" · [ previous" if len(self.pages) > 1 else "")
+            )
         )
 
     def action_wrong(self) -> None:
@@ -416,12 +408,12 @@ class SliceExplorer(Pane):
             self.show_page(self.prefetched[key])
 
     def action_mark(self) -> None:
-        table = self.query_one("#example-table", DataTable)
-        if self.page is None or not self.page["rows"] or table.has_class("hidden"):
+        rows = self.query_one("#example-rows", RowsView)
+        if self.page is None or not self.page["rows"] or rows.has_class("hidden"):
             return
-        pid = str(self.page["rows"][table.cursor_row]["prediction_id"])
+        pid = str(self.page["rows"][rows.cursor_row]["prediction_id"])
         self.marked.symmetric_difference_update({pid})
-        table.update_cell(pid, "mark", "•" if pid in self.marked else "")
+        rows.update_cell(rows.cursor_row, 0, "•" if pid in self.marked else "")
 
     def action_versions(self) -> None:
         columns = [c for c in self.by.split(",") if c and c != "model_version"]

@@ -1,0 +1,220 @@
+"""The app's own widgets on their own: the example rows view, the key bar, the table
+that shows text as typed, and the collector that keeps full GCs off key presses."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from tui.app import heap
+from tui.app.widgets import KeyBar, Table
+from tui.app.widgets.rows import Column, RowsView
+
+
+def _line(view: RowsView, y: int) -> str:
+    return "".join(segment.text for segment in view.render_line(y))
+
+
+class RowsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield RowsView(id="rows")
+
+
+def _page(n: int, start: int = 0) -> list[list[str | Text]]:
+    return [[f"id-{start + i:04d}", "[/x] [bold]", Text("red", style="red")] for i in range(n)]
+
+
+COLUMNS = [Column("id", 8), Column("value", 12), Column("colour", 6)]
+
+
+async def test_rows_view_draws_a_header_and_rows_as_typed() -> None:
+    app = RowsApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        view = app.query_one(RowsView)
+        view.set_rows(COLUMNS, _page(30))
+        view.focus()
+        await pilot.pause()
+        assert _line(view, 0).startswith("id       value        colour")
+        # Markup-looking text is shown as it is; the row keeps the cell's own style.
+        assert _line(view, 1).startswith("id-0000  [/x] [bold]  red")
+        assert view.row_count == 30 and view.cursor_row == 0
+
+
+async def test_rows_view_cursor_keys_scroll_and_clicks() -> None:
+    app = RowsApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        view = app.query_one(RowsView)
+        view.set_rows(COLUMNS, _page(30))
+        view.focus()
+        await pilot.pause()
+        visible = view.scrollable_content_region.height - 1  # the header takes a line
+        await pilot.press("down", "down")
+        assert view.cursor_row == 2
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.cursor_row == 2 + visible
+        # The cursor row is on screen: the last visible line shows it.
+        assert _line(view, visible).startswith(f"id-{2 + visible:04d}")
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.cursor_row == 29 and _line(view, visible).startswith("id-0029")
+        await pilot.press("home", "up")
+        await pilot.pause()
+        assert view.cursor_row == 0 and _line(view, 1).startswith("id-0000")
+        # One step past the last visible row scrolls by exactly one line.
+        await pilot.press(*["down"] * visible)
+        await pilot.pause()
+        assert view.cursor_row == visible and view.scroll_y == 1
+        assert _line(view, visible).startswith(f"id-{visible:04d}")
+        await pilot.press("home")
+        await pilot.click(RowsView, offset=(2, 3))
+        await pilot.pause()
+        assert view.cursor_row == 2
+        # A click on the header moves nothing.
+        await pilot.click(RowsView, offset=(2, 0))
+        assert view.cursor_row == 2
+        # A new page: back to the top, cursor on its first row.
+        view.set_rows(COLUMNS, _page(5, start=100))
+        await pilot.pause()
+        assert view.cursor_row == 0 and _line(view, 1).startswith("id-0100")
+        assert _line(view, 6).strip() == ""
+
+
+async def test_rows_view_scrolls_sideways_and_updates_a_cell() -> None:
+    app = RowsApp()
+    wide = [Column(f"c{i}", 6) for i in range(12)]
+    async with app.run_test(size=(30, 10)) as pilot:
+        view = app.query_one(RowsView)
+        view.set_rows(wide, [[f"r{r}c{i}" for i in range(12)] for r in range(3)])
+        view.focus()
+        await pilot.pause()
+        assert _line(view, 0).startswith("c0 ")
+        await pilot.press("right", "right", "right", "right", "right", "right", "right")
+        await pilot.pause()
+        assert view.scroll_x > 0 and not _line(view, 0).startswith("c0 ")
+        view.update_cell(1, 0, "•")
+        await pilot.press("home")
+        view.scroll_to(x=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert _line(view, 2).startswith("•")
+
+
+class KeysPane(Static, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "pressed('a')", "Ack"),
+        Binding("z", "pressed('z')", "Snooze"),
+        Binding("h", "pressed('h')", "Hidden", show=False),
+        Binding("x", "pressed('x')", "Not now"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__("pane")
+        self.pressed: list[str] = []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return False if parameters == ("x",) else True
+
+    def action_pressed(self, key: str) -> None:
+        self.pressed.append(key)
+
+
+class KeysApp(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("f1", "help", "Help"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.helped = 0
+
+    def compose(self) -> ComposeResult:
+        yield KeysPane()
+        yield KeyBar()
+
+    def action_help(self) -> None:
+        self.helped += 1
+
+
+async def test_key_bar_shows_the_keys_that_apply_and_a_click_presses_one() -> None:
+    app = KeysApp()
+    async with app.run_test(size=(80, 5)) as pilot:
+        pane = app.query_one(KeysPane)
+        pane.focus()
+        await pilot.pause()
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        shown = {k.description for k in bar.keys}
+        assert {"Ack", "Snooze", "Quit"} <= shown
+        assert "Hidden" not in shown and "Not now" not in shown
+        drawn = str(bar.render())
+        assert "a Ack" in drawn and "z Snooze" in drawn
+        x = drawn.index("Snooze")
+        assert bar.key_at(x) == "z"
+        await pilot.click(KeyBar, offset=(x, 0))
+        await pilot.pause()
+        assert pane.pressed == ["z"]
+        # Help stays at the right end, even when the other keys do not fit.
+        assert drawn.rstrip().endswith("f1 Help   ^p palette")
+        await pilot.click(KeyBar, offset=(drawn.index("Help"), 0))
+        await pilot.pause()
+        assert app.helped == 1
+        await pilot.resize_terminal(30, 5)
+        await pilot.pause()
+        narrow = str(bar.render())
+        assert len(narrow) == 30 and narrow.rstrip().endswith("f1 Help   ^p palette")
+        assert "…" in narrow and bar.key_at(narrow.index("f1")) == "f1"
+        # Focus elsewhere: the pane's keys leave the bar.
+        app.set_focus(None)
+        await pilot.pause()
+        await pilot.pause()
+        assert "Ack" not in {k.description for k in bar.keys}
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Table(id="t")
+
+
+async def test_table_shows_strings_as_typed() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 6)) as pilot:
+        table = app.query_one(Table)
+        table.add_column("[/col]", key="c", width=20)
+        table.add_row("[/x] [bold]oops", key="r")
+        table.update_cell("r", "c", "[red]still plain")
+        await pilot.pause()
+        cell: Any = table.get_cell("r", "c")
+        assert isinstance(cell, Text) and cell.plain == "[red]still plain"
+        header = "".join(s.text for s in table.render_line(0))
+        assert "[/col]" in header
+
+
+def test_quiet_collector_defers_full_collections_and_restores_python_defaults(
+    monkeypatch: Any,
+) -> None:
+    before = gc.get_threshold()
+    clock = [1000.0]
+    monkeypatch.setattr(heap.time, "monotonic", lambda: clock[0])
+    collector = heap.QuietCollector()
+    collector.start()
+    try:
+        assert gc.get_threshold()[2] == heap.NEVER and gc.get_freeze_count() > 0
+        collector.touched()
+        clock[0] += 0.5
+        assert not collector.collect_if_quiet()  # the user is typing
+        clock[0] += heap.IDLE_SECONDS
+        assert collector.collect_if_quiet()  # quiet, and there was input since the last
+        clock[0] += heap.IDLE_SECONDS
+        assert not collector.collect_if_quiet()  # nothing happened since
+        clock[0] += heap.EVERY_SECONDS
+        assert collector.collect_if_quiet()  # but not forever
+        assert collector.collections == 2
+    finally:
+        collector.stop()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
