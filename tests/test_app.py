@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from tests.helpers import cli
 from tui.app.dialogs import BugForm, HelpScreen, Prompt
 from tui.app.main import OncallApp
 from tui.app.panes import AlertStream, SliceExplorer
-from tui.app.widgets import StatusLine
+from tui.app.widgets import SeriesPlot, StatusLine
 from tui.app.widgets.rows import RowsView
 from tui.core.alerts import list_alerts
 from tui.core.checks import run_checks
@@ -241,6 +242,79 @@ async def test_example_rows_page_by_key_and_mark_rows_for_a_bug(config: Path) ->
     linked = con.execute("SELECT target FROM bug_links WHERE kind = 'prediction'").fetchall()
     con.close()
     assert {t for (t,) in linked} == marked
+
+
+async def test_file_a_bug_from_a_slice_and_compare_versions(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        explorer = app.query_one(SliceExplorer)
+        table = app.query_one("#slice-table", DataTable)
+        table.focus()
+        row = next(i for i, r in enumerate(explorer.rows) if r["slice"])
+        table.move_cursor(row=row)
+        ((column, value),) = explorer.rows[row]["slice"].items()
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BugForm)
+        form = app.screen.prefill
+        assert form["where"] == [f"{column}={value}"] and form["since"] < form["until"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert explorer.by.startswith("model_version")
+        versions = {r["slice"].get("model_version") for r in explorer.rows if r["slice"]}
+        assert versions and None not in versions
+    con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
+    links = con.execute(
+        "SELECT target, window_start, window_end FROM bug_links WHERE kind = 'slice' "
+        "AND bug_id = (SELECT max(bug_id) FROM bugs)"
+    ).fetchall()
+    con.close()
+    assert links == [(json.dumps({column: value}), form["since"], form["until"])]
+
+
+async def test_plots_of_the_metric_the_drift_and_label_coverage(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stream = app.query_one(AlertStream)
+        table = app.query_one("#alert-table", DataTable)
+        drift_plot = app.query_one("#alert-drift", SeriesPlot)
+        await pilot.press("s")  # resolved ones too: the drill's other kinds were handled
+        await settle(pilot)
+        shown = stream.shown_alerts()
+        drifting = next(i for i, a in enumerate(shown) if a["kind"] in ("drift", "score_drift"))
+        other = next(i for i, a in enumerate(shown) if a["kind"] not in ("drift", "score_drift"))
+        table.move_cursor(row=drifting)
+        await settle(pilot)
+        detail = stream.detail
+        assert detail is not None and detail["id"] == shown[drifting]["id"]
+        metric = app.query_one("#alert-plot", SeriesPlot)
+        assert metric.threshold == detail["threshold"]
+        assert metric.series[0].values == [r["value"] for r in detail["results"]]
+        # The baseline and the last window, as shares per bin.
+        assert drift_plot.display
+        baseline, current = drift_plot.series
+        assert (baseline.name, current.name) == ("baseline", "last window")
+        assert abs(sum(v or 0 for v in baseline.values) - 1) < 1e-6
+        assert baseline.values != current.values
+        table.move_cursor(row=other)
+        await settle(pilot)
+        assert not drift_plot.display
+        await pilot.press("4")
+        await settle(pilot)
+        coverage = app.query_one("#label-plot", SeriesPlot)
+        names = [s.name for s in coverage.series]
+        assert names == ["labelled ≤1d", "labelled ≤3d", "labelled ≤7d"]
+        for earlier, later in zip(coverage.series, coverage.series[1:], strict=False):
+            assert all(
+                a is None or b is None or a <= b + 1e-9
+                for a, b in zip(earlier.values, later.values, strict=True)
+            )
 
 
 async def test_user_text_is_shown_as_typed_not_read_as_markup(

@@ -78,6 +78,16 @@ class SeriesPlot(Static):
         self._threshold: float | None = None
         self._caption = ""
 
+    @property
+    def series(self) -> list[Series]:
+        """What is drawn, in drawing order."""
+        return list(self._series)
+
+    @property
+    def threshold(self) -> float | None:
+        """The threshold line, if any."""
+        return self._threshold
+
     def plot(self, series: list[Series], threshold: float | None = None, caption: str = "") -> None:
         """Show these series (call from the event loop)."""
         self._series, self._threshold, self._caption = series, threshold, caption
