@@ -379,3 +379,48 @@ def test_the_handoff_of_a_demo_past_shift(
             "## Bugs",
         ]
     assert json.dumps(shifts)  # listable as JSON
+
+
+def test_a_bug_and_its_links_are_filed_together_or_not_at_all(config: Path) -> None:
+    from datetime import datetime
+
+    from tui.core.bugs import NewBug, file_bug
+    from tui.core.errors import NotFoundError, UsageError
+
+    settings = load_config(config)
+    store = Store(settings.store_path)
+    now = datetime.fromisoformat(NOW)
+    since, until = datetime(2026, 11, 24), datetime(2026, 11, 25)
+
+    def count() -> int:
+        with store.read() as con:
+            return int(con.execute("SELECT count(*) FROM bugs").fetchone()[0])  # type: ignore[index]
+
+    before = count()
+    for bad, error in (
+        (
+            NewBug("t", "checkout_risk", where=("no_such_column=1",), since=since, until=until),
+            UsageError,
+        ),
+        (NewBug("t", "checkout_risk", where=("market=FR",)), UsageError),  # no window
+        (NewBug("t", "checkout_risk", predictions=("p1",), alerts=(4242,)), NotFoundError),
+    ):
+        with pytest.raises(error):
+            file_bug(store, settings, bad, "alice", now)
+        assert count() == before
+    bid = file_bug(
+        store,
+        settings,
+        NewBug(
+            "t",
+            "checkout_risk",
+            predictions=("p1", "p2"),
+            where=("market=FR",),
+            since=since,
+            until=until,
+        ),
+        "alice",
+        now,
+    )
+    links = {(k["kind"], k["target"]) for k in show_bug(store, bid)["links"]}
+    assert links == {("prediction", "p1"), ("prediction", "p2"), ("slice", '{"market": "FR"}')}

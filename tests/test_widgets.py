@@ -117,7 +117,7 @@ class KeysPane(Static, can_focus=True):
         self.pressed: list[str] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return False if parameters == ("x",) else True
+        return parameters != ("x",)
 
     def action_pressed(self, key: str) -> None:
         self.pressed.append(key)
@@ -195,13 +195,10 @@ async def test_table_shows_strings_as_typed() -> None:
         assert "[/col]" in header
 
 
-def test_quiet_collector_defers_full_collections_and_restores_python_defaults(
-    monkeypatch: Any,
-) -> None:
+def test_quiet_collector_defers_full_collections_and_restores_python_defaults() -> None:
     before = gc.get_threshold()
     clock = [1000.0]
-    monkeypatch.setattr(heap.time, "monotonic", lambda: clock[0])
-    collector = heap.QuietCollector()
+    collector = heap.QuietCollector(clock=lambda: clock[0])
     collector.start()
     try:
         assert gc.get_threshold()[2] == heap.NEVER and gc.get_freeze_count() > 0

@@ -26,8 +26,8 @@ from tui.core.config import load_config
 
 pytestmark = pytest.mark.benchmark
 
-TAB_ROUND = (("2", "bugs"), ("1", "alerts"), ("3", "slices"), ("1", "alerts"), ("4", "labels"))
-TAB_ROUND += (("1", "alerts"), ("5", "shadow"), ("1", "alerts"))
+TAB_ROUND = [("2", "bugs"), ("1", "alerts"), ("3", "slices"), ("1", "alerts"), ("4", "labels")]
+TAB_ROUND += [("1", "alerts"), ("5", "shadow"), ("1", "alerts")]
 
 
 async def _until(pilot: object, condition: object, limit: float = 30.0) -> float:
@@ -61,7 +61,7 @@ class FrameClock:
                 self.shown_at = time.perf_counter()
                 self.condition = None
 
-        app._display = counted  # type: ignore[method-assign]
+        app._display = counted  # type: ignore[method-assign,assignment]
 
     async def press(self, pilot: Any, key: str, shown: Callable[[], bool]) -> tuple[float, float]:
         """Press a key; seconds until a frame showed `shown`, and Pilot's round trip."""
@@ -146,11 +146,11 @@ async def test_slices_and_example_pages_at_ten_million(big_store: Path) -> None:
                 lambda: explorer.page is not None and explorer.page["next"] in explorer.prefetched,
             )
             before = explorer.page
-            swap, round_trip = await clock.press(
-                pilot,
-                "right_square_bracket",
-                lambda before=before: explorer.page is not before and rows.row_count > 0,
-            )
+
+            def swapped(before: Any = before) -> bool:
+                return explorer.page is not before and rows.row_count > 0
+
+            swap, round_trip = await clock.press(pilot, "right_square_bracket", swapped)
             swaps.append((swap, round_trip))
     print(
         f"\napp at 10M rows: slices first rows {shown:.2f} s after pressing 3; examples page "

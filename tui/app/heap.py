@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 IDLE_SECONDS = 2.0
 """Run a deferred full collection only after this long without input."""
@@ -27,10 +28,11 @@ NEVER = 2**31 - 1
 class QuietCollector:
     """Defers full collections to quiet moments, and undoes that when the app stops."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._saved: tuple[int, int, int] | None = None
-        self.last_input = time.monotonic()
-        self.last_collection = time.monotonic()
+        self._clock = clock
+        self.last_input = clock()
+        self.last_collection = clock()
         self.collections = 0
 
     def start(self) -> None:
@@ -53,17 +55,17 @@ class QuietCollector:
 
     def touched(self) -> None:
         """The user pressed a key or used the mouse."""
-        self.last_input = time.monotonic()
+        self.last_input = self._clock()
 
     def collect_if_quiet(self) -> bool:
         """A full collection, if the user has been still for IDLE_SECONDS and has done
         something since the last one (or EVERY_SECONDS went by)."""
-        now = time.monotonic()
+        now = self._clock()
         if self._saved is None or now - self.last_input < IDLE_SECONDS:
             return False
         if self.last_input < self.last_collection and now - self.last_collection < EVERY_SECONDS:
             return False
         gc.collect()
-        self.last_collection = time.monotonic()
+        self.last_collection = self._clock()
         self.collections += 1
         return True

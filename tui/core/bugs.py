@@ -95,19 +95,21 @@ class NewBug:
     root_cause: str | None = None
     assignee: str | None = None
     alerts: tuple[int, ...] = ()
+    predictions: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: datetime) -> int:
-    """File a bug; linking an alert counts that alert as acted on."""
+    """File a bug with its links, in one transaction (a link that fails files nothing);
+    linking an alert counts that alert as acted on."""
     settings.model(bug.model)
     if not bug.title.strip():
         raise UsageError("a bug needs a title")
     _choice(bug.priority, PRIORITIES, "--priority")
     _choice(bug.root_cause, ROOT_CAUSES, "--root-cause")
     with changing(store, settings, actor) as con:
-        for alert_id in bug.alerts:
-            if not fetch_rows(con, "alert_get", {"alert_id": alert_id}):
-                raise NotFoundError(f"no alert with id {alert_id}")
         fields = {
             "title": bug.title.strip(),
             "description": bug.description,
@@ -125,8 +127,19 @@ def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: dat
             )[0]["bug_id"]
         )
         _event(con, bug_id, now, actor, "created", 1, **fields, model=bug.model, duplicate_of=None)
-        for alert_id in bug.alerts:
-            _link(con, bug_id, "alert", str(alert_id), None, None, actor, now)
+        _add_links(
+            con,
+            settings,
+            bug_id,
+            bug.model,
+            actor,
+            now,
+            alerts=list(bug.alerts),
+            predictions=list(bug.predictions),
+            where=list(bug.where),
+            since=bug.since,
+            until=bug.until,
+        )
     return bug_id
 
 
@@ -267,33 +280,65 @@ def link(
 ) -> int:
     """Link a bug to alerts, prediction ids, a slice filter over a window, or other bugs.
     Returns how many links were added."""
-    added = 0
     with changing(store, settings, actor) as con:
         bug = _get(con, bug_id)
-        model = settings.model(bug["model"])
-        for alert_id in alerts or []:
-            if not fetch_rows(con, "alert_get", {"alert_id": alert_id}):
-                raise NotFoundError(f"no alert with id {alert_id}")
-            _link(con, bug_id, "alert", str(alert_id), None, None, actor, now)
-            added += 1
-        for pid in predictions or []:
-            _link(con, bug_id, "prediction", pid, None, None, actor, now)
-            added += 1
-        if where:
-            filters = parse_filters(bug["model"], model, where)
-            if since is None or until is None:
-                raise UsageError("a slice link needs --since and --until (the window)")
-            target = json.dumps({f.column: f.value for f in filters}, sort_keys=True)
-            _link(con, bug_id, "slice", target, since, until, actor, now)
-            added += 1
-        for other in bugs or []:
-            if other == bug_id:
-                raise UsageError("a bug cannot link to itself")
-            _get(con, other)
-            _link(con, bug_id, "bug", str(other), None, None, actor, now)
-            added += 1
-    if not added:
-        raise UsageError("link needs --alert, --prediction, --where or --bug")
+        added = _add_links(
+            con,
+            settings,
+            bug_id,
+            bug["model"],
+            actor,
+            now,
+            alerts=alerts or [],
+            predictions=predictions or [],
+            where=where or [],
+            since=since,
+            until=until,
+            bugs=bugs or [],
+        )
+        if not added:
+            raise UsageError("link needs --alert, --prediction, --where or --bug")
+    return added
+
+
+def _add_links(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    bug_id: int,
+    model_name: str,
+    actor: str,
+    now: datetime,
+    *,
+    alerts: list[int],
+    predictions: list[str],
+    where: list[str],
+    since: datetime | None,
+    until: datetime | None,
+    bugs: list[int] | None = None,
+) -> int:
+    """Add links inside the caller's transaction; how many were added."""
+    added = 0
+    for alert_id in alerts:
+        if not fetch_rows(con, "alert_get", {"alert_id": alert_id}):
+            raise NotFoundError(f"no alert with id {alert_id}")
+        _link(con, bug_id, "alert", str(alert_id), None, None, actor, now)
+        added += 1
+    for pid in predictions:
+        _link(con, bug_id, "prediction", pid, None, None, actor, now)
+        added += 1
+    if where:
+        filters = parse_filters(model_name, settings.model(model_name), where)
+        if since is None or until is None:
+            raise UsageError("a slice link needs --since and --until (the window)")
+        target = json.dumps({f.column: f.value for f in filters}, sort_keys=True)
+        _link(con, bug_id, "slice", target, since, until, actor, now)
+        added += 1
+    for other in bugs or []:
+        if other == bug_id:
+            raise UsageError("a bug cannot link to itself")
+        _get(con, other)
+        _link(con, bug_id, "bug", str(other), None, None, actor, now)
+        added += 1
     return added
 
 

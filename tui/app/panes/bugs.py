@@ -229,7 +229,7 @@ class BugQueue(Pane):
         """File a bug from a filled form (also used by the slice explorer)."""
 
         def job() -> int:
-            bid = core.file_bug(
+            return core.file_bug(
                 app.writer(),
                 app.settings,
                 core.NewBug(
@@ -239,31 +239,14 @@ class BugQueue(Pane):
                     description=form["description"],
                     root_cause=form["root_cause"],
                     alerts=tuple(form.get("alerts", ())),
+                    predictions=tuple(form.get("predictions", ())),
+                    where=tuple(form.get("where", ())),
+                    since=form.get("since"),
+                    until=form.get("until"),
                 ),
                 app.actor,
                 app.current_time(),
             )
-            if form.get("where"):
-                core.link(
-                    app.writer(),
-                    app.settings,
-                    bid,
-                    app.actor,
-                    app.current_time(),
-                    where=form["where"],
-                    since=form["since"],
-                    until=form["until"],
-                )
-            if form.get("predictions"):
-                core.link(
-                    app.writer(),
-                    app.settings,
-                    bid,
-                    app.actor,
-                    app.current_time(),
-                    predictions=form["predictions"],
-                )
-            return bid
 
         run_store_job(
             self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
