@@ -102,6 +102,12 @@ async def test_the_stream_shows_the_active_alerts_and_screens_switch(config: Pat
         await pilot.click("#--content-tab-bugs")
         await settle(pilot)
         assert tabs.active == "bugs"
+        # Light and dark: ctrl+t switches, and back.
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light" and not app.current_theme.dark
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"
         status = app.query_one(StatusLine)
         assert "alice (veteran)" in status.user and "2026-11-26 04:00" in status.now
 

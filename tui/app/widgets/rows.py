@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -88,14 +87,6 @@ class RowsView(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, repaint=False)
 
-    class Highlighted(Message):
-        """The cursor moved to a row."""
-
-        def __init__(self, view: RowsView, row: int) -> None:
-            super().__init__()
-            self.view = view
-            self.row = row
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.columns: list[Column] = []
@@ -106,6 +97,7 @@ class RowsView(ScrollView, can_focus=True):
 
     @property
     def row_count(self) -> int:
+        """How many rows the page holds."""
         return len(self.rows)
 
     def set_rows(self, columns: Sequence[Column], rows: Sequence[Sequence[Cell]]) -> None:
@@ -181,7 +173,6 @@ class RowsView(ScrollView, can_focus=True):
         elif new >= top + self._visible_rows:
             self.scroll_to(y=new - self._visible_rows + 1, animate=False, immediate=True)
         self.refresh()
-        self.post_message(self.Highlighted(self, new))
 
     def move_cursor(self, row: int) -> None:
         """Put the cursor on a row (clamped to the page)."""
