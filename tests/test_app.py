@@ -19,8 +19,9 @@ from textual.widgets import DataTable, Label, TabbedContent
 from tests.helpers import cli
 from tui.app.dialogs import BugForm, HelpScreen, Prompt
 from tui.app.main import OncallApp
+from tui.app.messages import Loaded
 from tui.app.panes import AlertStream, SliceExplorer
-from tui.app.widgets import SeriesPlot, StatusLine
+from tui.app.widgets import KeyBar, SeriesPlot, StatusLine
 from tui.app.widgets.rows import RowsView
 from tui.core.alerts import list_alerts
 from tui.core.checks import run_checks
@@ -110,6 +111,11 @@ async def test_the_stream_shows_the_active_alerts_and_screens_switch(config: Pat
         assert app.theme == "textual-dark"
         status = app.query_one(StatusLine)
         assert "alice (veteran)" in status.user and "2026-11-26 04:00" in status.now
+        # The key bar offers the focused pane's keys, Enter's included.
+        await pilot.press("1")
+        await settle(pilot)
+        shown = {k.description: k.display for k in app.query_one(KeyBar).keys}
+        assert shown["Slices"] == "⏎" and {"Ack", "Snooze", "Bug", "Help"} <= set(shown)
 
 
 async def test_help_is_built_from_the_live_bindings(config: Path) -> None:
@@ -210,8 +216,17 @@ async def test_example_rows_page_by_key_and_mark_rows_for_a_bug(config: Path) ->
         await settle(pilot)
         explorer = app.query_one(SliceExplorer)
         app.query_one("#slice-table", DataTable).focus()
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+
+        def keys() -> set[str]:
+            return {k.description for k in bar.keys}
+
+        # No rows open: nothing to page or mark, so the key bar does not offer it.
+        assert "Rows" in keys() and not {"Next page", "Prev page", "Mark row"} & keys()
         await pilot.press("enter")  # the first row: all rows
         await settle(pilot)
+        assert {"Next page", "Mark row"} <= keys() and "Prev page" not in keys()
         rows = app.query_one("#example-rows", RowsView)
         assert app.focused is rows
         first = explorer.page
@@ -228,6 +243,12 @@ async def test_example_rows_page_by_key_and_mark_rows_for_a_bug(config: Path) ->
         assert len(set(ids)) == len(ids)
         assert rows.cursor_row == 0 and rows.row_count == len(second["rows"])
         assert "page 2, rows 201–400" in str(app.query_one("#example-caption", Label).render())
+        assert "Prev page" in keys()
+        # A late answer for rows opened earlier is dropped, not shown under these.
+        stale = {"rows": first["rows"][:1], "next": None, "count": 1}
+        explorer.post_message(Loaded("examples", (explorer.opened - 1, None, stale)))
+        await settle(pilot)
+        assert explorer.page is second and explorer.prefetched.get(None) is first
         # The cursor moves and the screen shows its row.
         await pilot.press("down", "down")
         await pilot.pause()

@@ -68,6 +68,7 @@ class SliceExplorer(Pane):
         self.wrong = False
         self.pages: list[str | None] = [None]
         self.page: dict[str, Any] | None = None
+        self.opened = 0  # counts open_examples calls, so late pages of earlier rows are dropped
         self.prefetched: dict[str | None, dict[str, Any]] = {}
         self.marked: set[str] = set()
 
@@ -188,7 +189,9 @@ class SliceExplorer(Pane):
             self.render_slices(message.data)
         elif message.kind == "examples":
             message.stop()
-            key, page = message.data
+            opened, key, page = message.data
+            if opened != self.opened:
+                return  # a late answer for rows opened before the current ones
             self.prefetched[key] = page
             if key == self.pages[-1]:
                 self.show_page(page)
@@ -245,6 +248,23 @@ class SliceExplorer(Pane):
         self.query_one("#slice-plot", SeriesPlot).plot(
             plots, None, f"per day from {first:%m-%d}" if first else ""
         )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Paging and marking show in the key bar only while rows are open, and only
+        where there is a page to go to."""
+        if not self.is_mounted:
+            return True
+        page = self.page if self.example_filters is not None else None
+        if action == "next_page":
+            return page is not None and page["next"] is not None
+        if action == "previous_page":
+            return page is not None and len(self.pages) > 1
+        if action == "mark":
+            return page is not None and bool(page["rows"])
+        if action == "examples":
+            return bool(self.rows)
+        return True
 
     # ------------------------------------------------------------ controls
 
@@ -320,7 +340,9 @@ class SliceExplorer(Pane):
 
     def open_examples(self, filters: list[str]) -> None:
         self.example_filters = filters
-        self.pages, self.prefetched, self.marked = [None], {}, set()
+        self.opened += 1
+        self.page, self.pages, self.prefetched, self.marked = None, [None], {}, set()
+        self.refresh_bindings()
         self.query_one("#example-caption", Label).remove_class("hidden")
         self.query_one("#example-caption", Label).update(Text(f"{' '.join(filters)}: reading…"))
         rows = self.query_one("#example-rows", RowsView)
@@ -332,11 +354,11 @@ class SliceExplorer(Pane):
     def fetch_page(self, key: str | None) -> None:
         app = self.oncall
         req = self.request(self.example_filters or [])
-        wrong = self.wrong
+        wrong, opened = self.wrong, self.opened
 
-        def job() -> tuple[str | None, dict[str, Any]]:
+        def job() -> tuple[int, str | None, dict[str, Any]]:
             with app.reader().read() as con:
-                return key, examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
+                return opened, key, examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
 
         run_store_job(self, "rows", job, lambda d: Loaded("examples", d), group=f"examples-{key}")
 
@@ -370,6 +392,7 @@ class SliceExplorer(Pane):
                 )
             )
         self.query_one("#example-rows", RowsView).set_rows(columns, rows)
+        self.refresh_bindings()
         first = (len(self.pages) - 1) * PAGE + 1
         what = " ".join(self.example_filters or []) or "all rows"
         self.query_one("#example-caption", Label).update(

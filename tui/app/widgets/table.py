@@ -1,8 +1,13 @@
-"""A DataTable that shows text as it is.
+"""A DataTable that shows text as it is, and leaves Enter to the pane around it.
 
 DataTable reads string cells and column labels as Rich markup: a slice value, feature
 value or bug title such as "[/x]" raised a MarkupError and "[red]" vanished. Here every
 string becomes plain Text before the table sees it.
+
+DataTable also binds Enter to its own (hidden) "select", which hid the pane's Enter
+from the key bar: the alert stream's "⏎ Slices" never showed. Declining that action
+lets Enter reach the pane's binding, shown and run as such; a click on the highlighted
+row still selects it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ def plain(value: Any) -> Any:
 
 
 class Table(DataTable[Any]):
-    """A DataTable whose strings are never parsed as markup."""
+    """A DataTable whose strings are never parsed as markup and whose Enter is the
+    pane's."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return False
+        return super().check_action(action, parameters)
 
     def add_column(
         self,
