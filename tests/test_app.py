@@ -153,7 +153,7 @@ async def test_ack_with_a_note_lands_in_the_store(config: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         # The worker reported back (ActionDone), which the app says and reloads on.
-        assert f"ack #{target['id']}" in [n.message for n in app._notifications]
+        assert f"acked #{target['id']}" in [n.message for n in app._notifications]
         reread = next(a for a in stream.alerts if a["id"] == target["id"])
         assert reread["status"] == "acked"
         assert stream.selected() is not None and stream.selected()["id"] == target["id"]  # type: ignore[index]

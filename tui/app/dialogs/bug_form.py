@@ -15,9 +15,14 @@ from tui.core.bugs import MITIGATIONS, PRIORITIES, STATUSES
 from tui.core.scenario import ROOT_CAUSES
 
 
-def _select(options: tuple[str, ...], value: str | None, id_: str) -> Select[str]:
+def _select(options: tuple[str, ...], value: str | None, id_: str, what: str) -> Select[str]:
+    """A pick-one field; when nothing is picked yet it says what it is for."""
     return Select(
-        [(o, o) for o in options], value=value if value else Select.NULL, id=id_, allow_blank=True
+        [(o, o) for o in options],
+        value=value if value else Select.NULL,
+        id=id_,
+        allow_blank=True,
+        prompt=what,
     )
 
 
@@ -41,8 +46,8 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
             yield Input(p.get("title", ""), placeholder="title", id="bug-title")
             yield Input(p.get("description", ""), placeholder="description", id="bug-description")
             with Horizontal(classes="form-row"):
-                yield _select(PRIORITIES, p.get("priority", "P2"), "bug-priority")
-                yield _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause")
+                yield _select(PRIORITIES, p.get("priority", "P2"), "bug-priority", "priority")
+                yield _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause", "root cause")
             yield Label(
                 Text(p.get("links_text", "no links")), id="bug-links", classes="dialog-hint"
             )
@@ -101,13 +106,13 @@ class BugEdit(ModalScreen[dict[str, Any] | None]):
         with Vertical(classes="dialog-box wide"):
             yield Label(f"Edit bug #{b['id']}: {b['title']}", classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield _select(STATUSES, b["status"], "edit-status")
-                yield _select(PRIORITIES, b["priority"], "edit-priority")
+                yield _select(STATUSES, b["status"], "edit-status", "status")
+                yield _select(PRIORITIES, b["priority"], "edit-priority", "priority")
             yield Input(b["assignee"] or "", placeholder="assignee", id="edit-assignee")
             yield Input(", ".join(b["tags"]), placeholder="tags, comma-separated", id="edit-tags")
             with Horizontal(classes="form-row"):
-                yield _select(ROOT_CAUSES, b["root_cause"], "edit-root-cause")
-                yield _select(MITIGATIONS, b["mitigation"], "edit-mitigation")
+                yield _select(ROOT_CAUSES, b["root_cause"], "edit-root-cause", "root cause")
+                yield _select(MITIGATIONS, b["mitigation"], "edit-mitigation", "mitigation")
             yield Input(
                 b["mitigation_note"] or "", placeholder="mitigation note", id="edit-mitigation-note"
             )

@@ -49,6 +49,17 @@ def _what(a: dict[str, Any]) -> str:
     return " ".join(x for x in (a["feature"], slice_) if x)
 
 
+def _duration(minutes: int) -> str:
+    """30 minutes, 2 hours, 1 day: how a snooze is said back."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
 def _matches(a: dict[str, Any], text: str) -> bool:
     """`model=fraud kind=drift status=acked` filters by field; other words match anywhere."""
     for token in text.split():
@@ -292,7 +303,15 @@ class AlertStream(Pane):
         action = outbox.new_action(
             kind, int(alert["id"]), app.actor, app.current_time(), text, minutes
         )
-        label = f"{kind.replace('_', ' ')} #{alert['id']}"
+        done = {
+            "ack": "acked",
+            "snooze": f"snoozed for {_duration(minutes)}",
+            "resolve": "resolved",
+            "note": "noted on",
+            "mark_noise": "marked as noise",
+            "mark_actionable": "marked as actionable",
+        }
+        label = f"{done.get(kind, kind)} #{alert['id']}"
 
         def job() -> bool:
             return outbox.perform_or_queue(app.writer(), app.settings, action)
