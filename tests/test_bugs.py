@@ -317,6 +317,14 @@ def test_shifts_and_a_live_handoff(config: Path, capsys: pytest.CaptureFixture[s
     assert "silenced kind=drift" in report
     assert f"filed bug #{bid} “live bug”" in report
     assert f"bug #{bid} [P2] live bug — new, owner unassigned" in report
+    # The same report for scripts: its parts, and the Markdown itself.
+    parts = run(
+        capsys, config, "handoff", "--shift", str(live["id"]), "--json", now="2026-11-25T21:00"
+    ).json()
+    assert parts["markdown"] == report
+    assert parts["shift"]["shift_id"] == live["id"] and parts["shadows"] == ["bob"]
+    assert any(a["action"] == "ack" and a["alert_id"] == alert["id"] for a in parts["actions"])
+    assert [b["id"] for b in parts["bugs"]] == [bid]
 
 
 def test_runbook_notes_show_when_the_type_fires(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -82,12 +83,16 @@ def handoff(
         int | None, typer.Option("--shift", help="A shift id (default: current or last).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE.md.")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The incident report of a shift, in Markdown."""
+    """The incident report of a shift, in Markdown (`--json`: its parts, and the Markdown)."""
     env = env_of(ctx)
     report = build_handoff(env.store(), env.settings(), shift, env.now())
-    if out is None:
-        out_console.print(report["markdown"], markup=False, highlight=False, soft_wrap=True)
-        return
-    out.write_text(report["markdown"], encoding="utf-8")
-    info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")
+    if out is not None:
+        out.write_text(report["markdown"], encoding="utf-8")
+        info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")
+    if as_json:
+        emit_json(report)
+    elif out is None:
+        sys.stdout.write(report["markdown"])  # as is: `oncall handoff > shift.md` is the file
+        sys.stdout.flush()
