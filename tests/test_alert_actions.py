@@ -188,3 +188,40 @@ def test_alert_history_is_append_only_in_the_store(
         )
     finally:
         con.close()
+
+
+def test_every_action_can_answer_in_json(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """For scripts: with --json an action prints the alert as it now is on stdout; what
+    was done is still said on stderr."""
+    alert = next(a for a in _firing(capsys, config) if a["status"] == "firing")
+    aid = str(alert["id"])
+    for args, last_action in (
+        (("ack", aid, "--note", "on it"), "ack"),
+        (("note", aid, "--text", "paged the gateway team"), "note"),
+        (("mark", aid, "--noise", "known flake"), "mark_noise"),
+        (("snooze", aid, "--for", "1h"), "snooze"),
+        (("resolve", aid), "resolve"),
+    ):
+        result = run(capsys, config, "alerts", *args, "--json")
+        assert result.code == 0, result.err
+        shown = result.json()
+        assert shown["id"] == alert["id"] and shown["events"][-1]["action"] == last_action
+        assert shown["events"][-1]["actor"] == "alice" and result.err.strip()
+    assert shown["status"] == "resolved"
+    note = run(
+        capsys,
+        config,
+        "alerts",
+        "runbook",
+        f"{alert['model']}/{alert['kind']}",
+        "--text",
+        "check the partner feed first",
+        "--json",
+    )
+    assert note.code == 0, note.err
+    assert note.json() == {
+        "model": alert["model"],
+        "kind": alert["kind"],
+        "feature": None,
+        "text": "check the partner feed first",
+    }

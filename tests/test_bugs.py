@@ -432,3 +432,35 @@ def test_a_bug_and_its_links_are_filed_together_or_not_at_all(config: Path) -> N
     )
     links = {(k["kind"], k["target"]) for k in show_bug(store, bid)["links"]}
     assert links == {("prediction", "p1"), ("prediction", "p2"), ("slice", '{"market": "FR"}')}
+
+
+def test_bug_and_shift_changes_can_answer_in_json(
+    config: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    started = run(capsys, config, "shift", "start", "--json").json()
+    assert started["engineer"] == "alice" and started["role"] == "primary"
+    assert started["ended_at"] is None
+    bid = str(
+        run(capsys, config, "bugs", "new", "-m", "checkout_risk", "--title", "t", "--json").json()[
+            "id"
+        ]
+    )
+    edited = run(capsys, config, "bugs", "edit", bid, "--status", "triaged", "--json").json()
+    assert edited["status"] == "triaged" and edited["version"] == 2
+    commented = run(capsys, config, "bugs", "comment", bid, "--text", "seen in FR", "--json").json()
+    assert commented["events"][-1]["action"] == "comment"
+    linked = run(capsys, config, "bugs", "link", bid, "--prediction", "nope", "--json").json()
+    assert [(k["kind"], k["target"]) for k in linked["links"]] == [("prediction", "nope")]
+    out = tmp_path / "delta.csv"
+    unmatched = run(capsys, config, "bugs", "export", bid, "--out", str(out), code=2)
+    assert "1 prediction/slice link(s) match no stored prediction" in unmatched.err
+    assert not out.exists()
+    rows = run(capsys, config, "examples", "--model", "checkout_risk", "--json").json()
+    pid = str(rows["rows"][0]["prediction_id"])
+    run(capsys, config, "bugs", "link", bid, "--prediction", pid)
+    exported = run(capsys, config, "bugs", "export", bid, "--out", str(out), "--json").json()
+    assert exported == {"bug": int(bid), "rows": 1, "out": str(out)}
+    closed = run(capsys, config, "bugs", "close", bid, "--resolution", "fixed", "--json").json()
+    assert closed["status"] == "resolved"
+    ended = run(capsys, config, "shift", "end", "--json", now="2026-11-26T12:00").json()
+    assert ended["id"] == started["id"] and ended["ended_at"] is not None

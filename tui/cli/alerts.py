@@ -123,8 +123,11 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         )
 
 
-def _ok(message: str) -> None:
+def _done(env: Any, alert_id: int, message: str, as_json: bool) -> None:
+    """Say what was done (stderr); with --json, the alert as it now is (stdout)."""
     info(message)
+    if as_json:
+        emit_json(core.show_alert(env.store(), alert_id, env.now()))
 
 
 @app.command("ack")
@@ -132,11 +135,12 @@ def ack(
     ctx: typer.Context,
     alert_id: IdArg,
     note: Annotated[str, typer.Option("--note", help="What you found or are doing.")] = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Acknowledge: you are on it. Lasts while the episode lasts."""
     env = env_of(ctx)
     core.ack(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
-    _ok(f"alert {alert_id} acknowledged by {env.actor}")
+    _done(env, alert_id, f"alert {alert_id} acknowledged by {env.actor}", as_json)
 
 
 @app.command("snooze")
@@ -144,23 +148,27 @@ def snooze(
     ctx: typer.Context,
     alert_id: IdArg,
     for_: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")] = "2h",
+    as_json: JsonOpt = False,
 ) -> None:
     """Hide an alert for a while; it comes back by itself."""
     env = env_of(ctx)
     until = core.snooze(
         env.store(), env.settings(), alert_id, env.actor, env.now(), _duration(for_, "--for")
     )
-    _ok(f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC")
+    _done(env, alert_id, f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC", as_json)
 
 
 @app.command("resolve")
 def resolve(
-    ctx: typer.Context, alert_id: IdArg, note: Annotated[str, typer.Option("--note")] = ""
+    ctx: typer.Context,
+    alert_id: IdArg,
+    note: Annotated[str, typer.Option("--note")] = "",
+    as_json: JsonOpt = False,
 ) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
     env = env_of(ctx)
     core.resolve(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
-    _ok(f"alert {alert_id} resolved by {env.actor}")
+    _done(env, alert_id, f"alert {alert_id} resolved by {env.actor}", as_json)
 
 
 @app.command("note")
@@ -168,11 +176,12 @@ def note(
     ctx: typer.Context,
     alert_id: IdArg,
     text: Annotated[str, typer.Option("--text", help="The note.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Add a note to an alert's history."""
     env = env_of(ctx)
     core.note(env.store(), env.settings(), alert_id, env.actor, env.now(), text)
-    _ok(f"note added to alert {alert_id}")
+    _done(env, alert_id, f"note added to alert {alert_id}", as_json)
 
 
 @app.command("mark")
@@ -183,11 +192,13 @@ def mark(
         str | None, typer.Option("--noise", help="Mark as noise, with the reason.")
     ] = None,
     actionable: Annotated[bool, typer.Option("--actionable", help="Mark as actionable.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Mark an alert as noise or actionable; this teaches its type's track record."""
     env = env_of(ctx)
     core.mark(env.store(), env.settings(), alert_id, env.actor, env.now(), noise, actionable)
-    _ok(f"alert {alert_id} marked {'actionable' if actionable else 'noise'}")
+    what = "actionable" if actionable else "noise"
+    _done(env, alert_id, f"alert {alert_id} marked {what}", as_json)
 
 
 @app.command("silence")
@@ -212,9 +223,9 @@ def silence(
     silence_id = core.silence(
         env.store(), settings, matchers, env.actor, env.now(), _duration(for_, "--for"), note
     )
+    info(f"silence {silence_id} for {for_}: {slice_text(matchers)}")
     if as_json:
         emit_json({"id": silence_id, "matchers": matchers})
-    _ok(f"silence {silence_id} for {for_}: {slice_text(matchers)}")
 
 
 @app.command("silences")
@@ -251,7 +262,7 @@ def expire(
     """End a silence now."""
     env = env_of(ctx)
     core.expire_silence(env.store(), env.settings(), silence_id, env.actor, env.now())
-    _ok(f"silence {silence_id} expired")
+    info(f"silence {silence_id} expired")
 
 
 @app.command("runbook")
@@ -259,10 +270,13 @@ def runbook(
     ctx: typer.Context,
     alert_type: Annotated[str, typer.Argument(help="MODEL/KIND or MODEL/KIND/FEATURE.")],
     text: Annotated[str, typer.Option("--text", help="What the next person should know.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Leave a note on an alert type; it shows whenever that type fires."""
     env = env_of(ctx)
     model, kind, feature = core.write_runbook(
         env.store(), env.settings(), alert_type, text, env.actor, env.now()
     )
-    _ok(f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}")
+    info(f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}")
+    if as_json:
+        emit_json({"model": model, "kind": kind, "feature": feature or None, "text": text})

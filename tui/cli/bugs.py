@@ -19,6 +19,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 IdArg = Annotated[int, typer.Argument(help="The bug id.")]
 
 
+def _done(env: Any, bug_id: int, message: str, as_json: bool) -> None:
+    """Say what was done (stderr); with --json, the bug as it now is (stdout)."""
+    info(message)
+    if as_json:
+        emit_json(core.show_bug(env.store(), bug_id))
+
+
 def _print_bug(bug: dict[str, Any]) -> None:
     out_console.print(f"bug #{bug['id']} [{bug['priority']}] {bug['title']}", style="bold")
     out_console.print(
@@ -162,6 +169,7 @@ def edit(
         int | None,
         typer.Option("--if-version", help="Refuse if the bug changed since this version."),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Change a bug's fields; every change is recorded."""
     env = env_of(ctx)
@@ -189,17 +197,20 @@ def edit(
         },
         if_version,
     )
-    info(f"bug #{bug_id} updated (version {version})")
+    _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
 
 
 @app.command("comment")
 def comment(
-    ctx: typer.Context, bug_id: IdArg, text: Annotated[str, typer.Option("--text")]
+    ctx: typer.Context,
+    bug_id: IdArg,
+    text: Annotated[str, typer.Option("--text")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Comment on a bug."""
     env = env_of(ctx)
     core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
-    info(f"comment added to bug #{bug_id}")
+    _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
 
 
 @app.command("link")
@@ -219,6 +230,7 @@ def link(
     bug: Annotated[
         list[int] | None, typer.Option("--bug", help="A related bug (repeatable).")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Link a bug to alerts, example predictions, a slice and window, or other bugs."""
     env = env_of(ctx)
@@ -235,7 +247,7 @@ def link(
         until=_time(until, "--until") if until else None,
         bugs=bug,
     )
-    info(f"{added} link(s) added to bug #{bug_id}")
+    _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
 
 
 @app.command("close")
@@ -244,11 +256,12 @@ def close(
     bug_id: IdArg,
     resolution: Annotated[str, typer.Option("--resolution", help="fixed, wontfix or duplicate.")],
     duplicate_of: Annotated[int | None, typer.Option("--duplicate-of")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Close a bug as fixed, wontfix or a duplicate of another."""
     env = env_of(ctx)
     core.close(env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
-    info(f"bug #{bug_id} closed ({resolution})")
+    _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
 
 
 @app.command("export")
@@ -256,11 +269,14 @@ def export(
     ctx: typer.Context,
     bug_id: IdArg,
     out: Annotated[Path, typer.Option("--out", help="FILE.parquet or FILE.csv")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Write the bug's linked examples with their labels: a validation-set delta."""
     env = env_of(ctx)
     count = core.export(env.store(), env.settings(), bug_id, out)
     info(f"wrote {count:,} rows to {out}")
+    if as_json:
+        emit_json({"bug": bug_id, "rows": count, "out": str(out)})
 
 
 @app.command("mitigations")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,19 +22,30 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 def start(
     ctx: typer.Context,
     role: Annotated[str, typer.Option("--role", help="primary or shadow.")] = "primary",
+    as_json: JsonOpt = False,
 ) -> None:
     """Start your shift."""
     env = env_of(ctx)
     shift_id = core.start_shift(env.store(), env.settings(), env.actor, env.now(), role)
     info(f"shift {shift_id} started: {env.actor} is {role}")
+    if as_json:
+        emit_json(_shift(env, shift_id))
 
 
 @app.command("end")
-def end(ctx: typer.Context) -> None:
+def end(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """End your shift (then: `oncall handoff`)."""
     env = env_of(ctx)
     shift_id = core.end_shift(env.store(), env.actor, env.now())
     info(f"shift {shift_id} ended; `oncall handoff --shift {shift_id}` writes the report")
+    if as_json:
+        emit_json(_shift(env, shift_id))
+
+
+def _shift(env: Any, shift_id: int) -> dict[str, Any]:
+    """One shift as `shift list --json` shows it."""
+    shift = next(s for s in core.list_shifts(env.store()) if s["shift_id"] == shift_id)
+    return {"id": shift["shift_id"], **shift}
 
 
 @app.command("status")
@@ -60,7 +71,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     env = env_of(ctx)
     rows = core.list_shifts(env.store())
     if as_json:
-        emit_json([{"id": s["shift_id"], **s} for s in rows])
+        emit_json([{"id": s["shift_id"], **s} for s in rows])  # as _shift() gives one
         return
     table = Table(box=None)
     for col in ("id", "engineer", "role", "started", "ended", "source"):

@@ -480,6 +480,12 @@ def export(store: Store, settings: Settings, bug_id: int, path: Path) -> int:
                 rows[str(r["prediction_id"])] = r
     ordered = sorted(rows.values(), key=lambda r: (r["ts"], r["prediction_id"]))
     if not ordered:
+        row_links = [k for k in links if k["kind"] in ("prediction", "slice")]
+        if row_links:
+            raise UsageError(
+                f"bug {bug_id}'s {len(row_links)} prediction/slice link(s) match no stored "
+                f"prediction of {bug['model']} (ingested under another model, or not yet?)"
+            )
         raise UsageError(
             f"bug {bug_id} links no predictions; `oncall bugs link {bug_id} "
             "--prediction ID` or `--where COL=VAL --since T --until T` first"
