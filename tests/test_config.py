@@ -218,3 +218,5 @@ def test_init_writes_a_config_that_loads(
     again = cli(capsys, "init", tmp_path / "new")
     assert again.code == 2
     assert "exists; pass --force" in again.err
+    forced = cli(capsys, "init", tmp_path / "new", "--force", "--json")
+    assert forced.code == 0 and forced.json() == {"config": str(tmp_path / "new" / "oncall.yaml")}
