@@ -23,6 +23,7 @@ EVERY_SECONDS = 30.0
 """With no input at all, still collect this often (polls and loads allocate too)."""
 
 NEVER = 2**31 - 1
+"""A generation-2 threshold no allocation count reaches: no automatic full collection."""
 
 
 class QuietCollector:
