@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from tui.cli.common import emit_json, env_of, err_console, info, out_console
+from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
 from tui.cli.render import num, pct, slice_text, when
 from tui.core import alerts as core
 from tui.core.errors import UsageError
@@ -16,7 +16,6 @@ from tui.core.timeparse import parse_duration
 
 app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 IdArg = Annotated[int, typer.Argument(help="The alert id.")]
 
 
@@ -123,11 +122,9 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         )
 
 
-def _done(env: Any, alert_id: int, message: str, as_json: bool) -> None:
-    """Say what was done (stderr); with --json, the alert as it now is (stdout)."""
-    info(message)
-    if as_json:
-        emit_json(core.show_alert(env.store(), alert_id, env.now()))
+def _done(env: Env, alert_id: int, message: str, as_json: bool) -> None:
+    """Say what was done; with --json, the alert as it now is."""
+    done(message, as_json, lambda: core.show_alert(env.store(), alert_id, env.now()))
 
 
 @app.command("ack")
@@ -223,9 +220,11 @@ def silence(
     silence_id = core.silence(
         env.store(), settings, matchers, env.actor, env.now(), _duration(for_, "--for"), note
     )
-    info(f"silence {silence_id} for {for_}: {slice_text(matchers)}")
-    if as_json:
-        emit_json({"id": silence_id, "matchers": matchers})
+    done(
+        f"silence {silence_id} for {for_}: {slice_text(matchers)}",
+        as_json,
+        lambda: {"id": silence_id, "matchers": matchers},
+    )
 
 
 @app.command("silences")
@@ -277,6 +276,8 @@ def runbook(
     model, kind, feature = core.write_runbook(
         env.store(), env.settings(), alert_type, text, env.actor, env.now()
     )
-    info(f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}")
-    if as_json:
-        emit_json({"model": model, "kind": kind, "feature": feature or None, "text": text})
+    done(
+        f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}",
+        as_json,
+        lambda: {"model": model, "kind": kind, "feature": feature or None, "text": text},
+    )

@@ -8,22 +8,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
 from tui.cli.render import when
 from tui.cli.slices import _time
 from tui.core import bugs as core
 
 app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 IdArg = Annotated[int, typer.Argument(help="The bug id.")]
 
 
-def _done(env: Any, bug_id: int, message: str, as_json: bool) -> None:
-    """Say what was done (stderr); with --json, the bug as it now is (stdout)."""
-    info(message)
-    if as_json:
-        emit_json(core.show_bug(env.store(), bug_id))
+def _done(env: Env, bug_id: int, message: str, as_json: bool) -> None:
+    """Say what was done; with --json, the bug as it now is."""
+    done(message, as_json, lambda: core.show_bug(env.store(), bug_id))
 
 
 def _print_bug(bug: dict[str, Any]) -> None:
@@ -274,9 +271,11 @@ def export(
     """Write the bug's linked examples with their labels: a validation-set delta."""
     env = env_of(ctx)
     count = core.export(env.store(), env.settings(), bug_id, out)
-    info(f"wrote {count:,} rows to {out}")
-    if as_json:
-        emit_json({"bug": bug_id, "rows": count, "out": str(out)})
+    done(
+        f"wrote {count:,} rows to {out}",
+        as_json,
+        lambda: {"bug": bug_id, "rows": count, "out": str(out)},
+    )
 
 
 @app.command("mitigations")

@@ -6,12 +6,12 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -22,6 +22,8 @@ from rich.text import Text
 from tui.core.config import Settings, load_config
 from tui.core.store import CLI_WRITE_TIMEOUT, Store
 from tui.core.timeparse import now as current_time
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 # Markup off: what is printed carries user values (file names, slice values, titles,
 # error messages quoting input) and "[/x]" in one of them would raise a MarkupError
@@ -110,6 +112,14 @@ def emit_json(data: Any) -> None:
 def info(message: str | Text) -> None:
     """A message for the person: stderr, so stdout stays clean for data."""
     err_console.print(message)
+
+
+def done(message: str, as_json: bool, result: Callable[[], Any]) -> None:
+    """After a change: say what was done (stderr) and, with --json, print `result()`,
+    what was changed as it now is (stdout)."""
+    info(message)
+    if as_json:
+        emit_json(result())
 
 
 def show_progress(json_mode: bool) -> bool:

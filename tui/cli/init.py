@@ -7,17 +7,19 @@ from typing import Annotated
 
 import typer
 
-from tui.cli.common import emit_json, info
+from tui.cli.common import JsonOpt, done
 from tui.core.starter import write_starter
 
 
 def init(
     folder: Annotated[Path, typer.Argument(help="Where to write oncall.yaml.")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a commented starter oncall.yaml."""
     path = write_starter(folder, force=force)
-    info(f"wrote {path}; edit the models, then `oncall ingest predictions FILE --model NAME`")
-    if as_json:
-        emit_json({"config": str(path)})
+    done(
+        f"wrote {path}; edit the models, then `oncall ingest predictions FILE --model NAME`",
+        as_json,
+        lambda: {"config": str(path)},
+    )

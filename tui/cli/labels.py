@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.cli.render import num, pct
-from tui.cli.slices import JsonOpt, ModelOpt, SinceOpt, UntilOpt, request
+from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, request
 from tui.core.labels import HORIZONS, label_delay
 
 app = typer.Typer(

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.cli.render import num, slice_text, when
 from tui.core import drills
 from tui.core import shadow as core
@@ -20,7 +20,6 @@ from tui.core.errors import InputError, UsageError
 from tui.core.scenario import load_scenario
 
 app = typer.Typer(help="Shadow mode: replay, follow, drills and readiness.", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

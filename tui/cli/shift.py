@@ -9,13 +9,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tui.cli.common import emit_json, env_of, info, out_console
+from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
 from tui.cli.render import when
 from tui.core import shifts as core
 from tui.core.handoff import handoff as build_handoff
 
 app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 @app.command("start")
@@ -27,9 +26,7 @@ def start(
     """Start your shift."""
     env = env_of(ctx)
     shift_id = core.start_shift(env.store(), env.settings(), env.actor, env.now(), role)
-    info(f"shift {shift_id} started: {env.actor} is {role}")
-    if as_json:
-        emit_json(_shift(env, shift_id))
+    done(f"shift {shift_id} started: {env.actor} is {role}", as_json, lambda: _shift(env, shift_id))
 
 
 @app.command("end")
@@ -37,14 +34,19 @@ def end(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """End your shift (then: `oncall handoff`)."""
     env = env_of(ctx)
     shift_id = core.end_shift(env.store(), env.actor, env.now())
-    info(f"shift {shift_id} ended; `oncall handoff --shift {shift_id}` writes the report")
-    if as_json:
-        emit_json(_shift(env, shift_id))
+    done(
+        f"shift {shift_id} ended; `oncall handoff --shift {shift_id}` writes the report",
+        as_json,
+        lambda: _shift(env, shift_id),
+    )
 
 
-def _shift(env: Any, shift_id: int) -> dict[str, Any]:
+def _shift(env: Env, shift_id: int) -> dict[str, Any]:
     """One shift as `shift list --json` shows it."""
-    shift = next(s for s in core.list_shifts(env.store()) if s["shift_id"] == shift_id)
+    return _shift_json(next(s for s in core.list_shifts(env.store()) if s["shift_id"] == shift_id))
+
+
+def _shift_json(shift: dict[str, Any]) -> dict[str, Any]:
     return {"id": shift["shift_id"], **shift}
 
 
@@ -71,7 +73,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     env = env_of(ctx)
     rows = core.list_shifts(env.store())
     if as_json:
-        emit_json([{"id": s["shift_id"], **s} for s in rows])  # as _shift() gives one
+        emit_json([_shift_json(s) for s in rows])
         return
     table = Table(box=None)
     for col in ("id", "engineer", "role", "started", "ended", "source"):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tui.cli.common import Env, emit_json, env_of, info, out_console
+from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
 from tui.cli.render import num, pct, slice_text
 from tui.core.config import LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.errors import StoreBusyError, UsageError
@@ -37,7 +37,6 @@ SinceOpt = Annotated[
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this time (default: now).")]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Only this model version.")]
 WhereOpt = Annotated[list[str] | None, typer.Option("--where", help="COL=VAL filter (repeatable).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
 def _time(value: str, option: str) -> datetime:
