@@ -135,13 +135,9 @@ def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
         )
         out_console.print(f"  link: {link['kind']} {link['target']}{window}")
     for e in bug["events"]:
-        detail = e["detail"]
-        text = (
-            f"{detail['field']}: {detail['old']} → {detail['new']}"
-            if e["action"] == "changed"
-            else detail.get("text") or detail.get("resolution") or detail.get("target") or ""
+        out_console.print(
+            f"  {when(e['acted_at'])} {e['actor']} {e['action']} {core.event_text(e)}"
         )
-        out_console.print(f"  {when(e['acted_at'])} {e['actor']} {e['action']} {text}")
 
 
 @app.command("edit")

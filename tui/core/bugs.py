@@ -368,6 +368,15 @@ def close(
         _event(con, bug_id, now, actor, "closed", version, resolution=resolution)
 
 
+def event_text(event: dict[str, Any]) -> str:
+    """What a history event did, in a few words: "status: new → triaged", the
+    comment, the resolution or the link target."""
+    detail = event["detail"]
+    if event["action"] == "changed":
+        return f"{detail['field']}: {detail['old']} → {detail['new']}"
+    return str(detail.get("text") or detail.get("resolution") or detail.get("target") or "")
+
+
 def replay(events: list[dict[str, Any]]) -> dict[str, Any]:
     """Rebuild a bug's fields from its history alone."""
     state: dict[str, Any] = {}

@@ -128,13 +128,9 @@ class BugQueue(Pane):
             text.append(f"link: {link['kind']} {link['target']}\n", style="dim")
         text.append("\nhistory\n", style="bold")
         for e in b["events"]:
-            d = e["detail"]
-            what = (
-                f"{d['field']}: {d['old']} → {d['new']}"
-                if e["action"] == "changed"
-                else d.get("text") or d.get("resolution") or d.get("target") or ""
+            text.append(
+                f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {core.event_text(e)}\n"
             )
-            text.append(f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {what}\n")
         self.query_one("#bug-facts", Static).update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
