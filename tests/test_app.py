@@ -161,6 +161,23 @@ async def test_ack_with_a_note_lands_in_the_store(config: Path) -> None:
     assert (target["id"], "alice", '{"note": "looking at it"}') in acks
 
 
+async def test_snooze_with_a_preset_lands_in_the_store(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        target = app.query_one(AlertStream).selected()
+        assert target is not None
+        await pilot.press("z")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the second preset: 1 hour
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert f"snoozed for 1 hour #{target['id']}" in said
+    snoozes = _events(config, "snooze")
+    assert [(a, who) for a, who, _ in snoozes] == [(target["id"], "alice")]
+    assert "2026-11-26 05:00" in snoozes[0][2]
+
+
 async def test_file_a_bug_from_an_alert(config: Path) -> None:
     app = make_app(config, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:

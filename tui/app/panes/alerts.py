@@ -49,17 +49,6 @@ def _what(a: dict[str, Any]) -> str:
     return " ".join(x for x in (a["feature"], slice_) if x)
 
 
-def _duration(minutes: int) -> str:
-    """30 minutes, 2 hours, 1 day: how a snooze is said back."""
-    if minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"{days} day{'s' if days != 1 else ''}"
-    if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
-
-
 def _matches(a: dict[str, Any], text: str) -> bool:
     """`model=fraud kind=drift status=acked` filters by field; other words match anywhere."""
     for token in text.split():
@@ -305,7 +294,7 @@ class AlertStream(Pane):
         )
         done = {
             "ack": "acked",
-            "snooze": f"snoozed for {_duration(minutes)}",
+            "snooze": f"snoozed for {dict(SNOOZES).get(str(minutes))}",  # the preset's words
             "resolve": "resolved",
             "note": "noted on",
             "mark_noise": "marked as noise",

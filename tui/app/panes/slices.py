@@ -255,7 +255,7 @@ class SliceExplorer(Pane):
         where there is a page to go to."""
         if not self.is_mounted:
             return True
-        page = self.page if self.example_filters is not None else None
+        page = self.page  # None until rows are open and their first page is here
         if action == "next_page":
             return page is not None and page["next"] is not None
         if action == "previous_page":
