@@ -24,6 +24,10 @@ from textual.strip import Strip
 Cell = str | Text
 
 
+HEADER = -1
+"""The header's key among the cached lines (rows are 0, 1, …)."""
+
+
 class Column(NamedTuple):
     """A column: its header and its width in cells."""
 
@@ -128,12 +132,12 @@ class RowsView(ScrollView, can_focus=True):
             line.append(" ")
         return line
 
-    def _row_strip(self, row: int) -> Strip:
-        strip = self._lines.get(row)
+    def _strip(self, line: int, cells: Sequence[Cell]) -> Strip:
+        """A line's cells as an unstyled strip, made once per page (line -1: the header)."""
+        strip = self._lines.get(line)
         if strip is None:
-            segments = self._text(self.rows[row]).render(self.app.console)
-            strip = Strip(list(segments)).simplify()
-            self._lines[row] = strip
+            strip = Strip(list(self._text(cells).render(self.app.console))).simplify()
+            self._lines[line] = strip
         return strip
 
     def render_line(self, y: int) -> Strip:
@@ -141,14 +145,13 @@ class RowsView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
-            header = self._text([c.label for c in self.columns])
-            strip = Strip(list(header.render(self.app.console)))
+            strip = self._strip(HEADER, [c.label for c in self.columns])
             style = base + self.get_component_rich_style("rowsview--header")
             return strip.apply_style(style).crop_extend(scroll_x, scroll_x + width, style)
         row = scroll_y + y - 1
         if row >= len(self.rows):
             return Strip.blank(width, base)
-        strip = self._row_strip(row)
+        strip = self._strip(row, self.rows[row])
         if row == self.cursor_row:
             # The cursor's colours win over the cells' own (a wrong row is red).
             style = base + self.get_component_rich_style("rowsview--cursor")
