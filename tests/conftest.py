@@ -39,7 +39,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from datetime import datetime
 
     from tui.cli.demo import _checks_runner
-    from tui.core.demo import build_demo
+    from tui.sandbox.demo import build_demo
 
     folder = tmp_path_factory.mktemp("demo") / "oncall-demo"
     build_demo(folder, now=datetime.fromisoformat(DEMO_NOW), run_checks=_checks_runner())
@@ -53,11 +53,11 @@ def checked_drill(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import shutil
     from datetime import datetime
 
-    from tui.core.checks import run_checks
-    from tui.core.config import load_config
-    from tui.core.demo import build_world_dir
-    from tui.core.scenario import load_scenario
-    from tui.core.store import Store
+    from tui.core.config.settings import load_config
+    from tui.core.monitor.run import run_checks
+    from tui.core.store.connection import Store
+    from tui.sandbox.demo import build_world_dir
+    from tui.sandbox.scenario import load_scenario
 
     folder = tmp_path_factory.mktemp("drill-checked")
     spec = load_scenario("drill-checkout")

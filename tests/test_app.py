@@ -19,17 +19,17 @@ from textual.widgets import DataTable, Label, TabbedContent
 from tests.helpers import cli
 from tui.app.dialogs import BugForm, HelpScreen, Prompt
 from tui.app.main import OncallApp
-from tui.app.messages import Loaded
+from tui.app.messages import ExamplesPageLoaded
 from tui.app.panes import AlertStream, SliceExplorer
 from tui.app.widgets import KeyBar, SeriesPlot, StatusLine
 from tui.app.widgets.rows import RowsView
-from tui.core.alerts import list_alerts
-from tui.core.checks import run_checks
-from tui.core.config import load_config
-from tui.core.demo import build_world_dir
-from tui.core.history import apply_decisions
-from tui.core.scenario import load_scenario
-from tui.core.store import Store
+from tui.core.alerts.reading import list_alerts
+from tui.core.config.settings import load_config
+from tui.core.monitor.run import run_checks
+from tui.core.store.connection import Store
+from tui.sandbox.demo import build_world_dir
+from tui.sandbox.history import apply_decisions
+from tui.sandbox.scenario import load_scenario
 
 NOW = "2026-11-26T04:00"
 
@@ -58,7 +58,7 @@ def config(built: Path) -> Path:
 
 
 def make_app(config: Path, who: str = "alice", **kw: Any) -> OncallApp:
-    return OncallApp(load_config(config), who, NOW, **kw)
+    return OncallApp.open(load_config(config), who, NOW, **kw)
 
 
 async def settle(pilot: Any) -> None:
@@ -263,7 +263,7 @@ async def test_example_rows_page_by_key_and_mark_rows_for_a_bug(config: Path) ->
         assert "Prev page" in keys()
         # A late answer for rows opened earlier is dropped, not shown under these.
         stale = {"rows": first["rows"][:1], "next": None, "count": 1}
-        explorer.post_message(Loaded("examples", (explorer.opened - 1, None, stale)))
+        explorer.post_message(ExamplesPageLoaded(explorer.opened - 1, None, stale))
         await settle(pilot)
         assert explorer.page is second and explorer.prefetched.get(None) is first
         # The cursor moves and the screen shows its row.

@@ -12,10 +12,10 @@ import pytest
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
-from tui.core.bugs import FIELDS, replay, show_bug
-from tui.core.config import load_config
-from tui.core.scenario import load_scenario
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.store.connection import Store
+from tui.core.work.bugs import FIELDS, replay, show_bug
+from tui.sandbox.scenario import load_scenario
 
 NOW = "2026-11-26T04:00"
 
@@ -392,8 +392,8 @@ def test_the_handoff_of_a_demo_past_shift(
 def test_a_bug_and_its_links_are_filed_together_or_not_at_all(config: Path) -> None:
     from datetime import datetime
 
-    from tui.core.bugs import NewBug, file_bug
     from tui.core.errors import NotFoundError, UsageError
+    from tui.core.work.bugs import NewBug, file_bug
 
     settings = load_config(config)
     store = Store(settings.store_path)

@@ -12,9 +12,9 @@ import pytest
 from sklearn import metrics as skm
 
 from tests.helpers import cli
-from tui.core.checks import evaluate_model
-from tui.core.config import load_config
-from tui.core.store import Store
+from tui.core.checks.evaluate import evaluate_model
+from tui.core.config.settings import load_config
+from tui.core.store.connection import Store
 
 CONFIG = """\
 store: store.duckdb

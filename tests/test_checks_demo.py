@@ -11,12 +11,12 @@ import pytest
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
-from tui.core.alerts import list_alerts
-from tui.core.config import load_config
-from tui.core.history import incident_alerts
-from tui.core.scenario import EXPECTED_KIND, load_scenario
-from tui.core.store import Store
-from tui.core.timeparse import parse_timestamp
+from tui.core.alerts.reading import list_alerts
+from tui.core.config.settings import load_config
+from tui.core.config.times import parse_timestamp
+from tui.core.store.connection import Store
+from tui.sandbox.history import incident_alerts
+from tui.sandbox.scenario import EXPECTED_KIND, load_scenario
 
 
 def _incidents(demo_dir: Path) -> list[dict[str, Any]]:
@@ -104,7 +104,7 @@ def test_fail_on_critical_exits_1_when_a_critical_alert_fires(
 
 
 def test_drift_alerts_show_baseline_and_current_distributions(demo_dir: Path) -> None:
-    from tui.core.alerts import show_alert
+    from tui.core.alerts.reading import show_alert
 
     settings = load_config(demo_dir / "oncall.yaml")
     store = Store(settings.store_path)

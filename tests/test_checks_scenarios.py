@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from tui.core.alerts import list_alerts
-from tui.core.checks import run_checks
-from tui.core.config import load_config
-from tui.core.demo import build_world_dir
-from tui.core.history import incident_alerts
-from tui.core.scenario import load_scenario
-from tui.core.store import Store
+from tui.core.alerts.reading import list_alerts
+from tui.core.config.settings import load_config
+from tui.core.monitor.run import run_checks
+from tui.core.store.connection import Store
+from tui.sandbox.demo import build_world_dir
+from tui.sandbox.history import incident_alerts
+from tui.sandbox.scenario import load_scenario
 
 NOW = datetime(2026, 11, 26, 4)
 

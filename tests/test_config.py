@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import cli, write_config
-from tui.core.config import load_config
+from tui.core.config.settings import load_config
+from tui.core.config.times import parse_duration
 from tui.core.errors import ConfigError
-from tui.core.timeparse import parse_duration
 
 DESIGN_EXAMPLE = """\
 store: oncall.duckdb            # relative to this file

@@ -10,7 +10,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import binomtest
 from sklearn import metrics as skm
 
-from tui.core.metrics import (
+from tui.core.slices.metrics import (
     Confusion,
     binary_intervals,
     binary_metrics,

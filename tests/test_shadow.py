@@ -14,11 +14,11 @@ from tests.conftest import DEMO_NOW
 from tests.helpers import cli
 from tui.app.main import OncallApp
 from tui.app.panes import ShiftReplay
-from tui.core.config import load_config
-from tui.core.drills import score_drill
-from tui.core.scenario import load_scenario
-from tui.core.shadow import score
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.shadow.replay import score
+from tui.core.store.connection import Store
+from tui.sandbox.drills import score_drill
+from tui.sandbox.scenario import load_scenario
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_ready_after_two_good_replays(
     demo_copy: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     settings = load_config(demo_copy)
-    from tui.core.shadow import veteran_decisions
+    from tui.core.shadow.replay import veteran_decisions
 
     for shift in _primary_shifts(capsys, demo_copy)[:2]:
         truth = veteran_decisions(
@@ -220,7 +220,7 @@ def test_drill_builds_a_sandbox_without_the_answers(
 
 
 async def test_replay_a_past_shift_in_the_app(demo_copy: Path) -> None:
-    app = OncallApp(load_config(demo_copy), "bob", DEMO_NOW, poll=False)
+    app = OncallApp.open(load_config(demo_copy), "bob", DEMO_NOW, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(3):
             await pilot.pause()
@@ -279,7 +279,7 @@ async def test_follow_a_live_shift_in_the_app(
         ).code
         == 0
     )
-    app = OncallApp(load_config(demo_copy), "bob", DEMO_NOW, poll=False)
+    app = OncallApp.open(load_config(demo_copy), "bob", DEMO_NOW, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(3):
             await pilot.pause()

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from tui.core.scenario import EXPECTED_KIND, IncidentSpec, ScenarioSpec, load_scenario
-from tui.core.simulator import World, simulate
+from tui.sandbox.scenario import EXPECTED_KIND, IncidentSpec, ScenarioSpec, load_scenario
+from tui.sandbox.simulator import World, simulate
 
 END = datetime(2026, 11, 26, 4)
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
-from tui.core.scenario import load_scenario
+from tui.sandbox.scenario import load_scenario
 
 NOW = datetime.fromisoformat(DEMO_NOW)
 

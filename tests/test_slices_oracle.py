@@ -13,11 +13,12 @@ import pytest
 from sklearn import metrics as skm
 
 from tests.helpers import cli
-from tui.core.config import load_config
-from tui.core.filters import parse_filters
-from tui.core.rollups import refresh
-from tui.core.slices import Request, slice_metrics, worst_slices
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.ingest.rollups import refresh
+from tui.core.slices.explore import slice_metrics, worst_slices
+from tui.core.slices.request import Request
+from tui.core.store.connection import Store
+from tui.core.store.filters import parse_filters
 
 START = datetime(2026, 11, 1)
 NOW = datetime(2026, 11, 9)
@@ -103,7 +104,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
         labels.write_csv(folder / f"{task}-labels.csv")
         frames[task] = (preds, labels)
     del _pytest, capsys
-    from tui.core.ingest import ingest_file
+    from tui.core.ingest.load import ingest_file
 
     settings = load_config(folder / "oncall.yaml")
     st = Store(settings.store_path)

@@ -14,8 +14,8 @@ import pytest
 
 from tests.helpers import churn_frame, cli, count, oncall_subprocess
 from tui.core.errors import StoreBusyError, StoreError
-from tui.core.queries import migrations
-from tui.core.store import Store, fetch_rows
+from tui.core.store.connection import Store, fetch_rows
+from tui.core.store.queries import migrations
 
 
 def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:

@@ -36,12 +36,12 @@ def best_of(
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's fraud model simulated at 10M predictions, ingested with its labels and
     rollups built; returns the config path."""
-    from tui.core.config import load_config
-    from tui.core.ingest import ingest_file
-    from tui.core.rollups import refresh
-    from tui.core.scenario import load_scenario
-    from tui.core.simulator import simulate_model
-    from tui.core.store import Store
+    from tui.core.config.settings import load_config
+    from tui.core.ingest.load import ingest_file
+    from tui.core.ingest.rollups import refresh
+    from tui.core.store.connection import Store
+    from tui.sandbox.scenario import load_scenario
+    from tui.sandbox.simulator import simulate_model
 
     folder = tmp_path_factory.mktemp("big")
     spec = load_scenario("demo")

@@ -22,7 +22,7 @@ from tui.app.dialogs import HelpScreen, Prompt
 from tui.app.main import OncallApp
 from tui.app.panes import AlertStream, SliceExplorer
 from tui.app.widgets.rows import RowsView
-from tui.core.config import load_config
+from tui.core.config.settings import load_config
 
 pytestmark = pytest.mark.benchmark
 
@@ -78,7 +78,7 @@ class FrameClock:
 
 async def test_first_screen_and_key_actions_at_demo_scale(demo_dir: Path) -> None:
     started = time.perf_counter()
-    app = OncallApp(load_config(demo_dir / "oncall.yaml"), "alice", DEMO_NOW, poll=False)
+    app = OncallApp.open(load_config(demo_dir / "oncall.yaml"), "alice", DEMO_NOW, poll=False)
     # Measured without the tab underline's animation (it runs after the pane switched).
     app.animation_level = "none"
     async with app.run_test(size=(160, 48)) as pilot:
@@ -126,7 +126,7 @@ async def test_first_screen_and_key_actions_at_demo_scale(demo_dir: Path) -> Non
 
 
 async def test_slices_and_example_pages_at_ten_million(big_store: Path) -> None:
-    app = OncallApp(load_config(big_store), "alice", BIG_NOW.isoformat(), poll=False)
+    app = OncallApp.open(load_config(big_store), "alice", BIG_NOW.isoformat(), poll=False)
     app.animation_level = "none"
     async with app.run_test(size=(160, 48)) as pilot:
         clock = FrameClock(app)
@@ -164,10 +164,10 @@ def test_app_memory_at_demo_scale(demo_dir: Path) -> None:
     code = textwrap.dedent(f"""
         import asyncio, json
         from tui.app.main import OncallApp
-        from tui.core.config import load_config
+        from tui.core.config.settings import load_config
         async def main():
             config = load_config({str(demo_dir / "oncall.yaml")!r})
-            app = OncallApp(config, "alice", {DEMO_NOW!r}, poll=False)
+            app = OncallApp.open(config, "alice", {DEMO_NOW!r}, poll=False)
             async with app.run_test(size=(160, 48)) as pilot:
                 for key in ("1", "2", "3", "4", "1"):
                     await pilot.press(key)

@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 
 from tests.benchmarks.conftest import best_of
-from tui.core.checks import run_checks
-from tui.core.config import load_config
-from tui.core.ingest import ingest_file
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.ingest.load import ingest_file
+from tui.core.monitor.run import run_checks
+from tui.core.store.connection import Store
 
 pytestmark = pytest.mark.benchmark
 ROWS = 1_000_000

@@ -10,11 +10,11 @@ import duckdb
 import pytest
 
 from tests.benchmarks.conftest import best_of
-from tui.core.config import load_config
-from tui.core.ingest import ingest_file
-from tui.core.scenario import load_scenario
-from tui.core.simulator import simulate
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.ingest.load import ingest_file
+from tui.core.store.connection import Store
+from tui.sandbox.scenario import load_scenario
+from tui.sandbox.simulator import simulate
 
 pytestmark = pytest.mark.benchmark
 ROWS = 1_000_000

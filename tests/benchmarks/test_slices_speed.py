@@ -13,10 +13,11 @@ import duckdb
 import pytest
 
 from tests.benchmarks.conftest import BIG_NOW, best_of
-from tui.core.config import load_config
-from tui.core.labels import label_delay
-from tui.core.slices import Request, slice_metrics, worst_slices
-from tui.core.store import Store
+from tui.core.config.settings import load_config
+from tui.core.slices.explore import slice_metrics, worst_slices
+from tui.core.slices.labels import label_delay
+from tui.core.slices.request import Request
+from tui.core.store.connection import Store
 
 pytestmark = pytest.mark.benchmark
 WEEK = (BIG_NOW - timedelta(days=7), BIG_NOW)
@@ -103,10 +104,11 @@ def test_peak_memory_at_ten_million(big_store: Path) -> None:
     code = textwrap.dedent(f"""
         import json
         from datetime import datetime, timedelta
-        from tui.core.config import load_config
-        from tui.core.labels import label_delay
-        from tui.core.slices import Request, slice_metrics, worst_slices
-        from tui.core.store import Store
+        from tui.core.config.settings import load_config
+        from tui.core.slices.labels import label_delay
+        from tui.core.slices.request import Request
+        from tui.core.slices.explore import slice_metrics, worst_slices
+        from tui.core.store.connection import Store
         settings = load_config({str(big_store)!r})
         now = datetime.fromisoformat({BIG_NOW.isoformat()!r})
         req = Request("fraud", settings.model("fraud"), now - timedelta(days=14), now, now)

@@ -19,14 +19,19 @@ from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
+from textual.worker import Worker
 
 from tui.app.dialogs import HelpScreen
 from tui.app.gateway import run_store_job
 from tui.app.heap import IDLE_SECONDS, QuietCollector
 from tui.app.messages import (
     ActionDone,
-    Loaded,
+    BugRequested,
+    ChangesPolled,
+    DrillRequested,
+    Polled,
     QueryFailed,
+    ShiftLoaded,
     StoreAnswered,
     StoreChanged,
     StoreWaited,
@@ -34,14 +39,17 @@ from tui.app.messages import (
 )
 from tui.app.panes import AlertStream, BugQueue, LabelDelay, ShiftReplay, SliceExplorer
 from tui.app.widgets import KeyBar, StatusLine
-from tui.core import outbox
-from tui.core.config import Settings
-from tui.core.errors import StoreBusyError
-from tui.core.shifts import current_shifts
-from tui.core.store import APP_TIMEOUT, Store
-from tui.core.timeparse import now as current_now
+from tui.core.actions import Action, flush, outbox
+from tui.core.config.settings import Settings
+from tui.core.config.times import Clock
+from tui.core.errors import OncallError, StoreBusyError
+from tui.core.session import Session
+from tui.core.store.connection import APP_TIMEOUT, Store
+from tui.core.work.bugs import file_bug
+from tui.core.work.shifts import current_shifts
 
 POLL_SECONDS = 3.0
+POLL_GROUP = "poll"
 TABS = (
     ("alerts", "Alerts", AlertStream),
     ("bugs", "Bugs", BugQueue),
@@ -76,24 +84,42 @@ class OncallApp(App[None]):
     ]
 
     def __init__(
-        self,
-        settings: Settings,
-        actor: str,
-        now_text: str | None = None,
-        poll: bool = True,
-        poll_seconds: float = POLL_SECONDS,
+        self, session: Session, poll: bool = True, poll_seconds: float = POLL_SECONDS
     ) -> None:
         super().__init__()
         self.poll_seconds = poll_seconds
-        self.settings = settings
-        self.actor = actor
-        self.now_text = now_text
+        # Writes go through the session's store; reads through a second one, so that
+        # Esc can interrupt a read without touching a write in flight.
+        self.session = session
+        self.live_clock = session.clock  # what ctrl+n returns to after a replay
         self.poll_enabled = poll
-        self._reader = Store(settings.store_path, timeout=APP_TIMEOUT)
-        self._writer = Store(settings.store_path, timeout=APP_TIMEOUT)
+        self._reader = Store(session.settings.store_path, timeout=APP_TIMEOUT)
         self.changes: int | None = None
         self.waiting: dict[str, int] = {}
         self.heap = QuietCollector()
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        actor: str,
+        now_text: str | datetime | None = None,
+        poll: bool = True,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> OncallApp:
+        """The app for `actor` on the configured store, "now" as given (else the clock)."""
+        store = Store(settings.store_path, timeout=APP_TIMEOUT)
+        return cls(Session(settings, store, actor, Clock.from_text(now_text)), poll, poll_seconds)
+
+    @property
+    def settings(self) -> Settings:
+        """The configuration the app runs on."""
+        return self.session.settings
+
+    @property
+    def actor(self) -> str:
+        """Who acts."""
+        return self.session.actor
 
     # ------------------------------------------------------------ store access
 
@@ -103,7 +129,7 @@ class OncallApp(App[None]):
 
     def writer(self) -> Store:
         """The store for writes (same short deadline; busy writes go to the outbox)."""
-        return self._writer
+        return self.session.store
 
     def notify(
         self,
@@ -119,8 +145,8 @@ class OncallApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def current_time(self) -> datetime:
-        """Now: `--now` if given, else the clock."""
-        return current_now(self.now_text)
+        """Now, by the session's clock (fixed by `--now` or a replay, else live)."""
+        return self.session.now()
 
     # ------------------------------------------------------------ layout
 
@@ -162,50 +188,51 @@ class OncallApp(App[None]):
     # ------------------------------------------------------------ polling
 
     def poll(self) -> None:
-        """Apply waiting outbox actions, read the change counter; the next poll is
-        scheduled when this one has answered."""
+        """Apply waiting outbox actions, read the change counter. The next poll is
+        scheduled when this one's worker has finished, however it finished."""
 
-        def job() -> tuple[int | None, int, int, int | None]:
+        def job() -> Polled:
             applied = 0
-            if outbox.pending(self._writer):
+            if outbox.pending(self.session.store):
 
-                def refused(action: outbox.Action, exc: Exception) -> None:
+                def refused(action: Action, exc: OncallError) -> None:
                     self.post_message(
-                        QueryFailed(f"pending {action.kind} #{action.alert_id}", str(exc))
+                        QueryFailed(f"pending {action.kind} #{action.alert_id}", exc.message)
                     )
 
-                applied = outbox.flush(self._writer, self.settings, on_error=refused)
+                applied = flush(self.session, on_error=refused)
             try:
                 changes, holder = self._reader.changes(), None
             except StoreBusyError as exc:
-                # Reported, not raised: the next poll must be scheduled either way.
                 changes, holder = None, exc.holder_pid or 0
             # Counted last, so an action queued while this poll waited is not missed.
-            return changes, applied, len(outbox.pending(self._writer)), holder
+            return Polled(changes, applied, len(outbox.pending(self.session.store)), holder)
 
-        run_store_job(
-            self, "changes", job, lambda r: Loaded("changes", r), group="poll", exclusive=True
-        )
+        run_store_job(self, "changes", job, ChangesPolled, group=POLL_GROUP, exclusive=True)
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind == "changes":
-            # One-shot: the next poll is scheduled only once this one answered.
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # One-shot timer: the next poll once this one is over, whether it answered,
+        # failed, or was interrupted (Esc interrupts reads, the poll's included).
+        if event.worker.group == POLL_GROUP and event.worker.is_finished and self.poll_enabled:
             self.set_timer(self.poll_seconds, self.poll)
-            changes, applied, pending, holder = message.data
-            status = self.query_one(StatusLine)
-            status.pending = pending
-            if holder is not None:
-                who = f"PID {holder}" if holder else "another process"
-                status.busy = f"store busy ({who}); retrying"
-                return
-            status.busy = ""
-            if applied:
-                self.notify(f"{applied} pending action(s) applied")
-            if self.changes is not None and changes != self.changes:
-                self.post_message(StoreChanged())
-            self.changes = changes
-        elif message.kind == "shift":
-            self.query_one(StatusLine).shift = message.data
+
+    def on_changes_polled(self, message: ChangesPolled) -> None:
+        polled = message.polled
+        status = self.query_one(StatusLine)
+        status.pending = polled.pending
+        if polled.holder is not None:
+            who = f"PID {polled.holder}" if polled.holder else "another process"
+            status.busy = f"store busy ({who}); retrying"
+            return
+        status.busy = ""
+        if polled.applied:
+            self.notify(f"{polled.applied} pending action(s) applied")
+        if self.changes is not None and polled.changes != self.changes:
+            self.post_message(StoreChanged())
+        self.changes = polled.changes
+
+    def on_shift_loaded(self, message: ShiftLoaded) -> None:
+        self.query_one(StatusLine).shift = message.text
 
     def load_shift(self) -> None:
         def job() -> str:
@@ -217,7 +244,7 @@ class OncallApp(App[None]):
             text = f"shift {primary['shift_id']}: {primary['engineer']} primary"
             return text + (f", {', '.join(shadows)} shadowing" if shadows else "")
 
-        run_store_job(self, "shift", job, lambda text: Loaded("shift", text), group="shift")
+        run_store_job(self, "shift", job, ShiftLoaded, group="shift")
 
     def on_store_changed(self, _message: StoreChanged) -> None:
         self.query_one(AlertStream).load()
@@ -308,7 +335,7 @@ class OncallApp(App[None]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def action_cancel(self) -> None:
-        running = [w for w in self.workers if w.group not in ("poll",) and not w.is_finished]
+        running = [w for w in self.workers if w.group != POLL_GROUP and not w.is_finished]
         for worker in running:
             worker.cancel()
         self._reader.interrupt()  # stops the DuckDB work itself, not only the result
@@ -317,27 +344,36 @@ class OncallApp(App[None]):
                 f"cancelled {len(running)} running quer{'y' if len(running) == 1 else 'ies'}"
             )
 
-    def investigate_as_of(self, alert: dict[str, Any]) -> None:
-        """From a replayed alert to its slice with "now" set to when it fired, so the
-        labels and results seen are those known then (ctrl+n returns to the present)."""
-        self.real_now_text = getattr(self, "real_now_text", self.now_text)
-        self.now_text = alert["first_seen"].isoformat()
-        self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
-        self.drill_to_slices({**alert, "last_seen": alert["first_seen"]})
+    def on_drill_requested(self, message: DrillRequested) -> None:
+        """From an alert to its model, slice and window in the slice explorer, rows shown.
+        With `as_of` (a replayed alert), "now" is set to that moment, so the labels and
+        results seen are those known then (ctrl+n returns to the present)."""
+        target = message.target
+        if message.as_of is not None:
+            self.session = self.session.at(message.as_of)
+            self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
+        self.query_one(TabbedContent).active = "slices"
+        start = target.first_seen - timedelta(hours=6)
+        end = target.last_seen + timedelta(hours=1)
+        self.query_one(SliceExplorer).show_for(
+            target.model, target.slice, target.feature, start, end
+        )
+
+    def on_bug_requested(self, message: BugRequested) -> None:
+        """File a bug from any pane's form, in one worker."""
+        session, bug = self.session, message.bug
+
+        def job() -> int:
+            return file_bug(session.store, session.settings, bug, session.actor, session.now())
+
+        run_store_job(
+            self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
+        )
 
     def action_back_to_now(self) -> None:
-        if hasattr(self, "real_now_text"):
-            self.now_text = self.real_now_text
+        if self.session.clock != self.live_clock:
+            self.session = self.session.with_clock(self.live_clock)
             self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
-
-    def drill_to_slices(self, alert: dict[str, Any]) -> None:
-        """From an alert to its model, slice and window in the slice explorer, rows shown."""
-        self.query_one(TabbedContent).active = "slices"
-        start = alert["first_seen"] - timedelta(hours=6)
-        end = alert["last_seen"] + timedelta(hours=1)
-        self.query_one(SliceExplorer).show_for(
-            alert["model"], alert["slice"], alert["feature"], start, end
-        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers the screens and every action of the current pane."""

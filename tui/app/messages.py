@@ -1,10 +1,21 @@
-"""Messages the app's workers post back, named for what happened (past tense)."""
+"""Messages of the app: workers' replies named for what happened (past tense), each
+with its own typed fields, and the requests panes send up to the app.
+
+A reply goes to the widget that asked (`run_store_job(target, …)`); a request bubbles
+up to the app, which routes it (panes never call each other or the app's methods).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from textual.message import Message
+
+from tui.core.work.bugs import NewBug
+
+# ---------------------------------------------------------------- the store
 
 
 class StoreWaited(Message):
@@ -42,13 +53,34 @@ class QueryFailed(Message):
         self.title = title
 
 
-class Loaded(Message):
-    """Data a pane asked for arrived: `kind` names it, `data` carries it."""
+class StoreChanged(Message):
+    """Something was written; panes re-read what they show."""
 
-    def __init__(self, kind: str, data: Any) -> None:
+
+@dataclass
+class Polled:
+    """What one poll of the store found."""
+
+    changes: int | None  # the store's change counter; None when it was busy
+    applied: int  # outbox actions applied by this poll
+    pending: int  # outbox actions still waiting
+    holder: int | None  # the PID holding the store when busy (0: unknown), else None
+
+
+class ChangesPolled(Message):
+    """A poll of the change counter (and the outbox) answered."""
+
+    def __init__(self, polled: Polled) -> None:
         super().__init__()
-        self.kind = kind
-        self.data = data
+        self.polled = polled
+
+
+class ShiftLoaded(Message):
+    """The open shift, in words for the status line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
 
 
 class ActionDone(Message):
@@ -60,5 +92,128 @@ class ActionDone(Message):
         self.queued = queued
 
 
-class StoreChanged(Message):
-    """Something was written; panes re-read what they show."""
+# ---------------------------------------------------------------- replies to panes
+
+
+class AlertsLoaded(Message):
+    """The alert stream as of now."""
+
+    def __init__(self, alerts: list[Any]) -> None:
+        super().__init__()
+        self.alerts = alerts
+
+
+class AlertDetailLoaded(Message):
+    """One alert in full: history, results, track record, drift picture."""
+
+    def __init__(self, detail: Any) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+class BugsLoaded(Message):
+    """The bug queue."""
+
+    def __init__(self, bugs: list[Any]) -> None:
+        super().__init__()
+        self.bugs = bugs
+
+
+class BugDetailLoaded(Message):
+    """One bug with its links and history."""
+
+    def __init__(self, bug: Any) -> None:
+        super().__init__()
+        self.bug = bug
+
+
+class SlicesComputed(Message):
+    """Metrics per slice, the worst slices and the metric over time, for one request."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
+class ExamplesPageLoaded(Message):
+    """A page of example rows; `opened` says which opening of rows it belongs to."""
+
+    def __init__(self, opened: int, key: str | None, page: Any) -> None:
+        super().__init__()
+        self.opened = opened
+        self.key = key
+        self.page = page
+
+
+class LabelDelayLoaded(Message):
+    """Label coverage and delay for one model."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report
+
+
+class ShiftsListed(Message):
+    """The shifts, for the replay picker."""
+
+    def __init__(self, shifts: list[Any]) -> None:
+        super().__init__()
+        self.shifts = shifts
+
+
+class ReplayLoaded(Message):
+    """A past shift's quiz and, kept out of sight, the veteran's decisions."""
+
+    def __init__(self, items: list[Any], truth: dict[int, Any]) -> None:
+        super().__init__()
+        self.items = items
+        self.truth = truth
+
+
+class ReplayScored(Message):
+    """A replay's calls scored against the veteran's."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
+class FollowLoaded(Message):
+    """The live shift as a shadow follows it."""
+
+    def __init__(self, view: Any) -> None:
+        super().__init__()
+        self.view = view
+
+
+# ---------------------------------------------------------------- requests to the app
+
+
+@dataclass(frozen=True)
+class DrillTarget:
+    """Where a drill-down lands: a model, a slice and feature, a window."""
+
+    model: str
+    slice: dict[str, str] | None
+    feature: str | None
+    first_seen: datetime
+    last_seen: datetime
+
+
+class DrillRequested(Message):
+    """A pane asks to open the slice explorer on an alert's terms; with `as_of`, with
+    the clock set to that moment (a replay's "investigate")."""
+
+    def __init__(self, target: DrillTarget, as_of: datetime | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.as_of = as_of
+
+
+class BugRequested(Message):
+    """A pane asks for a bug to be filed from a filled form; the app files it in one
+    worker whichever pane asked."""
+
+    def __init__(self, bug: NewBug) -> None:
+        super().__init__()
+        self.bug = bug

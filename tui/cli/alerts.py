@@ -9,10 +9,11 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
-from tui.cli.render import num, pct, slice_text, when
 from tui.core import alerts as core
+from tui.core.actions import Action, ActionKind, perform
+from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
-from tui.core.timeparse import parse_duration
+from tui.core.words import num, pct, slice_text, when
 
 app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
 
@@ -122,6 +123,16 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         )
 
 
+def _perform(
+    env: Env, kind: ActionKind, alert_id: int, text: str = "", minutes: float = 0
+) -> Action:
+    """Take one alert action through the door every face uses; return it."""
+    session = env.session()
+    action = Action.new(kind, alert_id, session.actor, session.now(), text, minutes)
+    perform(session, action)
+    return action
+
+
 def _done(env: Env, alert_id: int, message: str, as_json: bool) -> None:
     """Say what was done; with --json, the alert as it now is."""
     done(message, as_json, lambda: core.show_alert(env.store(), alert_id, env.now()))
@@ -136,7 +147,7 @@ def ack(
 ) -> None:
     """Acknowledge: you are on it. Lasts while the episode lasts."""
     env = env_of(ctx)
-    core.ack(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
+    _perform(env, ActionKind.ACK, alert_id, note)
     _done(env, alert_id, f"alert {alert_id} acknowledged by {env.actor}", as_json)
 
 
@@ -149,8 +160,10 @@ def snooze(
 ) -> None:
     """Hide an alert for a while; it comes back by itself."""
     env = env_of(ctx)
-    until = core.snooze(
-        env.store(), env.settings(), alert_id, env.actor, env.now(), _duration(for_, "--for")
+    duration = _duration(for_, "--for")
+    until = (
+        _perform(env, ActionKind.SNOOZE, alert_id, minutes=duration.total_seconds() / 60).at
+        + duration
     )
     _done(env, alert_id, f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC", as_json)
 
@@ -164,7 +177,7 @@ def resolve(
 ) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
     env = env_of(ctx)
-    core.resolve(env.store(), env.settings(), alert_id, env.actor, env.now(), note)
+    _perform(env, ActionKind.RESOLVE, alert_id, note)
     _done(env, alert_id, f"alert {alert_id} resolved by {env.actor}", as_json)
 
 
@@ -177,7 +190,7 @@ def note(
 ) -> None:
     """Add a note to an alert's history."""
     env = env_of(ctx)
-    core.note(env.store(), env.settings(), alert_id, env.actor, env.now(), text)
+    _perform(env, ActionKind.NOTE, alert_id, text)
     _done(env, alert_id, f"note added to alert {alert_id}", as_json)
 
 
@@ -193,7 +206,10 @@ def mark(
 ) -> None:
     """Mark an alert as noise or actionable; this teaches its type's track record."""
     env = env_of(ctx)
-    core.mark(env.store(), env.settings(), alert_id, env.actor, env.now(), noise, actionable)
+    if (noise is None) == (not actionable):
+        raise UsageError("mark takes either --noise REASON or --actionable")
+    kind = ActionKind.MARK_ACTIONABLE if actionable else ActionKind.MARK_NOISE
+    _perform(env, kind, alert_id, noise or "")
     what = "actionable" if actionable else "noise"
     _done(env, alert_id, f"alert {alert_id} marked {what}", as_json)
 

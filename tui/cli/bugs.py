@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
-from tui.cli.render import when
 from tui.cli.slices import _time
-from tui.core import bugs as core
+from tui.core.words import when
+from tui.core.work import bugs as core
 
 app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
 

@@ -9,12 +9,13 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import emit_json, env_of, err_console, info, show_progress
-from tui.cli.render import num, slice_text, when
-from tui.core.alerts import list_alerts
-from tui.core.checks import results_json, run_checks
+from tui.core.alerts.reading import list_alerts
+from tui.core.checks.results import FAILING, SEVERITY_RANK
+from tui.core.checks.storing import results_json
+from tui.core.config.times import parse_timestamp
 from tui.core.errors import UsageError
-from tui.core.results import FAILING, SEVERITY_RANK
-from tui.core.timeparse import parse_timestamp
+from tui.core.monitor.run import run_checks
+from tui.core.words import num, slice_text, when
 
 
 def _time(value: str | None, option: str) -> datetime | None:

@@ -19,9 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from tui.core.config import Settings, load_config
-from tui.core.store import CLI_WRITE_TIMEOUT, Store
-from tui.core.timeparse import now as current_time
+from tui.core.config.settings import Settings, load_config
+from tui.core.config.times import Clock
+from tui.core.session import Session
+from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
@@ -52,6 +53,7 @@ class Env:
     now_text: str | None = None
     timeout: float | None = None
     _settings: Settings | None = None
+    _clock: Clock | None = None
 
     def settings(self) -> Settings:
         if self._settings is None:
@@ -63,7 +65,18 @@ class Env:
         return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
 
     def now(self) -> datetime:
-        return current_time(self.now_text)
+        return self.clock().now()
+
+    def clock(self) -> Clock:
+        """`--now`, else `$ONCALL_NOW`, else the wall clock; read once per command."""
+        if self._clock is None:
+            self._clock = Clock.from_text(self.now_text)
+        return self._clock
+
+    def session(self, store: Store | None = None) -> Session:
+        """Who acts, on which store (by default the CLI's, which waits up to the
+        timeout), under which settings, at what time."""
+        return Session(self.settings(), store or self.store(), self.actor, self.clock())
 
 
 def _say_waiting() -> Any:

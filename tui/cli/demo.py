@@ -11,13 +11,13 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, emit_json, env_of, err_console, info, progress_bar, show_progress
-from tui.core.checks import run_checks
-from tui.core.config import Settings
-from tui.core.demo import build_demo, count_files
-from tui.core.history import apply_decisions
-from tui.core.scenario import load_scenario
-from tui.core.store import Store
-from tui.core.summary import store_summary
+from tui.core.config.settings import Settings
+from tui.core.monitor.run import run_checks
+from tui.core.store.connection import Store
+from tui.core.store.summary import store_summary
+from tui.sandbox.demo import build_demo, count_files
+from tui.sandbox.history import apply_decisions
+from tui.sandbox.scenario import load_scenario
 
 
 def demo(

@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
-from tui.cli.render import num, when
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.errors import UsageError
-from tui.core.examples import MAX_PAGE, examples_page, write_examples
+from tui.core.slices.examples import MAX_PAGE, examples_page, write_examples
+from tui.core.words import num, when
 
 
 def examples(

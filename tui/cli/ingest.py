@@ -9,7 +9,7 @@ import typer
 from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, progress_bar, show_progress
-from tui.core.ingest import IngestResult, Kind, ingest_file
+from tui.core.ingest.load import IngestResult, Kind, ingest_file
 
 app = typer.Typer(help="Load prediction or label files into the store.", no_args_is_help=True)
 

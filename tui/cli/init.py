@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import JsonOpt, done
-from tui.core.starter import write_starter
+from tui.core.config.starter import write_starter
 
 
 def init(

@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
-from tui.cli.render import num, pct
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, request
-from tui.core.labels import HORIZONS, label_delay
+from tui.core.slices.labels import HORIZONS, label_delay
+from tui.core.words import num, pct
 
 app = typer.Typer(
     help="Label arrival: coverage over time, delays, overdue predictions.", no_args_is_help=True

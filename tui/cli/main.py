@@ -112,6 +112,16 @@ def hoist_global_options(argv: list[str]) -> list[str]:
     return front + rest
 
 
+# A core error names the setting it is about in words; the command line's handle for
+# it is the flag of the same words ("max depth" is --max-depth) unless listed here.
+FLAG_FOR_FIELD: dict[str, str] = {}
+
+
+def flag_of(field: str) -> str:
+    """The command-line flag for a setting a core error names."""
+    return FLAG_FOR_FIELD.get(field, "--" + field.replace(" ", "-").replace("_", "-"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code (0, 1, 2, 3 or 75)."""
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
@@ -122,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(returned, int):
             return returned
     except OncallError as exc:
+        where = f" ({flag_of(exc.field)})" if exc.field else ""
         err_console.print(
-            Text.assemble((f"{exc.title}:", "bold red"), f" {exc.message}"), soft_wrap=True
+            Text.assemble((f"{exc.title}:", "bold red"), f" {exc.message}{where}"), soft_wrap=True
         )
         return exc.exit_code
     except typer.Exit as exc:

@@ -13,11 +13,11 @@ import typer
 from rich.text import Text
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
-from tui.cli.render import num, slice_text, when
-from tui.core import drills
-from tui.core import shadow as core
 from tui.core.errors import InputError, UsageError
-from tui.core.scenario import load_scenario
+from tui.core.shadow import replay as core
+from tui.core.words import num, slice_text, when
+from tui.sandbox import drills as drills
+from tui.sandbox.scenario import load_scenario
 
 app = typer.Typer(help="Shadow mode: replay, follow, drills and readiness.", no_args_is_help=True)
 

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
-from tui.cli.render import when
-from tui.core import shifts as core
-from tui.core.handoff import handoff as build_handoff
+from tui.core.words import when
+from tui.core.work import shifts as core
+from tui.core.work.handoff import handoff as build_handoff
 
 app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
 

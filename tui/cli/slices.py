@@ -10,21 +10,16 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
-from tui.cli.render import num, pct, slice_text
-from tui.core.config import LOWER_IS_BETTER, METRICS_BY_TASK
+from tui.core.config.settings import LOWER_IS_BETTER, METRICS_BY_TASK
+from tui.core.config.times import parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
-from tui.core.estimates import estimate_report
-from tui.core.filters import parse_filters
-from tui.core.rollups import refresh
-from tui.core.slices import (
-    Request,
-    default_window,
-    primary_metric,
-    slice_metrics,
-    worst_slices,
-)
-from tui.core.store import Store
-from tui.core.timeparse import parse_timestamp
+from tui.core.ingest.rollups import refresh
+from tui.core.slices.estimates import estimate_report
+from tui.core.slices.explore import slice_metrics, worst_slices
+from tui.core.slices.request import Request, default_window, primary_metric
+from tui.core.store.connection import Store
+from tui.core.store.filters import parse_filters
+from tui.core.words import num, pct, slice_text
 
 app = typer.Typer(
     help="Model quality per slice, with intervals and label coverage.", no_args_is_help=True

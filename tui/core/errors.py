@@ -1,4 +1,10 @@
-"""The domain's errors: each carries the exit code the command line uses for it."""
+"""The domain's errors: each carries the exit code the command line uses for it.
+
+Messages are in the user's terms, never a command-line flag or an app key: the core
+does not know which face asked. An error about one setting names it in `field` (in
+words: "status", "max depth"), and each face adds its own handle for it: the command
+line its flag (`--status`), the app its control.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,10 @@ class OncallError(Exception):
     exit_code = 2
     title = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class ConfigError(OncallError):

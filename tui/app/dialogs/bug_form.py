@@ -11,8 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from tui.core.bugs import MITIGATIONS, PRIORITIES, STATUSES
-from tui.core.scenario import ROOT_CAUSES
+from tui.core.work.bugs import MITIGATIONS, PRIORITIES, ROOT_CAUSES, STATUSES, NewBug
 
 
 def _select(options: tuple[str, ...], value: str | None, id_: str, what: str) -> Select[str]:
@@ -159,3 +158,19 @@ class BugEdit(ModalScreen[dict[str, Any] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def new_bug(form: dict[str, Any]) -> NewBug:
+    """A filled bug form as the bug to file, whichever pane opened it."""
+    return NewBug(
+        title=form["title"],
+        model=form["model"],
+        priority=form["priority"],
+        description=form["description"],
+        root_cause=form["root_cause"],
+        alerts=tuple(form.get("alerts", ())),
+        predictions=tuple(form.get("predictions", ())),
+        where=tuple(form.get("where", ())),
+        since=form.get("since"),
+        until=form.get("until"),
+    )

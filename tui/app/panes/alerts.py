@@ -14,13 +14,21 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from tui.app.dialogs import BugForm, Choice, Prompt
+from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
-from tui.app.messages import ActionDone, Loaded
+from tui.app.messages import (
+    ActionDone,
+    AlertDetailLoaded,
+    AlertsLoaded,
+    BugRequested,
+    DrillRequested,
+    DrillTarget,
+)
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.table import Table
 from tui.core import alerts as core
-from tui.core import bugs, outbox
+from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
 
 if TYPE_CHECKING:
     pass
@@ -137,24 +145,24 @@ class AlertStream(Pane):
             self,
             "alerts",
             lambda: core.list_alerts(app.reader(), app.current_time(), status=status),
-            lambda rows: Loaded("alerts", rows),
+            AlertsLoaded,
             group="alerts",
             exclusive=True,
         )
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind == "alerts":
-            message.stop()
-            ids = {int(a["id"]) for a in message.data}
-            if self.seen is not None:
-                self.new_ids = ids - self.seen
-            self.seen = ids if self.seen is None else self.seen | ids
-            self.alerts = message.data
-            self.render_table()
-        elif message.kind == "alert-detail":
-            message.stop()
-            self.detail = message.data
-            self.render_detail()
+    def on_alerts_loaded(self, message: AlertsLoaded) -> None:
+        message.stop()
+        ids = {int(a["id"]) for a in message.alerts}
+        if self.seen is not None:
+            self.new_ids = ids - self.seen
+        self.seen = ids if self.seen is None else self.seen | ids
+        self.alerts = message.alerts
+        self.render_table()
+
+    def on_alert_detail_loaded(self, message: AlertDetailLoaded) -> None:
+        message.stop()
+        self.detail = message.detail
+        self.render_detail()
 
     def shown_alerts(self) -> list[dict[str, Any]]:
         rows = [a for a in self.alerts if not self.filter_text or _matches(a, self.filter_text)]
@@ -207,7 +215,7 @@ class AlertStream(Pane):
             self,
             f"alert #{aid}",
             lambda: core.show_alert(app.reader(), aid, app.current_time(), settings=app.settings),
-            lambda detail: Loaded("alert-detail", detail),
+            AlertDetailLoaded,
             group="alert-detail",
             exclusive=True,
         )
@@ -284,26 +292,20 @@ class AlertStream(Pane):
             return None
         return True
 
-    def _act(self, kind: str, text: str = "", minutes: int = 0) -> None:
+    def _act(self, kind: ActionKind, text: str = "", minutes: int = 0) -> None:
         alert = self.selected()
         if alert is None:
             return
         app = self.oncall
-        action = outbox.new_action(
-            kind, int(alert["id"]), app.actor, app.current_time(), text, minutes
-        )
-        done = {
-            "ack": "acked",
-            "snooze": f"snoozed for {dict(SNOOZES).get(str(minutes))}",  # the preset's words
-            "resolve": "resolved",
-            "note": "noted on",
-            "mark_noise": "marked as noise",
-            "mark_actionable": "marked as actionable",
-        }
-        label = f"{done.get(kind, kind)} #{alert['id']}"
+        session = app.session
+        action = Action.new(kind, int(alert["id"]), session.actor, session.now(), text, minutes)
+        done = DONE_WORDS[kind]
+        if kind is ActionKind.SNOOZE:
+            done = f"snoozed for {dict(SNOOZES).get(str(minutes))}"  # the preset's own words
+        label = f"{done} #{alert['id']}"
 
         def job() -> bool:
-            return outbox.perform_or_queue(app.writer(), app.settings, action)
+            return perform_or_queue(session, action)
 
         run_store_job(
             self, label, job, lambda applied: ActionDone(label, queued=not applied), group="actions"
@@ -312,28 +314,31 @@ class AlertStream(Pane):
     def action_ack(self) -> None:
         self.app.push_screen(
             Prompt("Acknowledge — what are you doing about it? (optional)"),
-            lambda text: None if text is None else self._act("ack", text),
+            lambda text: None if text is None else self._act(ActionKind.ACK, text),
         )
 
     def action_snooze(self) -> None:
         self.app.push_screen(
             Choice("Snooze for", SNOOZES),
-            lambda m: None if m is None else self._act("snooze", minutes=int(m)),
+            lambda m: None if m is None else self._act(ActionKind.SNOOZE, minutes=int(m)),
         )
 
     def action_resolve(self) -> None:
-        self._act("resolve")
+        self._act(ActionKind.RESOLVE)
 
     def action_note(self) -> None:
-        self.app.push_screen(Prompt("Note"), lambda t: None if not t else self._act("note", t))
+        self.app.push_screen(
+            Prompt("Note"), lambda t: None if not t else self._act(ActionKind.NOTE, t)
+        )
 
     def action_noise(self) -> None:
         self.app.push_screen(
-            Prompt("Why is it noise?"), lambda t: None if not t else self._act("mark_noise", t)
+            Prompt("Why is it noise?"),
+            lambda t: None if not t else self._act(ActionKind.MARK_NOISE, t),
         )
 
     def action_actionable(self) -> None:
-        self._act("mark_actionable")
+        self._act(ActionKind.MARK_ACTIONABLE)
 
     def action_silence(self) -> None:
         alert = self.selected()
@@ -383,29 +388,8 @@ class AlertStream(Pane):
         self.app.push_screen(BugForm(prefill), self._file)
 
     def _file(self, form: dict[str, Any] | None) -> None:
-        if form is None:
-            return
-        app = self.oncall
-
-        def job() -> int:
-            return bugs.file_bug(
-                app.writer(),
-                app.settings,
-                bugs.NewBug(
-                    title=form["title"],
-                    model=form["model"],
-                    priority=form["priority"],
-                    description=form["description"],
-                    root_cause=form["root_cause"],
-                    alerts=tuple(form.get("alerts", ())),
-                ),
-                app.actor,
-                app.current_time(),
-            )
-
-        run_store_job(
-            self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
-        )
+        if form is not None:
+            self.post_message(BugRequested(new_bug(form)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # The table takes Enter itself and says so with RowSelected.
@@ -416,7 +400,7 @@ class AlertStream(Pane):
     def action_drill(self) -> None:
         alert = self.selected()
         if alert is not None:
-            self.oncall.drill_to_slices(alert)
+            self.post_message(DrillRequested(drill_target(alert)))
 
     def action_group(self) -> None:
         self.group = (self.group + 1) % len(GROUPS)
@@ -455,3 +439,10 @@ class AlertStream(Pane):
             if not event.value.strip():
                 event.input.add_class("hidden")
             self.query_one("#alert-table", DataTable).focus()
+
+
+def drill_target(alert: dict[str, Any]) -> DrillTarget:
+    """Where Enter on an alert lands: its model, slice, feature and episode."""
+    return DrillTarget(
+        alert["model"], alert["slice"], alert["feature"], alert["first_seen"], alert["last_seen"]
+    )

@@ -1,19 +1,18 @@
-"""What every pane shares: a typed way to reach the app."""
+"""What every pane shares: a typed way to reach the app, and the row under a cursor."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from textual.containers import Vertical
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
-if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+from tui.app.console import Console
 
 
 class Pane(Vertical):
-    """A pane of the console; `oncall` is the app with its store and settings."""
+    """A pane of the console; `oncall` is the app with its session and stores."""
 
     def cursor_id(self, table_id: str) -> int | None:
         """The integer row key under a table's cursor (rows are keyed by record id)."""
@@ -27,8 +26,6 @@ class Pane(Vertical):
         return int(str(key.value)) if key.value is not None else None
 
     @property
-    def oncall(self) -> OncallApp:
-        from tui.app.main import OncallApp
-
-        assert isinstance(self.app, OncallApp)
-        return self.app
+    def oncall(self) -> Console:
+        """The app, as the Console protocol (the app class satisfies it)."""
+        return cast(Console, self.app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,15 +11,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from tui.app.dialogs import BugEdit, BugForm, Prompt
+from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
-from tui.app.messages import ActionDone, Loaded
+from tui.app.messages import ActionDone, BugDetailLoaded, BugRequested, BugsLoaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.table import Table
-from tui.core import bugs as core
 from tui.core.errors import UsageError
-
-if TYPE_CHECKING:
-    from tui.app.main import OncallApp
+from tui.core.work import bugs as core
 
 PRIORITY_STYLE = {"P0": "bold red", "P1": "red", "P2": "yellow", "P3": ""}
 
@@ -61,35 +59,35 @@ class BugQueue(Pane):
             self,
             "bugs",
             lambda: core.list_bugs(app.reader(), status),
-            lambda rows: Loaded("bugs", rows),
+            BugsLoaded,
             group="bugs",
             exclusive=True,
         )
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind == "bugs":
-            message.stop()
-            self.bugs = message.data
-            table = self.query_one("#bug-table", DataTable)
-            current = self.selected_id()
-            table.clear()
-            for b in self.bugs:
-                table.add_row(
-                    str(b["id"]),
-                    Text(b["priority"], style=PRIORITY_STYLE[b["priority"]]),
-                    b["status"],
-                    b["model"],
-                    b["title"],
-                    b["assignee"] or "—",
-                    key=str(b["id"]),
-                )
-            if current is not None and any(b["id"] == current for b in self.bugs):
-                table.move_cursor(row=table.get_row_index(str(current)))
-            self.refresh_bindings()
-        elif message.kind == "bug-detail":
-            message.stop()
-            self.detail = message.data
-            self.render_detail()
+    def on_bugs_loaded(self, message: BugsLoaded) -> None:
+        message.stop()
+        self.bugs = message.bugs
+        table = self.query_one("#bug-table", DataTable)
+        current = self.selected_id()
+        table.clear()
+        for b in self.bugs:
+            table.add_row(
+                str(b["id"]),
+                Text(b["priority"], style=PRIORITY_STYLE[b["priority"]]),
+                b["status"],
+                b["model"],
+                b["title"],
+                b["assignee"] or "—",
+                key=str(b["id"]),
+            )
+        if current is not None and any(b["id"] == current for b in self.bugs):
+            table.move_cursor(row=table.get_row_index(str(current)))
+        self.refresh_bindings()
+
+    def on_bug_detail_loaded(self, message: BugDetailLoaded) -> None:
+        message.stop()
+        self.detail = message.bug
+        self.render_detail()
 
     def selected_id(self) -> int | None:
         return self.cursor_id("bug-table")
@@ -103,7 +101,7 @@ class BugQueue(Pane):
             self,
             f"bug #{bid}",
             lambda: core.show_bug(app.reader(), bid),
-            lambda bug: Loaded("bug-detail", bug),
+            BugDetailLoaded,
             group="bug-detail",
             exclusive=True,
         )
@@ -216,37 +214,8 @@ class BugQueue(Pane):
         self.app.push_screen(BugForm({"model": model, "links_text": "no links"}), self._new)
 
     def _new(self, form: dict[str, Any] | None) -> None:
-        if form is None:
-            return
-        app = self.oncall
-        self.file(form, app)
-
-    def file(self, form: dict[str, Any], app: OncallApp) -> None:
-        """File a bug from a filled form (also used by the slice explorer)."""
-
-        def job() -> int:
-            return core.file_bug(
-                app.writer(),
-                app.settings,
-                core.NewBug(
-                    title=form["title"],
-                    model=form["model"],
-                    priority=form["priority"],
-                    description=form["description"],
-                    root_cause=form["root_cause"],
-                    alerts=tuple(form.get("alerts", ())),
-                    predictions=tuple(form.get("predictions", ())),
-                    where=tuple(form.get("where", ())),
-                    since=form.get("since"),
-                    until=form.get("until"),
-                ),
-                app.actor,
-                app.current_time(),
-            )
-
-        run_store_job(
-            self, "file bug", job, lambda bid: ActionDone(f"filed bug #{bid}"), group="actions"
-        )
+        if form is not None:
+            self.post_message(BugRequested(new_bug(form)))
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all

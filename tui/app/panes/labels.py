@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import timedelta
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,16 +11,13 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Select
 
 from tui.app.gateway import run_store_job
-from tui.app.messages import Loaded
+from tui.app.messages import LabelDelayLoaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.table import Table
-from tui.core.labels import HORIZONS, label_delay
-from tui.core.slices import Request
-from tui.core.timeparse import floor_time
-
-if TYPE_CHECKING:
-    pass
+from tui.core.config.times import floor_time
+from tui.core.slices.labels import HORIZONS, label_delay
+from tui.core.slices.request import Request
 
 
 def _pct(v: Any) -> str:
@@ -62,8 +60,6 @@ class LabelDelay(Pane):
         model = self.model
         spec = app.settings.model(model)
         now = app.current_time()
-        from datetime import timedelta
-
         start = floor_time(now - timedelta(days=14), timedelta(days=1))
         req = Request(model, spec, start, now, now)
         by = spec.slices[0] if spec.slices else None
@@ -80,16 +76,14 @@ class LabelDelay(Pane):
             self,
             f"labels of {model}",
             job,
-            lambda d: Loaded("labels", d),
+            LabelDelayLoaded,
             group="labels",
             exclusive=True,
         )
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind != "labels":
-            return
+    def on_label_delay_loaded(self, message: LabelDelayLoaded) -> None:
         message.stop()
-        report = message.data["all"]
+        report = message.report["all"]
         days = report["days"]
         plot = self.query_one("#label-plot", SeriesPlot)
         glyphs = {1: ("●", "green"), 3: ("○", "cyan"), 7: ("◆", "yellow")}
@@ -124,8 +118,8 @@ class LabelDelay(Pane):
             )
         overdue = self.query_one("#overdue-table", DataTable)
         overdue.clear(columns=True)
-        by = message.data["by"]
-        column = message.data["column"]
+        by = message.report["by"]
+        column = message.report["column"]
         if by and column:
             overdue.add_column(column, width=12)
             overdue.add_column("overdue", width=8)

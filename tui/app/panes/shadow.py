@@ -12,10 +12,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Select, Static
 
 from tui.app.gateway import run_store_job
-from tui.app.messages import Loaded
+from tui.app.messages import (
+    DrillRequested,
+    DrillTarget,
+    FollowLoaded,
+    ReplayLoaded,
+    ReplayScored,
+    ShiftsListed,
+)
 from tui.app.panes.base import Pane
-from tui.core import shadow as core
-from tui.core.shifts import list_shifts
+from tui.core.shadow import replay as core
+from tui.core.work.shifts import list_shifts
 
 if TYPE_CHECKING:
     pass
@@ -75,40 +82,42 @@ class ShiftReplay(Pane):
             self,
             "shifts",
             lambda: list_shifts(app.reader()),
-            lambda rows: Loaded("replay-shifts", rows),
+            ShiftsListed,
             group="replay",
         )
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind == "replay-shifts":
-            message.stop()
-            past = [s for s in message.data if s["role"] == "primary" and s["ended_at"] is not None]
-            select = self.query_one("#replay-shift", Select)
-            select.set_options(
-                [
-                    (
-                        f"shift {s['shift_id']}: {s['engineer']} "
-                        f"{s['started_at']:%m-%d %H:%M}–{s['ended_at']:%m-%d %H:%M}",
-                        int(s["shift_id"]),
-                    )
-                    for s in past
-                ]
-            )
-            if past:
-                select.value = int(past[0]["shift_id"])
-        elif message.kind == "replay":
-            message.stop()
-            self.items, self.truth = message.data
-            self.index, self.calls, self.revealed, self.result = 0, [], False, None
-            self.show_current()
-        elif message.kind == "replay-score":
-            message.stop()
-            self.result = message.data
-            self.show_current()
-        elif message.kind == "follow":
-            message.stop()
-            self.following = message.data
-            self.show_follow()
+    def on_shifts_listed(self, message: ShiftsListed) -> None:
+        message.stop()
+        past = [s for s in message.shifts if s["role"] == "primary" and s["ended_at"] is not None]
+        select = self.query_one("#replay-shift", Select)
+        select.set_options(
+            [
+                (
+                    f"shift {s['shift_id']}: {s['engineer']} "
+                    f"{s['started_at']:%m-%d %H:%M}–{s['ended_at']:%m-%d %H:%M}",
+                    int(s["shift_id"]),
+                )
+                for s in past
+            ]
+        )
+        if past:
+            select.value = int(past[0]["shift_id"])
+
+    def on_replay_loaded(self, message: ReplayLoaded) -> None:
+        message.stop()
+        self.items, self.truth = message.items, message.truth
+        self.index, self.calls, self.revealed, self.result = 0, [], False, None
+        self.show_current()
+
+    def on_replay_scored(self, message: ReplayScored) -> None:
+        message.stop()
+        self.result = message.result
+        self.show_current()
+
+    def on_follow_loaded(self, message: FollowLoaded) -> None:
+        message.stop()
+        self.following = message.view
+        self.show_follow()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "replay-shift" and isinstance(event.value, int):
@@ -129,7 +138,7 @@ class ShiftReplay(Pane):
             self,
             f"replay of shift {shift_id}",
             job,
-            lambda d: Loaded("replay", d),
+            lambda d: ReplayLoaded(*d),
             group="replay",
             exclusive=True,
         )
@@ -144,7 +153,7 @@ class ShiftReplay(Pane):
             self,
             "follow",
             lambda: core.follow(app.reader(), app.settings, app.actor, app.current_time()),
-            lambda d: Loaded("follow", d),
+            FollowLoaded,
             group="replay",
             exclusive=True,
         )
@@ -195,7 +204,7 @@ class ShiftReplay(Pane):
             )
             return core.follow(app.reader(), app.settings, app.actor, app.current_time())
 
-        run_store_job(self, "call", job, lambda d: Loaded("follow", d), group="replay")
+        run_store_job(self, "call", job, FollowLoaded, group="replay")
 
     # ------------------------------------------------------------ replay at a pace
 
@@ -347,7 +356,7 @@ class ShiftReplay(Pane):
                 lambda: core.replay_score(
                     app.writer(), app.settings, shift_id, app.actor, calls, app.current_time()
                 ),
-                lambda r: Loaded("replay-score", r),
+                ReplayScored,
                 group="replay",
             )
         self.show_current()
@@ -356,4 +365,7 @@ class ShiftReplay(Pane):
         item = self.current()
         if item is None:
             return
-        self.oncall.investigate_as_of(item)
+        # The replayed alert as it was when it fired: its window ends there.
+        moment = item["first_seen"]
+        target = DrillTarget(item["model"], item["slice"], item["feature"], moment, moment)
+        self.post_message(DrillRequested(target, as_of=moment))

@@ -13,19 +13,21 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select
 
 from tui.app.dialogs import BugForm
+from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
-from tui.app.messages import Loaded
+from tui.app.messages import BugRequested, ExamplesPageLoaded, SlicesComputed
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.rows import Column, RowsView
 from tui.app.widgets.table import Table
-from tui.core.config import METRICS_BY_TASK
+from tui.core.config.settings import METRICS_BY_TASK
+from tui.core.config.times import floor_time, parse_duration, parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
-from tui.core.examples import examples_page
-from tui.core.filters import parse_filters
-from tui.core.rollups import refresh
-from tui.core.slices import Request, metric_series, primary_metric, slice_metrics, worst_slices
-from tui.core.timeparse import floor_time, parse_duration, parse_timestamp
+from tui.core.ingest.rollups import refresh
+from tui.core.slices.examples import examples_page
+from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
+from tui.core.slices.request import Request, primary_metric
+from tui.core.store.filters import parse_filters
 
 if TYPE_CHECKING:
     pass
@@ -178,26 +180,26 @@ class SliceExplorer(Pane):
             self,
             f"slices of {self.model}",
             job,
-            lambda d: Loaded("slices", d),
+            SlicesComputed,
             group="slices",
             exclusive=True,
         )
 
-    def on_loaded(self, message: Loaded) -> None:
-        if message.kind == "slices":
-            message.stop()
-            self.render_slices(message.data)
-        elif message.kind == "examples":
-            message.stop()
-            opened, key, page = message.data
-            if opened != self.opened:
-                return  # a late answer for rows opened before the current ones
-            self.prefetched[key] = page
-            if key == self.pages[-1]:
-                self.show_page(page)
-                nxt = page["next"]
-                if nxt is not None and nxt not in self.prefetched:
-                    self.fetch_page(nxt)
+    def on_slices_computed(self, message: SlicesComputed) -> None:
+        message.stop()
+        self.render_slices(message.result)
+
+    def on_examples_page_loaded(self, message: ExamplesPageLoaded) -> None:
+        message.stop()
+        opened, key, page = message.opened, message.key, message.page
+        if opened != self.opened:
+            return  # a late answer for rows opened before the current ones
+        self.prefetched[key] = page
+        if key == self.pages[-1]:
+            self.show_page(page)
+            nxt = page["next"]
+            if nxt is not None and nxt not in self.prefetched:
+                self.fetch_page(nxt)
 
     def render_slices(self, d: dict[str, Any]) -> None:
         metric = d["metric"]
@@ -360,7 +362,7 @@ class SliceExplorer(Pane):
             with app.reader().read() as con:
                 return opened, key, examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
 
-        run_store_job(self, "rows", job, lambda d: Loaded("examples", d), group=f"examples-{key}")
+        run_store_job(self, "rows", job, lambda d: ExamplesPageLoaded(*d), group=f"examples-{key}")
 
     def show_page(self, page: dict[str, Any]) -> None:
         self.page = page
@@ -471,6 +473,4 @@ class SliceExplorer(Pane):
 
     def _file(self, form: dict[str, Any] | None) -> None:
         if form is not None:
-            from tui.app.panes.bugs import BugQueue
-
-            self.app.query_one(BugQueue).file(form, self.oncall)
+            self.post_message(BugRequested(new_bug(form)))

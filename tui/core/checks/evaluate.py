@@ -1,0 +1,99 @@
+"""Evaluating one model: every due window of every kind, from the registry.
+
+Each kind keeps a watermark and evaluates the complete windows after it up to "now";
+label-dependent kinds (slo, offline_gap) re-evaluate recent windows while labels are
+still arriving. Statistics come from a few grouped queries per model over all due
+windows at once (rows, nulls, bounds and allowed values in one scan; categorical and
+binned counts in one each), not a query per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import duckdb
+
+from tui.core.checks.baseline import baseline_window, load_baseline
+from tui.core.checks.context import Context, ModelRun
+from tui.core.checks.kinds import REGISTRY, Family
+from tui.core.checks.spans import Span, due_span
+from tui.core.config.settings import Model, Settings
+from tui.core.store.connection import fetch_rows
+from tui.core.store.sqlparts import predictions_table
+
+
+def plan_spans(
+    settings: Settings,
+    model: Model,
+    first_ts: datetime,
+    watermarks: dict[str, datetime],
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[str, Span]:
+    """The due windows of every kind that applies to the model."""
+    return {
+        kind.name: due_span(
+            kind.name,
+            kind.step(settings, model),
+            first_ts,
+            watermarks,
+            now,
+            since,
+            until,
+            lag=kind.lag(settings, model),
+            horizon=kind.horizon(settings, model),
+        )
+        for kind in REGISTRY.values()
+        if kind.applies(model)
+    }
+
+
+def evaluate_model(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ModelRun:
+    """Every due result of one model (nothing is written here)."""
+    model = settings.model(model_name)
+    step = on_step or (lambda _m: None)
+    run = ModelRun(model_name)
+    bounds = fetch_rows(con, "checks_time_range", table=predictions_table(model_name))[0]
+    if bounds["first_ts"] is None:
+        return run
+    first_ts: datetime = bounds["first_ts"]
+    watermarks = {
+        str(r["kind"]): r["evaluated_until"]
+        for r in fetch_rows(con, "watermark_get", {"model": model_name})
+    }
+    spans = plan_spans(settings, model, first_ts, watermarks, now, since, until)
+    run.spans = spans
+    # Each family once, over the span of its first kind.
+    families: dict[Family, Span] = {}
+    for name, span in spans.items():
+        families.setdefault(REGISTRY[name].family, span)
+    due = {family: span for family, span in families.items() if not span.empty}
+    ctx = Context(con, settings, model_name, model, now, first_ts)
+    if any(family.needs_baseline for family in due):
+        step(f"{model_name}: baseline")
+        ctx.baseline = load_baseline(
+            con,
+            model_name,
+            model,
+            baseline_window(model, first_ts),
+            settings.config.checks.drift.bins,
+            model.slices,
+            now,
+        )
+    said = ""
+    for family, span in due.items():
+        if family.name != said:
+            step(f"{model_name}: {family.name}")
+            said = family.name
+        run.results += family.evaluate(ctx, span)
+    return run

@@ -1,0 +1,135 @@
+"""The kinds of check, each in one place: its step, lag, how far back labels may still
+change it, how long after an incident it can first be seen, and its evaluator.
+
+A family is what one evaluator produces from one read of the data (completeness,
+bounds and allowed values come from the same grouped scan); kinds of a family are
+evaluated together over the span of the family's first kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tui.core.checks import drift, labelled, quality
+from tui.core.checks.context import Evaluator
+from tui.core.config.settings import Model, Settings
+
+Timing = Callable[[Settings, Model], timedelta]
+
+
+@dataclass(frozen=True)
+class Family:
+    """Kinds one evaluator produces together."""
+
+    name: str  # what a progress bar says while it runs
+    evaluate: Evaluator
+    needs_baseline: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of check."""
+
+    name: str
+    family: Family
+    step: Timing
+    tolerance: Timing  # how long after an incident starts its alert can first be seen
+    lag: Timing = lambda _s, _m: timedelta(0)  # a window is judged only this long after it
+    horizon: Callable[[Settings, Model], timedelta | None] = lambda _s, _m: None
+    binary_only: bool = False
+
+    def applies(self, model: Model) -> bool:
+        """Whether the model gets this kind at all."""
+        return model.task == "binary" or not self.binary_only
+
+
+def _window(settings: Settings, _model: Model) -> timedelta:
+    return settings.config.checks.window
+
+
+def _drift_window(settings: Settings, _model: Model) -> timedelta:
+    return settings.config.checks.drift.window
+
+
+def _delay(_settings: Settings, model: Model) -> timedelta:
+    return model.labels.expected_delay
+
+
+def _relabel_horizon(_settings: Settings, model: Model) -> timedelta:
+    # Labels keep arriving for about twice their expected delay: re-judge that far back.
+    return 2 * model.labels.expected_delay
+
+
+def _slo_step(_settings: Settings, model: Model) -> timedelta:
+    return min((s.window for s in model.slos), default=timedelta(days=1))
+
+
+def _day(_settings: Settings, _model: Model) -> timedelta:
+    return timedelta(days=1)
+
+
+DATA_QUALITY = Family("data quality", quality.evaluate_rows)
+VOLUME = Family("data quality", quality.evaluate_volume)
+DISTINCT = Family("data quality", quality.evaluate_distinct, needs_baseline=True)
+SCHEMA = Family("data quality", quality.evaluate_schema)
+DRIFT = Family("drift", drift.evaluate_drift, needs_baseline=True)
+SCORE_DRIFT = Family("drift", drift.evaluate_score_drift, needs_baseline=True)
+LABEL_DELAY = Family("labels", labelled.evaluate_label_delay)
+SLO = Family("labels", labelled.evaluate_slos)
+OFFLINE_GAP = Family("labels", labelled.evaluate_offline_gap)
+
+REGISTRY: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("schema", SCHEMA, _window, _window),
+        Kind("completeness", DATA_QUALITY, _window, _window),
+        Kind("bounds", DATA_QUALITY, _window, _window),
+        Kind("allowed_values", DATA_QUALITY, _window, _window),
+        # Enough rows must come to tell that a category vanished rather than was rare.
+        Kind("distinct", DISTINCT, _window, lambda s, _m: s.config.checks.window * 4),
+        Kind("volume", VOLUME, _window, _window),
+        Kind(
+            "freshness",
+            VOLUME,
+            _window,
+            lambda s, _m: s.config.checks.window + s.config.checks.freshness.max_lag,
+        ),
+        Kind("drift", DRIFT, _drift_window, _drift_window),
+        Kind("score_drift", SCORE_DRIFT, _drift_window, _drift_window, binary_only=True),
+        Kind(
+            "label_delay",
+            LABEL_DELAY,
+            _day,
+            lambda s, m: timedelta(days=1) + m.labels.expected_delay,
+            lag=_delay,
+        ),
+        Kind(
+            "slo",
+            SLO,
+            _slo_step,
+            lambda s, m: _slo_step(s, m) + m.labels.expected_delay,
+            horizon=_relabel_horizon,
+        ),
+        Kind(
+            "offline_gap",
+            OFFLINE_GAP,
+            lambda s, _m: s.config.checks.offline_gap.window,
+            lambda s, m: s.config.checks.offline_gap.window + m.labels.expected_delay,
+            horizon=_relabel_horizon,
+        ),
+    )
+}
+
+KINDS = tuple(REGISTRY)
+# Kinds evaluated on the short data-quality window; the rest name their own.
+ROW_KINDS = tuple(k.name for k in REGISTRY.values() if k.step is _window)
+
+
+def detection_tolerance(settings: Settings, model: Model, kind: str) -> timedelta:
+    """How long after an incident starts its alert can first be seen: one window of the
+    kind, plus what the kind must wait for (labels to arrive; enough rows to tell that
+    a category vanished rather than was merely rare this hour; for freshness, the lag
+    itself)."""
+    return REGISTRY[kind].tolerance(settings, model)

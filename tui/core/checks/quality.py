@@ -1,0 +1,465 @@
+"""Data-quality checks: completeness, bounds, allowed values, volume, freshness,
+vanished values and schema findings, from one grouped scan of the due windows.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from tui.core.checks.baseline import Histogram, category_counts
+from tui.core.checks.context import Context
+from tui.core.checks.results import (
+    Result,
+    Status,
+    grade_above,
+    grade_rate,
+    localize,
+    rate_lower_bound,
+)
+from tui.core.checks.spans import Span
+from tui.core.config.settings import Model, Settings
+from tui.core.store.connection import fetch_rows
+from tui.core.store.sqlparts import (
+    grouping_sets,
+    ident,
+    predictions_table,
+    raw,
+    slice_keys,
+    which_slice,
+)
+
+INF = float("inf")
+
+
+def _row_stats(
+    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, span: Span
+) -> list[dict[str, Any]]:
+    features = list(model.features)
+    lo: list[float] = []
+    hi: list[float] = []
+    allowed: list[list[str]] = []
+    stats = []
+    for i, name in enumerate(features, start=1):
+        spec = model.features[name]
+        col = ident(name)
+        stats.append(f"count(*) FILTER (WHERE {col} IS NULL) AS {ident('nulls__' + name)}")
+        if spec.type == "numeric":
+            lo.append(spec.min if spec.min is not None else -INF)
+            hi.append(spec.max if spec.max is not None else INF)
+            allowed.append([])
+            bad = f"{col} < $lo[{i}] OR {col} > $hi[{i}]"
+            stats.append(f"count(*) FILTER (WHERE {bad}) AS {ident('bad__' + name)}")
+            stats.append(f"min({col}) FILTER (WHERE {bad}) AS {ident('example__' + name)}")
+        else:
+            lo.append(-INF)
+            hi.append(INF)
+            allowed.append(list(spec.allowed or []))
+            if spec.allowed is not None:
+                bad = f"NOT list_contains($allowed[{i}], {col})"
+                stats.append(f"count(*) FILTER (WHERE {bad}) AS {ident('bad__' + name)}")
+                stats.append(f"min({col}) FILTER (WHERE {bad}) AS {ident('example__' + name)}")
+    return fetch_rows(
+        con,
+        "checks_row_stats",
+        {
+            "start": span.start,
+            "end": span.end,
+            "step": span.step_seconds,
+            "lo": lo,
+            "hi": hi,
+            "allowed": allowed,
+        },
+        table=predictions_table(model_name),
+        slice_keys=slice_keys(model.slices),
+        grouping_sets=grouping_sets(["w"], model.slices),
+        stats=raw(", ".join(stats) if stats else "0 AS no_features"),
+    )
+
+
+def _data_quality(
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    rows: list[dict[str, Any]],
+) -> list[Result]:
+    checks = settings.config.checks
+    out: list[Result] = []
+    for row in rows:
+        w = row["w"]
+        where = which_slice(row, model.slices)
+        slice_ = {where[0]: where[1]} if where else None
+        n = int(row["n"])
+        enough = n >= (checks.min_rows if slice_ else 1)
+        for name, spec in model.features.items():
+            nulls = int(row[f"nulls__{name}"])
+            frac = nulls / n if n else None
+            crit = max(2 * spec.max_null, spec.max_null + 0.1)
+            status: Status = grade_rate(nulls, n, spec.max_null, crit) if enough else "insufficient"
+            out.append(
+                Result(
+                    model_name,
+                    f"completeness:{name}",
+                    "completeness",
+                    name,
+                    slice_,
+                    w,
+                    w + span.step,
+                    frac,
+                    spec.max_null,
+                    status,
+                    n,
+                    {"nulls": nulls, "rate_low": rate_lower_bound(nulls, n)},
+                )
+            )
+            kind = "bounds" if spec.type == "numeric" else "allowed_values"
+            has_rule = (
+                spec.type == "numeric" and (spec.min is not None or spec.max is not None)
+            ) or (spec.type == "categorical" and spec.allowed is not None)
+            if not has_rule:
+                continue
+            rate = checks.bounds if kind == "bounds" else checks.allowed_values
+            bad = int(row[f"bad__{name}"])
+            present = n - nulls
+            frac_bad = bad / present if present else None
+            status = grade_rate(bad, present, rate.warn, rate.crit) if enough else "insufficient"
+            detail: dict[str, Any] = {"violations": bad, "rate_low": rate_lower_bound(bad, present)}
+            if bad:
+                detail["example"] = row[f"example__{name}"]
+            if kind == "bounds":
+                detail["min"], detail["max"] = spec.min, spec.max
+            else:
+                detail["allowed"] = spec.allowed
+            out.append(
+                Result(
+                    model_name,
+                    f"{kind}:{name}",
+                    kind,
+                    name,
+                    slice_,
+                    w,
+                    w + span.step,
+                    frac_bad,
+                    rate.warn,
+                    status,
+                    present,
+                    detail,
+                )
+            )
+    # A window without rows says nothing about nulls or bounds (volume and freshness
+    # speak for it), but it is recorded as such rather than left out.
+    with_rows = {r["w"] for r in rows if which_slice(r, model.slices) is None}
+    for w in span.windows():
+        if w in with_rows:
+            continue
+        for name, spec in model.features.items():
+            kinds = ["completeness", "bounds" if spec.type == "numeric" else "allowed_values"]
+            for kind in kinds:
+                out.append(
+                    Result(
+                        model_name,
+                        f"{kind}:{name}",
+                        kind,
+                        name,
+                        None,
+                        w,
+                        w + span.step,
+                        None,
+                        None,
+                        "insufficient",
+                        0,
+                        {"reason": "no rows in the window"},
+                    )
+                )
+    localize(out)
+    return out
+
+
+def _volume_and_freshness(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    settings: Settings,
+    span: Span,
+    rows: list[dict[str, Any]],
+    history: dict[datetime, int],
+    model: Model,
+) -> list[Result]:
+    """Rows per window against the same hour of the trailing days, and the data's lag."""
+    checks = settings.config.checks
+    overall = {r["w"]: r for r in rows if which_slice(r, model.slices) is None}
+    counts = dict(history)
+    for w in span.windows():
+        counts[w] = int(overall[w]["n"]) if w in overall else 0
+    last = fetch_rows(
+        con, "checks_last_prediction", {"before": span.start}, table=predictions_table(model_name)
+    )[0]["last_ts"]
+    out: list[Result] = []
+    max_lag = checks.freshness.max_lag
+    for w in span.windows():
+        end = w + span.step
+        if w in overall:
+            last = overall[w]["last_ts"]
+        lag_hours = (end - last).total_seconds() / 3600 if last is not None else None
+        limit = max_lag.total_seconds() / 3600
+        status = grade_above(lag_hours, limit, 2 * limit)
+        out.append(
+            Result(
+                model_name,
+                "freshness",
+                "freshness",
+                None,
+                None,
+                w,
+                end,
+                lag_hours,
+                limit,
+                status,
+                counts[w],
+                {"last_prediction": last.isoformat() if last else None},
+            )
+        )
+        n = counts[w]
+        # The same hour of the same weekday a week earlier carries both the daily and
+        # the weekly rhythm; without a week of history there is nothing fair to compare.
+        week_ago = w - timedelta(days=7)
+        if week_ago not in counts:
+            out.append(
+                Result(
+                    model_name,
+                    "volume",
+                    "volume",
+                    None,
+                    None,
+                    w,
+                    end,
+                    None,
+                    checks.volume.min_ratio,
+                    "insufficient",
+                    n,
+                    {"reason": "no data a week earlier to compare with"},
+                )
+            )
+            continue
+        expected = float(counts[week_ago])
+        ratio_ = n / expected if expected else (1.0 if n == 0 else INF)
+        vol = checks.volume
+        if ratio_ < vol.min_ratio:
+            status = "critical" if ratio_ < vol.min_ratio / 2 else "warning"
+        elif ratio_ > vol.max_ratio:
+            status = "critical" if ratio_ > vol.max_ratio * 2 else "warning"
+        else:
+            status = "pass"
+        threshold = vol.min_ratio if ratio_ < 1 else vol.max_ratio
+        out.append(
+            Result(
+                model_name,
+                "volume",
+                "volume",
+                None,
+                None,
+                w,
+                end,
+                ratio_,
+                threshold,
+                status,
+                n,
+                {"rows": n, "expected": expected},
+            )
+        )
+    return out
+
+
+DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
+
+
+def _distinct(
+    model_name: str,
+    model: Model,
+    settings: Settings,
+    span: Span,
+    counts: dict[tuple[datetime, str], dict[str, int]],
+    base: dict[str, Histogram],
+    totals: dict[datetime, int],
+) -> list[Result]:
+    """Baseline values that should have shown up by now and did not.
+
+    A value is tested over the shortest run of windows ending at this one in which at
+    least `min_expected` rows of it were due (its baseline share times the rows that
+    came), reaching back at most DISTINCT_LOOKBACK windows; it has vanished if none of
+    those rows came. Frequent values are judged on the last window alone, rare ones
+    on a longer stretch, and a quiet night is not mistaken for a vanished state.
+    """
+    need = settings.config.checks.distinct.min_expected
+    out: list[Result] = []
+    for name, spec in model.features.items():
+        hist = base.get(name)
+        if spec.type != "categorical" or hist is None or not hist.categories:
+            continue
+        shares = {c: hist.share(c) for c in hist.categories if hist.share(c) > 0}
+        for w in span.windows():
+            vanished, tested = [], 0
+            for value, share in shares.items():
+                expected, observed, t = 0.0, 0, w
+                for _ in range(DISTINCT_LOOKBACK):
+                    expected += totals.get(t, 0) * share
+                    observed += counts.get((t, name), {}).get(value, 0)
+                    if observed or expected >= need:
+                        break
+                    t -= span.step
+                if expected >= need:
+                    tested += 1
+                    if observed == 0:
+                        vanished.append(value)
+            n = totals.get(w, 0)
+            seen = counts.get((w, name), {})
+            if not tested:
+                out.append(
+                    Result(
+                        model_name,
+                        f"distinct:{name}",
+                        "distinct",
+                        name,
+                        None,
+                        w,
+                        w + span.step,
+                        None,
+                        0,
+                        "insufficient",
+                        n,
+                        {},
+                    )
+                )
+                continue
+            crit = max(3, math.ceil(0.1 * len(hist.categories)))
+            status = grade_above(len(vanished), 0, crit - 1)
+            out.append(
+                Result(
+                    model_name,
+                    f"distinct:{name}",
+                    "distinct",
+                    name,
+                    None,
+                    w,
+                    w + span.step,
+                    float(len(vanished)),
+                    0,
+                    status,
+                    n,
+                    {
+                        "vanished": sorted(vanished),
+                        "distinct": len(seen),
+                        "baseline_distinct": len(hist.categories),
+                        "tested": tested,
+                    },
+                )
+            )
+    return out
+
+
+def _schema(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    span: Span,
+) -> list[Result]:
+    findings = fetch_rows(
+        con, "checks_schema_findings", {"model": model_name, "start": span.start, "end": span.end}
+    )
+    columns = sorted({*model.slices, *model.features, *(str(f["column_name"]) for f in findings)})
+    out: list[Result] = []
+    for w in span.windows():
+        end = w + span.step
+        here = [f for f in findings if f["min_ts"] < end and f["max_ts"] >= w]
+        for column in columns:
+            hits = [f for f in here if f["column_name"] == column]
+            status: Status = "warning" if hits else "pass"
+            detail = {"findings": [f"{f['finding']}: {f['detail']}" for f in hits]}
+            out.append(
+                Result(
+                    model_name,
+                    f"schema:{column}",
+                    "schema",
+                    column,
+                    None,
+                    w,
+                    end,
+                    float(len(hits)),
+                    0,
+                    status,
+                    None,
+                    detail,
+                )
+            )
+    return out
+
+
+def _volume_history(
+    con: duckdb.DuckDBPyConnection, model_name: str, span: Span
+) -> dict[datetime, int]:
+    """Row counts of the week before a span, from the stored volume results."""
+    rows = fetch_rows(
+        con,
+        "results_volume_history",
+        {
+            "model": model_name,
+            "start": span.start - timedelta(days=7),
+            "end": span.start,
+        },
+    )
+    return {r["window_start"]: int(r["n"]) for r in rows}
+
+
+# ---------------------------------------------------------------- evaluators
+
+
+def _rows(ctx: Context, span: Span) -> list[dict[str, Any]]:
+    return ctx.memo(
+        ("row_stats", span), lambda: _row_stats(ctx.con, ctx.model_name, ctx.model, span)
+    )
+
+
+def _history(ctx: Context, span: Span) -> dict[datetime, int]:
+    return ctx.memo(
+        ("volume_history", span), lambda: _volume_history(ctx.con, ctx.model_name, span)
+    )
+
+
+def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
+    """Completeness, bounds and allowed values per window and slice."""
+    return _data_quality(ctx.model_name, ctx.model, ctx.settings, span, _rows(ctx, span))
+
+
+def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
+    """Volume against a week earlier, and freshness."""
+    return _volume_and_freshness(
+        ctx.con,
+        ctx.model_name,
+        ctx.settings,
+        span,
+        _rows(ctx, span),
+        _history(ctx, span),
+        ctx.model,
+    )
+
+
+def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
+    """Baseline categories that should have come and did not."""
+    model = ctx.model
+    rows = _rows(ctx, span)
+    totals = dict(_history(ctx, span))
+    totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
+    categorical = [f for f, s in model.features.items() if s.type == "categorical"]
+    lookback = span.step * DISTINCT_LOOKBACK
+    counts = category_counts(
+        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
+    )
+    return _distinct(ctx.model_name, model, ctx.settings, span, counts, ctx.baseline, totals)
+
+
+def evaluate_schema(ctx: Context, span: Span) -> list[Result]:
+    """Missing declared columns and undeclared extra ones, per window."""
+    return _schema(ctx.con, ctx.model_name, ctx.model, span)

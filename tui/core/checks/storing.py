@@ -1,0 +1,82 @@
+"""Storing results: only what is new or changed is written, and the watermarks moved."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from tui.core.checks.context import ModelRun
+from tui.core.checks.results import Result
+from tui.core.store.connection import execute, fetch_rows
+
+
+def store_results(con: duckdb.DuckDBPyConnection, run: ModelRun, now: datetime) -> list[Result]:
+    """Write results that are new or changed; return those (repeat runs change nothing)."""
+    if not run.results:
+        return []
+    start = min(r.window_start for r in run.results)
+    end = max(r.window_start for r in run.results) + timedelta(seconds=1)
+    existing = {
+        (str(r["fingerprint"]), r["window_start"]): (r["value"], r["status"], r["detail"])
+        for r in fetch_rows(
+            con, "results_existing", {"model": run.model, "start": start, "end": end}
+        )
+    }
+    changed: list[Result] = []
+    for r in run.results:
+        row = r.row(now)
+        old = existing.get((row["fingerprint"], r.window_start))
+        if old is not None and _same(old, (row["value"], row["status"], row["detail"])):
+            continue
+        changed.append(r)
+    if changed:
+        frame = pl.DataFrame([r.row(now) for r in changed], schema=RESULT_SCHEMA, orient="row")
+        con.register("new_results", frame)
+        try:
+            execute(con, "results_put_many")
+        finally:
+            con.unregister("new_results")
+    for kind, span in run.spans.items():
+        if not span.empty:
+            execute(con, "watermark_set", {"model": run.model, "kind": kind, "until": span.end})
+    return changed
+
+
+RESULT_SCHEMA: dict[str, Any] = {
+    "fingerprint": pl.String,
+    "model": pl.String,
+    "check_name": pl.String,
+    "kind": pl.String,
+    "feature": pl.String,
+    "slice": pl.String,
+    "window_start": pl.Datetime("us"),
+    "window_end": pl.Datetime("us"),
+    "known_at": pl.Datetime("us"),
+    "value": pl.Float64,
+    "threshold": pl.Float64,
+    "status": pl.String,
+    "n": pl.Int64,
+    "detail": pl.String,
+    "evaluated_at": pl.Datetime("us"),
+}
+
+
+def _same(old: tuple[Any, Any, Any], new: tuple[Any, Any, Any]) -> bool:
+    (ov, os_, od), (nv, ns, nd) = old, new
+    if os_ != ns or od != nd:
+        return False
+    if ov is None or nv is None:
+        return ov is nv
+    return math.isclose(float(ov), float(nv), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def results_json(results: list[Result]) -> list[dict[str, Any]]:
+    """Results for `--json`, failing ones first."""
+    order = {"critical": 0, "warning": 1, "insufficient": 2, "covered": 3, "pass": 4}
+    ranked = sorted(results, key=lambda r: (order[r.status], r.model, r.check, r.window_start))
+    return [json.loads(json.dumps(r.to_dict(), default=str)) for r in ranked]

@@ -1,0 +1,447 @@
+"""``oncall.yaml``: the typed configuration and the loader that validates it.
+
+Errors name the file, the key path (``models.fraud.features.amount.max``), the line
+and what was expected. Unknown keys are errors, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from tui.core.config.times import parse_duration
+from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
+from tui.core.errors import ConfigError
+
+CONFIG_ENV = "ONCALL_CONFIG"
+DEFAULT_CONFIG_NAME = "oncall.yaml"
+
+# Columns the data contract and the store own; a slice or feature may not reuse them.
+RESERVED_COLUMNS = frozenset(
+    {
+        "model",
+        "prediction_id",
+        "ts",
+        "prediction",
+        "prediction_value",
+        "score",
+        "model_version",
+        "label",
+        "label_value",
+        "labeled_at",
+        "ingested_at",
+        "ingest_id",
+    }
+)
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+METRICS_BY_TASK: dict[str, tuple[str, ...]] = {
+    "binary": ("accuracy", "precision", "recall", "f1", "fpr", "predicted_positive_rate", "auc"),
+    "multiclass": ("accuracy", "macro_f1"),
+    "regression": ("mae", "rmse", "bias"),
+}
+# Metrics where a larger value is worse; an SLO on them sets ``max``.
+LOWER_IS_BETTER = frozenset({"fpr", "mae", "rmse"})
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration such as 30m, 2h or 3d, got {value!r}")
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _as_text(value: Any) -> Any:
+    # `positive: 1` in YAML is an int; class labels are compared as text.
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+ClassLabel = Annotated[str, BeforeValidator(_as_text)]
+
+
+class Strict(BaseModel):
+    """Every config section forbids unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Feature(Strict):
+    """A model input worth monitoring."""
+
+    type: Literal["numeric", "categorical"]
+    min: float | None = None
+    max: float | None = None
+    allowed: list[ClassLabel] | None = None
+    max_null: Fraction = 0.01
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Feature:
+        if self.type == "categorical" and (self.min is not None or self.max is not None):
+            raise ValueError("min and max apply to numeric features only")
+        if self.type == "numeric" and self.allowed is not None:
+            raise ValueError("allowed applies to categorical features only")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class Baseline(Strict):
+    """What drift compares against: a date range of stored predictions (both ends
+    inclusive). Without a baseline, drift compares against the model's first week."""
+
+    start: date | None = None
+    end: date | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Baseline:
+        if self.file is not None:
+            # Refused rather than ignored: drift must never silently compare against
+            # something other than what the config says.
+            raise ValueError(
+                "a baseline file is not supported yet; give start and end dates "
+                "of stored predictions"
+            )
+        if self.start is None or self.end is None:
+            raise ValueError("give both start and end dates")
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        return self
+
+
+class LabelPolicy(Strict):
+    """When labels are expected to arrive."""
+
+    expected_delay: Duration = timedelta(days=3)
+    min_fraction: Fraction = 0.8
+
+
+class Slo(Strict):
+    """A service-level objective on a production metric."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    window: Duration = timedelta(days=1)
+    min_labeled: int = Field(default=100, ge=1)
+    by: str | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> Slo:
+        if self.min is None and self.max is None:
+            raise ValueError("an SLO needs min or max")
+        return self
+
+
+class Model(Strict):
+    """One production model and what to watch on it."""
+
+    task: Literal["binary", "multiclass", "regression"]
+    positive: ClassLabel | None = None
+    threshold: Fraction = 0.5
+    classes: list[ClassLabel] | None = None
+    slices: list[str] = Field(default_factory=list)
+    features: dict[str, Feature] = Field(default_factory=dict)
+    baseline: Baseline | None = None
+    offline: dict[str, float] = Field(default_factory=dict)
+    labels: LabelPolicy = Field(default_factory=LabelPolicy)
+    slos: list[Slo] = Field(default_factory=list)
+
+    @field_validator("slices")
+    @classmethod
+    def _unique_slices(cls, slices: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in slices:
+            _check_identifier(name)
+            if name in seen:
+                raise ValueError(f"slice {name!r} is declared twice")
+            seen.add(name)
+        return slices
+
+    @field_validator("features")
+    @classmethod
+    def _feature_names(cls, features: dict[str, Feature]) -> dict[str, Feature]:
+        for name in features:
+            _check_identifier(name)
+        return features
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Model:
+        both = set(self.slices) & set(self.features)
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} is declared both as a slice and a feature")
+        if self.task == "binary" and self.positive is None:
+            raise ValueError("a binary model needs `positive`, the positive class")
+        valid = METRICS_BY_TASK[self.task]
+        for name in self.offline:
+            if name not in valid:
+                raise ValueError(f"offline metric {name!r} is not one of {', '.join(valid)}")
+        for slo in self.slos:
+            if slo.metric not in valid:
+                raise ValueError(
+                    f"SLO metric {slo.metric!r} is not one of {', '.join(valid)} "
+                    f"for a {self.task} model"
+                )
+            if slo.by is not None and slo.by not in self.slices:
+                raise ValueError(f"SLO `by: {slo.by}` is not one of the slices {self.slices}")
+        return self
+
+
+def _check_identifier(name: str) -> None:
+    if not IDENTIFIER.match(name):
+        raise ValueError(
+            f"column name {name!r} must start with a letter or _ and hold only "
+            "letters, digits and _"
+        )
+    if name in RESERVED_COLUMNS:
+        raise ValueError(f"column name {name!r} is reserved by the data contract")
+
+
+class VolumeCheck(Strict):
+    min_ratio: float = Field(default=0.5, ge=0)
+    max_ratio: float = Field(default=2.0, gt=0)
+
+
+class FreshnessCheck(Strict):
+    max_lag: Duration = timedelta(hours=2)
+
+
+class DriftCheck(Strict):
+    metric: Literal["psi", "js"] = "psi"
+    warn: float = Field(default=0.1, gt=0)
+    crit: float = Field(default=0.25, gt=0)
+    bins: int = Field(default=10, ge=2, le=100)
+    min_support: int = Field(default=500, ge=1)
+    window: Duration = timedelta(days=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DriftCheck:
+        if self.warn > self.crit:
+            raise ValueError(f"warn ({self.warn}) is above crit ({self.crit})")
+        return self
+
+
+class RateCheck(Strict):
+    """Thresholds on the fraction of rows that break a rule (bounds, allowed values)."""
+
+    warn: Fraction = 0.001
+    crit: Fraction = 0.01
+
+
+class GapCheck(Strict):
+    """How much worse than offline validation production may be (relative gap)."""
+
+    warn: float = Field(default=0.1, gt=0)
+    crit: float = Field(default=0.25, gt=0)
+    window: Duration = timedelta(days=1)
+    min_labeled: int = Field(default=100, ge=1)
+
+
+class DistinctCheck(Strict):
+    """A baseline value counts as vanished when at least `min_expected` rows of it were
+    expected in the window (from its baseline share) and none came."""
+
+    min_expected: float = Field(default=10.0, gt=0)
+
+
+class Checks(Strict):
+    """Which checks run and over what windows."""
+
+    window: Duration = timedelta(hours=1)
+    volume: VolumeCheck = Field(default_factory=VolumeCheck)
+    freshness: FreshnessCheck = Field(default_factory=FreshnessCheck)
+    drift: DriftCheck = Field(default_factory=DriftCheck)
+    bounds: RateCheck = Field(default_factory=RateCheck)
+    allowed_values: RateCheck = Field(default_factory=RateCheck)
+    distinct: DistinctCheck = Field(default_factory=DistinctCheck)
+    offline_gap: GapCheck = Field(default_factory=GapCheck)
+    min_rows: int = Field(default=30, ge=1)
+
+
+class Alerting(Strict):
+    """How alerts open, escalate and close."""
+
+    resolve_after: int = Field(default=3, ge=1)
+    route_to: str | None = None
+
+
+class ShadowPolicy(Strict):
+    """When a trainee is ready to be primary."""
+
+    min_recall_actionable: Fraction = 0.9
+    last_sessions: int = Field(default=2, ge=1)
+    max_false_alarm_rate: Fraction = 0.5
+
+
+class TeamMember(Strict):
+    name: str
+    role: Literal["veteran", "engineer", "trainee"] = "engineer"
+
+
+class Config(Strict):
+    """The whole validated ``oncall.yaml``."""
+
+    store: str = "oncall.duckdb"
+    timezone: str = "UTC"
+    models: dict[str, Model]
+    checks: Checks = Field(default_factory=Checks)
+    alerting: Alerting = Field(default_factory=Alerting)
+    team: list[TeamMember] = Field(default_factory=list)
+    shadow: ShadowPolicy = Field(default_factory=ShadowPolicy)
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, models: dict[str, Model]) -> dict[str, Model]:
+        if not models:
+            raise ValueError("declare at least one model")
+        for name in models:
+            # A model's predictions live in a table named after it.
+            if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,47}$", name):
+                raise ValueError(
+                    f"model name {name!r} must start with a letter and hold only letters, "
+                    "digits and _"
+                )
+        # The `predictions` view unions every model: a shared column must mean one type.
+        kinds: dict[str, tuple[str, str]] = {}
+        for model_name, model in models.items():
+            columns = {s: "categorical" for s in model.slices}
+            columns.update({f: spec.type for f, spec in model.features.items()})
+            for column, kind in columns.items():
+                if column in kinds and kinds[column][0] != kind:
+                    other_kind, other_model = kinds[column]
+                    raise ValueError(
+                        f"column {column!r} is {kind} in model {model_name!r} but "
+                        f"{other_kind} in model {other_model!r}"
+                    )
+                kinds[column] = (kind, model_name)
+        return models
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, team: list[TeamMember]) -> list[TeamMember]:
+        names = [m.name for m in team]
+        for name in names:
+            if names.count(name) > 1:
+                raise ValueError(f"team member {name!r} is listed twice")
+        return team
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, tz: str) -> str:
+        if tz != "UTC":
+            raise ValueError("only UTC is supported; timestamps are stored and shown in UTC")
+        return tz
+
+
+class Settings(BaseModel):
+    """A loaded config and where it came from."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path
+
+    @property
+    def store_path(self) -> Path:
+        """The store file, resolved relative to the config file."""
+        store = Path(self.config.store)
+        return store if store.is_absolute() else (self.path.parent / store).resolve()
+
+    def model(self, name: str) -> Model:
+        """The named model, or a ConfigError listing the declared ones."""
+        try:
+            return self.config.models[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.models))
+            raise ConfigError(f"unknown model {name!r}; declared models: {known}") from None
+
+    def role_of(self, user: str) -> str | None:
+        """The roster role of ``user``, or None if not on the team."""
+        for member in self.config.team:
+            if member.name == user:
+                return member.role
+        return None
+
+
+def find_config(explicit: str | Path | None) -> Path:
+    """The config path: ``--config``, then ``$ONCALL_CONFIG``, then ``./oncall.yaml``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return Path.cwd() / DEFAULT_CONFIG_NAME
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_parsing") or kind.endswith("_type") or kind == "literal_error":
+        return f"{message}, got {value!r}"
+    return message
+
+
+def _line_for(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
+    for end in range(len(path), -1, -1):
+        if path[:end] in lines:
+            return lines[path[:end]]
+    return None
+
+
+def parse_config(data: Any, lines: dict[KeyPath, int], source: str) -> Config:
+    """Validate parsed YAML into a Config; raise ConfigError naming every problem."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys such as `models:` at the top")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            path = tuple(p for p in error["loc"] if not str(p).startswith("function-"))
+            # pydantic adds "[key]" style parts for dict keys of unions; keep names only
+            key_path = ".".join(str(p) for p in path) or "(top level)"
+            line = _line_for(lines, path)
+            where = f"{source}:{line}" if line else source
+            problems.append(f"{where}: {key_path}: {_describe(dict(error))}")
+        raise ConfigError("\n".join(problems)) from None
+
+
+def load_config(explicit: str | Path | None = None) -> Settings:
+    """Find, read and validate the config; raise ConfigError with file, key path and line."""
+    path = find_config(explicit)
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no config file; run `oncall init` to write one, or pass --config"
+        )
+    try:
+        data, lines = load_yaml_file(path)
+    except YamlError as exc:
+        raise ConfigError(str(exc)) from None
+    return Settings(config=parse_config(data, lines, str(path)), path=path.resolve())

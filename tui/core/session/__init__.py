@@ -1,0 +1,6 @@
+"""Who acts and when: the Session both faces hold, and the rule of who may change state."""
+
+from tui.core.session.roles import changing, require_can_change
+from tui.core.session.session import Session
+
+__all__ = ["Session", "changing", "require_can_change"]

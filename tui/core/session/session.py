@@ -1,0 +1,37 @@
+"""The session: who acts, on which store, under which settings, at what time.
+
+Both faces hold one: the command line builds it from its global options, the app
+when it starts (and moves its clock for a replay). Core calls take what they need
+from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from tui.core.config.settings import Settings
+from tui.core.config.times import Clock
+from tui.core.store.connection import Store
+
+
+@dataclass(frozen=True)
+class Session:
+    """Settings, store, actor and clock of one person's use of the tool."""
+
+    settings: Settings
+    store: Store
+    actor: str
+    clock: Clock
+
+    def now(self) -> datetime:
+        """The session's "now"."""
+        return self.clock.now()
+
+    def at(self, moment: datetime) -> Session:
+        """The same session with its clock stopped at `moment` (a replay)."""
+        return replace(self, clock=Clock.at(moment))
+
+    def with_clock(self, clock: Clock) -> Session:
+        """The same session on another clock."""
+        return replace(self, clock=clock)

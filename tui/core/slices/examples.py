@@ -1,0 +1,96 @@
+"""Examples: the rows behind any number, paged by key, exportable as a validation delta."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from tui.core.errors import UsageError
+from tui.core.slices.request import Request
+from tui.core.store.connection import fetch_rows
+from tui.core.store.filters import filter_sql
+from tui.core.store.sqlparts import ident, predictions_table, raw
+
+MAX_PAGE = 10_000
+
+
+def parse_key(key: str | None) -> tuple[datetime | None, str | None]:
+    """A page key `TS|PREDICTION_ID` (as printed with a page) into its parts."""
+    if not key:
+        return None, None
+    ts, sep, pid = key.partition("|")
+    if not sep:
+        raise UsageError(f"--after takes the `next` key of a previous page, got {key!r}")
+    try:
+        return datetime.fromisoformat(ts), pid
+    except ValueError:
+        raise UsageError(f"--after: bad time in key {key!r}") from None
+
+
+def examples_page(
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    *,
+    wrong: bool = False,
+    unlabeled: bool = False,
+    limit: int = 50,
+    after: str | None = None,
+    min_error: float | None = None,
+) -> dict[str, Any]:
+    """One page of rows (at most `limit`) after the key `after`, and the key of the next
+    page (None at the end). Never an OFFSET: the next page starts where this one ended."""
+    if wrong and unlabeled:
+        raise UsageError("--wrong and --unlabeled exclude each other (wrong needs a label)")
+    if not 1 <= limit <= MAX_PAGE:
+        raise UsageError(f"--limit takes 1 to {MAX_PAGE}")
+    after_ts, after_id = parse_key(after)
+    regression = req.model.task == "regression"
+    if min_error is None:
+        min_error = 2 * req.model.offline["mae"] if "mae" in req.model.offline else 0.0
+    columns = raw("".join(f"p.{ident(c)}, " for c in [*req.model.slices, *req.model.features]))
+    filters, values = filter_sql(req.filters, req.model)
+    rows = fetch_rows(
+        con,
+        "examples_page",
+        {
+            "model": req.model_name,
+            "since": req.since,
+            "until": req.until,
+            "now": req.now,
+            "after_ts": after_ts,
+            "after_id": after_id,
+            "wrong": wrong,
+            "unlabeled": unlabeled,
+            "regression": regression,
+            "min_error": min_error,
+            "limit": limit + 1,
+            "values": values,
+        },
+        table=predictions_table(req.model_name),
+        columns=columns,
+        filters=filters,
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = f"{rows[-1]['ts'].isoformat()}|{rows[-1]['prediction_id']}" if more and rows else None
+    return {"rows": rows, "next": nxt, "count": len(rows)}
+
+
+def write_examples(rows: list[dict[str, Any]], path: Path) -> int:
+    """Write rows to Parquet or CSV by the file's extension; return how many."""
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise UsageError(f"--out must end in .parquet or .csv, got {path.name!r}")
+    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.partial")
+    if suffix == ".parquet":
+        frame.write_parquet(temp)
+    else:
+        frame.write_csv(temp)
+    temp.replace(path)
+    return frame.height

@@ -1,0 +1,202 @@
+"""Slices: metrics per slice with honest intervals and coverage, an estimate where
+labels are late, the worst slices, and a metric over time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+
+from tui.core.config.settings import LOWER_IS_BETTER, METRICS_BY_TASK
+from tui.core.config.times import floor_time
+from tui.core.errors import UsageError
+from tui.core.slices.outcomes import Counts, GroupKey, estimate_of, metrics_of, outcome_counts
+from tui.core.slices.request import Request, check_metric, primary_metric
+
+
+def slice_metrics(
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    by: list[str],
+    metric: str | None = None,
+    exact_auc: bool = False,
+    prefer_rollups: bool = True,
+) -> tuple[list[dict[str, Any]], str]:
+    """One row per slice of `by` (and the overall row first), each with its metrics,
+    intervals, coverage, difference to overall and, for binary models, the estimate."""
+    metric = metric or primary_metric(req.model)
+    check_metric(req.model_name, req.model, metric)
+    sets = [[], by] if by else [[]]
+    counts, source = outcome_counts(con, req, sets, prefer_rollups, exact_auc)
+    counts.setdefault((), Counts())  # the overall row, even when nothing matched
+    overall = metrics_of(req.model, counts[()])
+    rows = []
+    for key, c in counts.items():
+        if key and len(key) != len(by):
+            continue
+        m = metrics_of(req.model, c)
+        for name in METRICS_BY_TASK[req.model.task]:
+            if name in m:
+                value, base = m[name], overall.get(name)
+                m[f"{name}_diff"] = None if value is None or base is None else value - base
+        if req.model.task == "binary":
+            m["estimated"] = estimate_of(req.model, c)
+        rows.append({"slice": dict(key) if key else None, **m})
+    lower = metric in LOWER_IS_BETTER
+
+    def order(row: dict[str, Any]) -> tuple[int, float]:
+        value = row.get(metric)
+        if value is None:
+            return (1, 0.0)
+        return (0, -value if lower else value)
+
+    ranked = sorted([r for r in rows if r["slice"] is not None], key=order)
+    head = [r for r in rows if r["slice"] is None]
+    return head + ranked, source
+
+
+# ---------------------------------------------------------------- worst slices
+
+
+@dataclass
+class Candidate:
+    key: GroupKey
+    value: float
+    ci: tuple[float, float] | None
+    n: int
+    n_labeled: int
+    score: float
+
+
+def worst_slices(
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    metric: str | None = None,
+    max_depth: int = 2,
+    min_support: int = 100,
+    prefer_rollups: bool = True,
+) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """Conjunctions of up to `max_depth` slice predicates that are clearly worse than
+    overall, scored by how much worse and how big (a z-like score: the gap to overall
+    times the square root of the labelled rows, in the spirit of SliceLine), worst first.
+
+    A slice is dropped when it has fewer than `min_support` labelled rows, when its
+    interval overlaps the overall value, or when it is not worse than every one of its
+    parents (it adds nothing over them)."""
+    metric = metric or primary_metric(req.model)
+    check_metric(req.model_name, req.model, metric)
+    if not 1 <= max_depth <= 3:
+        raise UsageError("--max-depth takes 1, 2 or 3")
+    columns = list(req.model.slices)
+    if not columns:
+        raise UsageError(f"model {req.model_name!r} declares no slice columns")
+    sets: list[list[str]] = [[]]
+    for depth in range(1, min(max_depth, len(columns)) + 1):
+        sets += [list(c) for c in itertools.combinations(columns, depth)]
+    counts, source = outcome_counts(con, req, sets, prefer_rollups, score_bins=metric == "auc")
+    overall_m = metrics_of(req.model, counts.get((), Counts()))
+    overall = overall_m.get(metric)
+    lower = metric in LOWER_IS_BETTER
+    summary = {
+        "metric": metric,
+        "overall": overall,
+        "n": overall_m["n"],
+        "n_labeled": overall_m["n_labeled"],
+    }
+    if overall is None:
+        return [], summary, source
+    found: dict[GroupKey, Candidate] = {}
+    for key, c in counts.items():
+        if not key or c.labeled < min_support:
+            continue
+        m = metrics_of(req.model, c)
+        value, ci = m.get(metric), m.get(f"{metric}_ci")
+        if value is None:
+            continue
+        gap = (value - overall) if lower else (overall - value)
+        if gap <= 0:
+            continue
+        if ci is not None and ci[0] <= overall <= ci[1]:
+            continue
+        found[key] = Candidate(key, value, ci, c.n, c.labeled, gap * math.sqrt(c.labeled))
+    kept = []
+    for cand in found.values():
+        parents = [tuple(p for p in cand.key if p != drop) for drop in cand.key]
+        parent_values = []
+        for parent in parents:
+            if not parent:
+                continue
+            pc = counts.get(parent)
+            pm = metrics_of(req.model, pc).get(metric) if pc else None
+            if pm is not None:
+                parent_values.append(pm)
+        # A child adds something only if it is worse than every parent beyond its own
+        # interval (the point value alone would keep children that differ by noise).
+        bound = cand.ci[0] if lower and cand.ci else cand.ci[1] if cand.ci else cand.value
+        adds = all((bound > pv) if lower else (bound < pv) for pv in parent_values)
+        if adds:
+            kept.append(cand)
+    kept.sort(key=lambda c: -c.score)
+    rows = []
+    for cand in kept:
+        if lower:
+            lift = cand.value / overall if overall else None
+        else:
+            lift = (1 - cand.value) / (1 - overall) if overall < 1 else None
+        rows.append(
+            {
+                "slice": dict(cand.key),
+                "n": cand.n,
+                "n_labeled": cand.n_labeled,
+                "metric": metric,
+                "value": cand.value,
+                "overall": overall,
+                "lift": lift,
+                "ci": cand.ci,
+                "score": cand.score,
+            }
+        )
+    return rows, summary, source
+
+
+def metric_series(
+    con: duckdb.DuckDBPyConnection, req: Request, metric: str | None = None
+) -> list[dict[str, Any]]:
+    """Per day of the request: the metric from labels, and (binary models) its estimate
+    from the scores, for a plot of the metric over time."""
+    metric = metric or primary_metric(req.model)
+    check_metric(req.model_name, req.model, metric)
+    out = []
+    day = floor_time(req.since, timedelta(days=1))
+    while day < req.until:
+        part = Request(
+            req.model_name,
+            req.model,
+            max(day, req.since),
+            min(day + timedelta(days=1), req.until),
+            req.now,
+            req.version,
+            req.filters,
+        )
+        counts, _ = outcome_counts(con, part, [[]], score_bins=False)
+        c = counts.get((), Counts())
+        realised = metrics_of(req.model, c).get(metric)
+        estimated = None
+        if req.model.task == "binary" and metric in ("accuracy", "precision", "recall", "f1"):
+            estimated = estimate_of(req.model, c).get(metric)
+        out.append(
+            {
+                "day": day,
+                "n": c.n,
+                "n_labeled": c.labeled,
+                "value": realised,
+                "estimated": estimated,
+            }
+        )
+        day += timedelta(days=1)
+    return out

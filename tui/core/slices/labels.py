@@ -1,0 +1,82 @@
+"""Label delay: how long ground truth takes, how much has arrived, what is overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from tui.core.errors import UsageError
+from tui.core.slices.request import Request
+from tui.core.store.connection import fetch_rows
+from tui.core.store.sqlparts import ident, predictions_table, raw
+
+HORIZONS = (1, 3, 7, 14)
+
+
+def label_delay(
+    con: duckdb.DuckDBPyConnection, req: Request, by: str | None = None
+) -> dict[str, Any]:
+    """Per prediction day: the fraction labelled within 1, 3, 7 and 14 days (null while a
+    day's predictions have not all been that old) and by now; delay percentiles; and
+    overdue predictions (older than the model's expected delay, still unlabelled)."""
+    if by is not None and by not in req.model.slices:
+        raise UsageError(
+            f"--by {by!r} is not a slice column of model {req.model_name!r}; "
+            f"valid: {', '.join(req.model.slices)}"
+        )
+    expected = req.model.labels.expected_delay
+    params = {
+        "model": req.model_name,
+        "since": req.since,
+        "until": req.until,
+        "now": req.now,
+        "expected": int(expected.total_seconds()),
+    }
+    day = "date_trunc('day', p.ts)"
+    if by:
+        col = f"p.{ident(by)}"
+        select, sets = raw(f"{col} AS grp, "), raw(f"({day}, {col}), ({col})")
+    else:
+        select, sets = raw("NULL AS grp, "), raw(f"({day}), ()")
+    found = fetch_rows(
+        con,
+        "labels_delay_days",
+        params,
+        table=predictions_table(req.model_name),
+        group_select=select,
+        grouping_sets=sets,
+    )
+    days = [r for r in found if not r["is_total"]]
+    totals = [r for r in found if r["is_total"] and r["n"]]
+    rows = []
+    for d in days:
+        n = int(d["n"])
+        day_end: datetime = d["day"] + timedelta(days=1)
+        row: dict[str, Any] = {"day": d["day"], "n": n}
+        if by:
+            row[by] = d["grp"]
+        for h in HORIZONS:
+            # A day's fraction within h days is only known once its last prediction is h days old.
+            seen = day_end + timedelta(days=h) <= req.now
+            row[f"within_{h}d"] = int(d[f"within_{h}d"]) / n if seen and n else None
+        row["labeled_now"] = int(d["labeled"]) / n if n else None
+        for q in ("p50_hours", "p90_hours", "p99_hours"):
+            row[q] = d[q]
+        row["overdue"] = int(d["overdue"])
+        rows.append(row)
+    summary = []
+    for t in totals:
+        entry = {
+            k: t[k] for k in ("n", "labeled", "p50_hours", "p90_hours", "p99_hours", "overdue")
+        }
+        if by:
+            entry[by] = t["grp"]
+        summary.append(entry)
+    return {
+        "model": req.model_name,
+        "expected_delay_hours": expected.total_seconds() / 3600,
+        "days": rows,
+        "summary": summary,
+    }

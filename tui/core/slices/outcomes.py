@@ -1,0 +1,464 @@
+"""Outcome counts: the one shape every metric rests on, shared by slices and checks.
+
+Counts per group (prediction × label × score bin, with error sums), read from the
+daily rollups when they cover the request and from raw rows otherwise (both give the
+same counts), and every metric of a task computed from them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from tui.core.config.settings import Model
+from tui.core.config.times import floor_time
+from tui.core.ingest.rollups import SCORE_BINS, dirty_days, rollups_table
+from tui.core.slices.metrics import (
+    Z95,
+    Confusion,
+    binary_intervals,
+    binary_metrics,
+    f1_from,
+    multiclass_metrics,
+    ratio,
+    regression_metrics,
+    wilson,
+)
+from tui.core.slices.request import Request, check_columns, groupable
+from tui.core.store.connection import fetch_rows
+from tui.core.store.filters import filter_sql, only_on
+from tui.core.store.sqlparts import (
+    Fragment,
+    grouping_sets,
+    ident,
+    predictions_table,
+    raw,
+    slice_keys,
+    which_slice,
+)
+
+GroupKey = tuple[tuple[str, str], ...]  # (column, value) pairs; () is overall
+BOOTSTRAP = 400
+
+
+@dataclass
+class Counts:
+    """Outcome counts of one group."""
+
+    n: int = 0
+    labeled: int = 0
+    pairs: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # Score bins: (bin, label or None) -> rows and the sum of their scores.
+    bins: dict[tuple[int, str | None], int] = field(default_factory=lambda: defaultdict(int))
+    bin_scores: dict[tuple[int, str | None], float] = field(
+        default_factory=lambda: defaultdict(float)
+    )
+    # Sum of scores and rows per (prediction, labelled?) for the estimate.
+    pred_scores: dict[tuple[str, bool], float] = field(default_factory=lambda: defaultdict(float))
+    pred_rows: dict[tuple[str, bool], int] = field(default_factory=lambda: defaultdict(int))
+    abs_err: float = 0.0
+    sq_err: float = 0.0
+    err: float = 0.0
+    quad_err: float = 0.0
+    exact_auc: float | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        n = int(row["n"])
+        label = row["label"]
+        pred = row["prediction"]
+        self.n += n
+        if label is not None:
+            self.labeled += n
+            if pred is not None:
+                self.pairs[(str(pred), str(label))] += n
+        if row["score_bin"] is not None:
+            key = (int(row["score_bin"]), None if label is None else str(label))
+            self.bins[key] += n
+            self.bin_scores[key] += float(row["sum_score"] or 0.0)
+        if pred is not None and row["sum_score"] is not None:
+            self.pred_scores[(str(pred), label is not None)] += float(row["sum_score"])
+            self.pred_rows[(str(pred), label is not None)] += n
+        for name in ("abs_err", "sq_err", "err", "quad_err"):
+            if row[name] is not None:
+                setattr(self, name, getattr(self, name) + float(row[name]))
+
+
+def can_use_rollups(con: duckdb.DuckDBPyConnection, req: Request, columns: list[str]) -> bool:
+    """Rollups answer a request exactly when it starts and ends on whole days, filters only
+    on columns the rollups keep, every stored label was known by `now`, and no day in
+    the window is waiting for a rebuild."""
+    day = timedelta(days=1)
+    if floor_time(req.since, day) != req.since or floor_time(req.until, day) != req.until:
+        return False
+    if not only_on(req.filters, groupable(req.model)):
+        return False
+    if not set(columns) <= set(groupable(req.model)):
+        return False
+    if not fetch_rows(con, "store_columns", {"table_name": f"rollups__{req.model_name}"}):
+        return False
+    horizon = fetch_rows(
+        con,
+        "slices_label_horizon",
+        {"model": req.model_name},
+        table=predictions_table(req.model_name),
+    )[0]
+    if horizon["last_labeled_at"] is not None and horizon["last_labeled_at"] > req.now:
+        return False
+    pending = dirty_days(con, req.model_name)
+    return not any(req.since <= d < req.until for d in pending)  # type: ignore[operator]
+
+
+def _group_parts(sets: list[list[str]], outcome: list[str]) -> tuple[Fragment, Fragment, list[str]]:
+    columns = sorted({c for s in sets for c in s})
+    select = "".join(
+        f"p.{ident(c)}, grouping(p.{ident(c)}) AS {ident('g__' + c)}, " for c in columns
+    )
+    grouping = ", ".join(
+        "(" + ", ".join([*(f"p.{ident(c)}" for c in s), *outcome]) + ")" for s in sets
+    )
+    return raw(select), raw(grouping), columns
+
+
+RAW_OUTCOME = ["o_prediction", "o_label", "o_bin"]
+ROLLUP_OUTCOME = ["p.prediction", "p.label", "p.score_bin"]
+
+
+def _key(row: dict[str, Any], columns: list[str]) -> GroupKey:
+    out = []
+    for c in columns:
+        if row.get(f"g__{c}") == 0:
+            value = row.get(c)
+            out.append((c, "(null)" if value is None else str(value)))
+    return tuple(out)
+
+
+def outcome_counts(
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    sets: list[list[str]],
+    prefer_rollups: bool = True,
+    exact_auc: bool = False,
+    score_bins: bool = True,
+) -> tuple[dict[GroupKey, Counts], str]:
+    """Outcome counts per group for each grouping set (`[]` is overall); and whether they
+    came from `rollups` or `raw` rows. Without `score_bins` (no AUC, estimate or
+    reliability wanted) the counts are not split by score bin, which is much cheaper."""
+    columns = sorted({c for s in sets for c in s})
+    check_columns(req, columns)
+    filters, values = filter_sql(req.filters, req.model)
+    use_rollups = prefer_rollups and not exact_auc and can_use_rollups(con, req, columns)
+    outcome = ROLLUP_OUTCOME if use_rollups else RAW_OUTCOME
+    if not score_bins:
+        outcome = outcome[:2]
+    select, grouping, _ = _group_parts(sets, outcome)
+    bin_select = raw(outcome[2] if score_bins else "NULL::INTEGER")
+    params = {"since": req.since, "until": req.until, "version": req.version, "values": values}
+    if use_rollups:
+        rows = fetch_rows(
+            con,
+            "slices_outcomes_rollup",
+            params,
+            rollups=rollups_table(req.model_name),
+            group_select=select,
+            grouping_sets=grouping,
+            filters=filters,
+            bin_select=bin_select,
+        )
+    else:
+        rows = fetch_rows(
+            con,
+            "slices_outcomes_raw",
+            {
+                **params,
+                "model": req.model_name,
+                "now": req.now,
+                "regression": req.model.task == "regression",
+            },
+            table=predictions_table(req.model_name),
+            group_select=select,
+            grouping_sets=grouping,
+            filters=filters,
+            bin_select=bin_select,
+        )
+    out: dict[GroupKey, Counts] = defaultdict(Counts)
+    for row in rows:
+        out[_key(row, columns)].add(row)
+    if exact_auc and req.model.task == "binary":
+        _exact_auc(con, req, sets, out)
+    return dict(out), "rollups" if use_rollups else "raw"
+
+
+def _exact_auc(
+    con: duckdb.DuckDBPyConnection, req: Request, sets: list[list[str]], out: dict[GroupKey, Counts]
+) -> None:
+    columns = sorted({c for s in sets for c in s})
+    select = raw(
+        "".join(f"p.{ident(c)}, grouping(p.{ident(c)}) AS {ident('g__' + c)}, " for c in columns)
+    )
+    grouping = raw(
+        ", ".join("(" + ", ".join([*(f"p.{ident(c)}" for c in s), "p.score"]) + ")" for s in sets)
+    )
+    filters, values = filter_sql(req.filters, req.model)
+    rows = fetch_rows(
+        con,
+        "slices_exact_auc",
+        {
+            "model": req.model_name,
+            "positive": req.model.positive,
+            "since": req.since,
+            "until": req.until,
+            "now": req.now,
+            "version": req.version,
+            "values": values,
+        },
+        table=predictions_table(req.model_name),
+        group_select=select,
+        grouping_sets=grouping,
+        filters=filters,
+    )
+    per_group: dict[GroupKey, list[tuple[float, int, int]]] = defaultdict(list)
+    for r in rows:
+        per_group[_key(r, columns)].append((float(r["score"]), int(r["pos"]), int(r["neg"])))
+    for key, points in per_group.items():
+        points.sort()
+        out.setdefault(key, Counts()).exact_auc = auc_from_histogram(
+            [p for _, p, _ in points], [q for _, _, q in points]
+        )
+
+
+def auc_from_histogram(pos: list[int], neg: list[int]) -> float | None:
+    """AUC from positives and negatives per ordered score bucket; ties count one half.
+
+    With one bucket per distinct score this is the exact (Mann–Whitney) AUC; with score
+    bins it is the binned AUC.
+    """
+    total_pos, total_neg = sum(pos), sum(neg)
+    if total_pos == 0 or total_neg == 0:
+        return None
+    above = 0.0
+    seen_neg = 0
+    for p, q in zip(pos, neg, strict=True):
+        above += p * (seen_neg + 0.5 * q)
+        seen_neg += q
+    return above / (total_pos * total_neg)
+
+
+def _auc_ci(auc: float | None, n_pos: int, n_neg: int) -> tuple[float, float] | None:
+    """Hanley–McNeil normal interval for an AUC."""
+    if auc is None or n_pos < 2 or n_neg < 2:
+        return None
+    q1 = auc / (2 - auc)
+    q2 = 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (
+        n_pos * n_neg
+    )
+    half = Z95 * math.sqrt(max(var, 0.0))
+    return (max(0.0, auc - half), min(1.0, auc + half))
+
+
+def _bootstrap(cells: list[int], stat: Any, seed: int = 7) -> tuple[float, float] | None:
+    """A percentile interval by resampling the cell counts multinomially (seeded, so the
+    same counts always give the same interval)."""
+    total = sum(cells)
+    if total == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(total, np.asarray(cells, dtype=float) / total, size=BOOTSTRAP)
+    values = [v for v in (stat(list(d)) for d in draws) if v is not None]
+    if len(values) < BOOTSTRAP // 2:
+        return None
+    return (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+
+
+def confusion_of(model: Model, c: Counts) -> Confusion:
+    """The binary confusion matrix of a group."""
+    pos = str(model.positive)
+    cells = {"tp": 0, "fp": 0, "tn": 0, "fn": 0}
+    for (p, y), n in c.pairs.items():
+        key = ("t" if (p == pos) == (y == pos) else "f") + ("p" if p == pos else "n")
+        cells[key] += n
+    return Confusion(**cells)
+
+
+def _binned_auc(model: Model, c: Counts) -> tuple[float | None, int, int]:
+    pos = str(model.positive)
+    p = [sum(n for (b, y), n in c.bins.items() if b == k and y == pos) for k in range(SCORE_BINS)]
+    q = [
+        sum(n for (b, y), n in c.bins.items() if b == k and y is not None and y != pos)
+        for k in range(SCORE_BINS)
+    ]
+    return auc_from_histogram(p, q), sum(p), sum(q)
+
+
+def metrics_of(model: Model, c: Counts) -> dict[str, Any]:
+    """Every metric of the model's task for one group, each with its 95% interval
+    (`<metric>_ci`): Wilson for proportions, Hanley–McNeil for AUC, a seeded bootstrap
+    for F1 and macro-F1, a normal interval for MAE, RMSE and bias."""
+    out: dict[str, Any] = {"n": c.n, "n_labeled": c.labeled, "coverage": ratio(c.labeled, c.n)}
+    if model.task == "binary":
+        conf = confusion_of(model, c)
+        out.update(binary_metrics(conf))
+        for name, ci in binary_intervals(conf).items():
+            out[f"{name}_ci"] = ci
+        out["f1_ci"] = _bootstrap(
+            [int(conf.tp), int(conf.fp), int(conf.tn), int(conf.fn)],
+            lambda d: f1_from(d[0], d[1], d[3]),
+        )
+        if c.exact_auc is not None or c.bins:
+            auc, n_pos, n_neg = _binned_auc(model, c)
+            if c.exact_auc is not None:
+                auc = c.exact_auc
+            out["auc"] = auc
+            out["auc_ci"] = _auc_ci(auc, n_pos, n_neg)
+    elif model.task == "multiclass":
+        keys = sorted(c.pairs)
+        cells = [c.pairs[k] for k in keys]
+
+        def macro(d: list[int]) -> float | None:
+            pairs = dict(zip(keys, d, strict=True))
+            return _multiclass(pairs)["macro_f1"]
+
+        found = _multiclass(dict(c.pairs))
+        out.update(found)
+        out["accuracy_ci"] = wilson(sum(n for (p, y), n in c.pairs.items() if p == y), c.labeled)
+        out["macro_f1_ci"] = _bootstrap(cells, macro)
+        for name in found:
+            if name.startswith("recall_"):
+                cls = name.removeprefix("recall_")
+                tp = c.pairs.get((cls, cls), 0)
+                support = sum(n for (_p, y), n in c.pairs.items() if y == cls)
+                out[f"{name}_ci"] = wilson(tp, support)
+    else:
+        out.update(regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err))
+        n = c.labeled
+        if n >= 2:
+            mae, bias, mse = c.abs_err / n, c.err / n, c.sq_err / n
+            se_abs = math.sqrt(max(mse - mae * mae, 0.0) / n)
+            se_err = math.sqrt(max(mse - bias * bias, 0.0) / n)
+            se_mse = math.sqrt(max(c.quad_err / n - mse * mse, 0.0) / n)
+            out["mae_ci"] = (mae - Z95 * se_abs, mae + Z95 * se_abs)
+            out["bias_ci"] = (bias - Z95 * se_err, bias + Z95 * se_err)
+            lo, hi = max(mse - Z95 * se_mse, 0.0), mse + Z95 * se_mse
+            out["rmse_ci"] = (math.sqrt(lo), math.sqrt(hi))
+        else:
+            out["mae_ci"] = out["bias_ci"] = out["rmse_ci"] = None
+    return out
+
+
+def _multiclass(
+    pairs: dict[tuple[str, str], int], total: float | None = None
+) -> dict[str, float | None]:
+    classes = {p for p, _ in pairs} | {y for _, y in pairs}
+    per_class = {
+        k: (
+            float(pairs.get((k, k), 0)),
+            float(sum(n for (p, y), n in pairs.items() if p == k and y != k)),
+            float(sum(n for (p, y), n in pairs.items() if p != k and y == k)),
+        )
+        for k in classes
+    }
+    correct = float(sum(n for (p, y), n in pairs.items() if p == y))
+    labeled = float(sum(pairs.values())) if total is None else total
+    return multiclass_metrics(per_class, correct, labeled)
+
+
+def estimate_of(model: Model, c: Counts, labeled_only: bool = False) -> dict[str, float | None]:
+    """A confidence-based estimate of the binary confusion matrix from the scores: each
+    prediction adds its score to the expected positives of its predicted class and one
+    minus it to the negatives. Over all rows, or only the labelled ones (to compare with
+    what the labels say)."""
+    pos = str(model.positive)
+    flags = (True,) if labeled_only else (True, False)
+    s_pp = sum(v for (p, f), v in c.pred_scores.items() if p == pos and f in flags)
+    n_pp = sum(v for (p, f), v in c.pred_rows.items() if p == pos and f in flags)
+    s_pn = sum(v for (p, f), v in c.pred_scores.items() if p != pos and f in flags)
+    n_pn = sum(v for (p, f), v in c.pred_rows.items() if p != pos and f in flags)
+    conf = Confusion(tp=s_pp, fp=n_pp - s_pp, tn=n_pn - s_pn, fn=s_pn)
+    found = binary_metrics(conf)
+    return {k: found[k] for k in ("accuracy", "precision", "recall", "f1")}
+
+
+def reliability(model: Model, c: Counts) -> list[dict[str, Any]]:
+    """Per score bin of the labelled rows: mean score against the observed positive rate."""
+    pos = str(model.positive)
+    out = []
+    for k in range(SCORE_BINS):
+        labeled = [(y, n) for (b, y), n in c.bins.items() if b == k and y is not None]
+        n = sum(v for _, v in labeled)
+        if not n:
+            continue
+        score_sum = sum(v for (b, y), v in c.bin_scores.items() if b == k and y is not None)
+        positives = sum(v for y, v in labeled if y == pos)
+        out.append(
+            {
+                "bin": f"{k / SCORE_BINS:.2f}-{(k + 1) / SCORE_BINS:.2f}",
+                "n": n,
+                "mean_score": score_sum / n,
+                "positive_rate": positives / n,
+                "positive_rate_ci": wilson(positives, n),
+            }
+        )
+    return out
+
+
+def task_metrics(
+    model: Model, c: Counts
+) -> tuple[dict[str, float | None], dict[str, tuple[float, float] | None]]:
+    """Every metric of the model's task for one group, with Wilson intervals for the
+    binary proportions only: the cheap form that checks compute for every window and
+    slice (no bootstrap, no AUC; `metrics_of` is the full one)."""
+    if model.task == "regression":
+        return regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err), {}
+    if model.task == "binary":
+        conf = confusion_of(model, c)
+        return binary_metrics(conf), dict(binary_intervals(conf))
+    return _multiclass(dict(c.pairs), float(c.labeled)), {}
+
+
+WindowKey = tuple[datetime, str | None, str | None]  # (window, slice column, value)
+
+
+def window_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    slice_columns: list[str],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    now: datetime,
+) -> dict[WindowKey, Counts]:
+    """Labelled outcome counts per (window, slice column, value), labels known by `now`;
+    (w, None, None) is the whole model."""
+    rows = fetch_rows(
+        con,
+        "checks_outcomes",
+        {
+            "model": model_name,
+            "start": start,
+            "end": end,
+            "step": int(step.total_seconds()),
+            "now": now,
+        },
+        table=predictions_table(model_name),
+        slice_keys=slice_keys(slice_columns),
+        grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
+    )
+    out: dict[WindowKey, Counts] = defaultdict(Counts)
+    for r in rows:
+        where = which_slice(r, slice_columns)
+        key = (r["w"], where[0], where[1]) if where else (r["w"], None, None)
+        c = out[key]
+        c.n += int(r["n"])
+        c.labeled += int(r["labeled"])
+        if r["label"] is not None:
+            c.pairs[(str(r["prediction"]), str(r["label"]))] += int(r["labeled"])
+            c.abs_err += float(r["abs_err"] or 0.0)
+            c.sq_err += float(r["sq_err"] or 0.0)
+            c.err += float(r["err"] or 0.0)
+    return out

@@ -1,0 +1,143 @@
+"""Building the demo (and drill sandboxes): simulate a scenario, write it, ingest it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tui.core.config.settings import Settings, load_config
+from tui.core.config.times import floor_time
+from tui.core.ingest.load import ingest_file
+from tui.core.store.connection import Store
+from tui.sandbox.history import load_history
+from tui.sandbox.scenario import ScenarioSpec, load_scenario
+from tui.sandbox.simulator import simulate, write_world
+
+MARKER = ".oncall-demo.json"
+Step = Callable[[str, int], None]
+
+
+@dataclass
+class DemoBuild:
+    """Where a demo is and whether it was built now or reused."""
+
+    folder: Path
+    config_path: Path
+    reused: bool
+    seconds: float
+    now: datetime
+
+
+def _marker(scenario: str, seed: int, scale: float) -> dict[str, Any]:
+    return {"scenario": scenario, "seed": seed, "scale": scale}
+
+
+def build_world_dir(
+    spec: ScenarioSpec,
+    folder: Path,
+    *,
+    seed: int,
+    scale: float,
+    now: datetime,
+    actor: str = "demo",
+    step: Step | None = None,
+    run_checks: Callable[[Settings, Store, datetime], None] | None = None,
+    with_history: bool = True,
+) -> Path:
+    """Simulate ``spec``, write config and files under ``folder``, ingest them all and
+    load the scenario's history (not for a drill, whose answers stay in the spec).
+    Returns the config path."""
+    say = step or (lambda _msg, _n: None)
+    end = floor_time(now, timedelta(hours=1))
+    say("simulating the world", 0)
+    world = simulate(spec, seed=seed, scale=scale, end=end)
+    data = folder / "data"
+    files = write_world(world, data)
+    config = spec.oncall_config(world.start)
+    config_path = folder / "oncall.yaml"
+    header = (
+        f"# oncall config for the {spec.name!r} scenario, written by `oncall demo`.\n"
+        f"# World: {world.start:%Y-%m-%d %H:%M} to {world.end:%Y-%m-%d %H:%M} UTC, seed {seed}.\n"
+    )
+    config_path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    settings = load_config(config_path)
+    store = Store(settings.store_path)
+    for model, kinds in files.items():
+        for path in kinds["predictions"]:
+            say(f"ingesting {model} predictions", 0)
+            ingest_file(store, settings, "predictions", model, path, actor=actor, now=end)
+            say(f"ingesting {model} predictions", 1)
+    # Labels are ingested in the order they arrived, as a pipeline would.
+    label_files = sorted(
+        ((path.stem, model, path) for model, kinds in files.items() for path in kinds["labels"])
+    )
+    for _day, model, path in label_files:
+        say(f"ingesting {model} labels", 0)
+        ingest_file(store, settings, "labels", model, path, actor=actor, now=end)
+        say(f"ingesting {model} labels", 1)
+    if with_history:
+        say("loading the shift history", 0)
+        load_history(store, world)
+    if run_checks is not None:
+        say("running the checks", 0)
+        run_checks(settings, store, end)
+    return config_path
+
+
+def count_files(spec: ScenarioSpec) -> int:
+    """About how many steps building ``spec`` takes (for a progress bar)."""
+    return len(spec.models) * spec.days * 2 + 1
+
+
+def build_demo(
+    folder: Path,
+    *,
+    scenario: str = "demo",
+    seed: int | None = None,
+    scale: float = 1.0,
+    fresh: bool = False,
+    now: datetime,
+    step: Step | None = None,
+    run_checks: Callable[[Settings, Store, datetime], None] | None = None,
+) -> DemoBuild:
+    """Build the demo under ``folder``, or reuse it when it was built with the same
+    scenario, seed and scale (unless ``fresh``)."""
+    started = time.perf_counter()
+    spec = load_scenario(scenario)
+    seed = spec.seed if seed is None else seed
+    marker_path = folder / MARKER
+    wanted = _marker(scenario, seed, scale)
+    config_path = folder / "oncall.yaml"
+    if not fresh and marker_path.exists() and config_path.exists():
+        try:
+            found = json.loads(marker_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            found = {}
+        if {k: found.get(k) for k in wanted} == wanted:
+            return DemoBuild(
+                folder,
+                config_path,
+                True,
+                time.perf_counter() - started,
+                datetime.fromisoformat(found["now"]),
+            )
+    if folder.exists():
+        if any(folder.iterdir()) and not marker_path.exists() and not fresh:
+            from tui.core.errors import UsageError
+
+            raise UsageError(
+                f"{folder} exists and is not a demo folder; choose another --dir or pass --fresh"
+            )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    build_world_dir(spec, folder, seed=seed, scale=scale, now=now, step=step, run_checks=run_checks)
+    marker_path.write_text(json.dumps({**wanted, "now": now.isoformat()}), encoding="utf-8")
+    return DemoBuild(folder, config_path, False, time.perf_counter() - started, now)
