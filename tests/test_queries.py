@@ -84,7 +84,8 @@ def test_the_built_wheel_contains_every_query_and_scenario(tmp_path: Path) -> No
     assert "tui/scenarios/demo.yaml" in names
     # Load them from the unpacked wheel, away from the source tree.
     code = (
-        "import tui, pathlib; from tui.core.store.queries import load_queries, migrations, queries_dir;"
+        "import tui, pathlib;"
+        "from tui.core.store.queries import load_queries, migrations, queries_dir;"
         "from tui.sandbox.scenario import scenarios_dir;"
         "assert 'site' in tui.__file__, tui.__file__;"
         "print(len(load_queries()), len(migrations()), queries_dir(), scenarios_dir())"
