@@ -25,4 +25,4 @@ LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
 WHERE p.ts >= $since AND p.ts < $until AND p.ts <= $now
 GROUP BY GROUPING SETS ({{grouping_sets}})
-ORDER BY is_total, day
+ORDER BY is_total, day, grp

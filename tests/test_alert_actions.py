@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,10 @@ import duckdb
 import pytest
 
 from tests.helpers import cli
+from tui.core.alerts import Alert, list_alerts, parse_matchers
+from tui.core.config.settings import load_config
+from tui.core.errors import UsageError
+from tui.core.store.connection import Store
 
 NOW = "2026-11-26T04:00"
 
@@ -225,3 +230,42 @@ def test_every_action_can_answer_in_json(config: Path, capsys: pytest.CaptureFix
         "feature": None,
         "text": "check the partner feed first",
     }
+
+
+def test_list_json_is_the_record_keys_in_order(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every field of `Alert`, in the order scripts have always seen them."""
+    alerts = _firing(capsys, config)
+    assert alerts
+    keys = [
+        "id", "fingerprint", "model", "check", "kind", "feature", "slice", "severity",
+        "status", "first_seen", "last_seen", "count", "value", "worst_value", "threshold",
+        "detail", "acked_by", "snoozed_until", "resolved_at", "resolved_by", "marked",
+        "actionability", "track_record", "runbook",
+    ]  # fmt: skip
+    assert all(list(a) == keys for a in alerts)
+    assert keys == list(Alert.__dataclass_fields__)
+    records = list_alerts(
+        Store(load_config(config).store_path), datetime.fromisoformat(NOW), status="all"
+    )
+    assert [r.id for r in records] == [a["id"] for a in alerts]
+
+
+def test_core_errors_name_the_setting_and_the_cli_its_flag(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_config(config)
+    store, now = Store(settings.store_path), datetime.fromisoformat(NOW)
+    for kwargs, field in (({"status": "sideways"}, "status"), ({"sort": "sideways"}, "sort")):
+        with pytest.raises(UsageError) as caught:
+            list_alerts(store, now, **kwargs)
+        assert caught.value.field == field and "--" not in caught.value.message
+        bad = run(capsys, config, "alerts", "list", f"--{field}", "sideways")
+        assert bad.code == 2 and f"(--{field})" in bad.err and "sideways" in bad.err
+    for pairs in ([], ["kind"], ["planet=mars"]):
+        with pytest.raises(UsageError) as caught:
+            parse_matchers(settings, pairs)
+        assert caught.value.field == "match" and "--" not in caught.value.message
+    bad = run(capsys, config, "alerts", "silence", "--match", "kind")
+    assert bad.code == 2 and "(--match)" in bad.err

@@ -93,7 +93,7 @@ async def test_the_stream_shows_the_active_alerts_and_screens_switch(config: Pat
         expected = list_alerts(Store(app.settings.store_path), datetime.fromisoformat(NOW))
         assert table.row_count == len(expected) > 0
         assert str(table.coordinate_to_cell_key(Coordinate(0, 0)).row_key.value) == str(
-            expected[0]["id"]
+            expected[0].id
         )
         tabs = app.query_one(TabbedContent)
         for key, tab in (("2", "bugs"), ("3", "slices"), ("4", "labels"), ("1", "alerts")):
@@ -153,12 +153,13 @@ async def test_ack_with_a_note_lands_in_the_store(config: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         # The worker reported back (ActionDone), which the app says and reloads on.
-        assert f"acked #{target['id']}" in [n.message for n in app._notifications]
-        reread = next(a for a in stream.alerts if a["id"] == target["id"])
-        assert reread["status"] == "acked"
-        assert stream.selected() is not None and stream.selected()["id"] == target["id"]  # type: ignore[index]
+        assert f"acked #{target.id}" in [n.message for n in app._notifications]
+        reread = next(a for a in stream.alerts if a.id == target.id)
+        assert reread.status == "acked"
+        selected = stream.selected()
+        assert selected is not None and selected.id == target.id
     acks = _events(config, "ack")
-    assert (target["id"], "alice", '{"note": "looking at it"}') in acks
+    assert (target.id, "alice", '{"note": "looking at it"}') in acks
 
 
 async def test_snooze_with_a_preset_lands_in_the_store(config: Path) -> None:
@@ -172,9 +173,9 @@ async def test_snooze_with_a_preset_lands_in_the_store(config: Path) -> None:
         await pilot.press("down", "enter")  # the second preset: 1 hour
         await settle(pilot)
         said = [n.message for n in app._notifications]
-        assert f"snoozed for 1 hour #{target['id']}" in said
+        assert f"snoozed for 1 hour #{target.id}" in said
     snoozes = _events(config, "snooze")
-    assert [(a, who) for a, who, _ in snoozes] == [(target["id"], "alice")]
+    assert [(a, who) for a, who, _ in snoozes] == [(target.id, "alice")]
     assert "2026-11-26 05:00" in snoozes[0][2]
 
 
@@ -195,10 +196,8 @@ async def test_file_a_bug_from_an_alert(config: Path) -> None:
         "WHERE k.kind = 'alert'"
     ).fetchall()
     con.close()
-    assert any(
-        target_id == str(target["id"]) and target["kind"] in title for title, target_id in links
-    )
-    assert any(a == target["id"] for a, _, _ in _events(config, "bug_filed"))
+    assert any(target_id == str(target.id) and target.kind in title for title, target_id in links)
+    assert any(a == target.id for a, _, _ in _events(config, "bug_filed"))
 
 
 async def test_drill_from_an_alert_to_its_wrong_examples(config: Path) -> None:
@@ -207,17 +206,17 @@ async def test_drill_from_an_alert_to_its_wrong_examples(config: Path) -> None:
         await settle(pilot)
         stream = app.query_one(AlertStream)
         table = app.query_one("#alert-table", DataTable)
-        row = next(i for i, a in enumerate(stream.shown_alerts()) if a["slice"])
+        row = next(i for i, a in enumerate(stream.shown_alerts()) if a.slice)
         table.move_cursor(row=row)
         await settle(pilot)
         alert = stream.selected()
-        assert alert is not None and alert["slice"]
+        assert alert is not None and alert.slice
         await pilot.press("enter")
         await settle(pilot)
         assert app.query_one(TabbedContent).active == "slices"
         explorer = app.query_one(SliceExplorer)
         assert explorer.page is not None and explorer.page["rows"]
-        ((col, value),) = alert["slice"].items()
+        ((col, value),) = alert.slice.items()
         assert all(str(r[col]) == value for r in explorer.page["rows"])
         await pilot.press("w")
         await settle(pilot)
@@ -302,9 +301,11 @@ async def test_file_a_bug_from_a_slice_and_compare_versions(config: Path) -> Non
         explorer = app.query_one(SliceExplorer)
         table = app.query_one("#slice-table", DataTable)
         table.focus()
-        row = next(i for i, r in enumerate(explorer.rows) if r["slice"])
+        row = next(i for i, r in enumerate(explorer.rows) if r.slice)
         table.move_cursor(row=row)
-        ((column, value),) = explorer.rows[row]["slice"].items()
+        slice_ = explorer.rows[row].slice
+        assert slice_ is not None
+        ((column, value),) = slice_.items()
         await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.screen, BugForm)
@@ -315,7 +316,7 @@ async def test_file_a_bug_from_a_slice_and_compare_versions(config: Path) -> Non
         await pilot.press("v")
         await settle(pilot)
         assert explorer.by.startswith("model_version")
-        versions = {r["slice"].get("model_version") for r in explorer.rows if r["slice"]}
+        versions = {r.slice.get("model_version") for r in explorer.rows if r.slice}
         assert versions and None not in versions
     con = duckdb.connect(str(config.parent / "oncall.duckdb"), read_only=True)
     links = con.execute(
@@ -336,15 +337,15 @@ async def test_plots_of_the_metric_the_drift_and_label_coverage(config: Path) ->
         await pilot.press("s")  # resolved ones too: the drill's other kinds were handled
         await settle(pilot)
         shown = stream.shown_alerts()
-        drifting = next(i for i, a in enumerate(shown) if a["kind"] in ("drift", "score_drift"))
-        other = next(i for i, a in enumerate(shown) if a["kind"] not in ("drift", "score_drift"))
+        drifting = next(i for i, a in enumerate(shown) if a.kind in ("drift", "score_drift"))
+        other = next(i for i, a in enumerate(shown) if a.kind not in ("drift", "score_drift"))
         table.move_cursor(row=drifting)
         await settle(pilot)
         detail = stream.detail
-        assert detail is not None and detail["id"] == shown[drifting]["id"]
+        assert detail is not None and detail.alert.id == shown[drifting].id
         metric = app.query_one("#alert-plot", SeriesPlot)
-        assert metric.threshold == detail["threshold"]
-        assert metric.series[0].values == [r["value"] for r in detail["results"]]
+        assert metric.threshold == detail.alert.threshold
+        assert metric.series[0].values == [r.value for r in detail.results]
         # The baseline and the last window, as shares per bin.
         assert drift_plot.display
         baseline, current = drift_plot.series
@@ -398,17 +399,58 @@ async def test_filter_the_stream(config: Path) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         stream = app.query_one(AlertStream)
-        kinds = {a["kind"] for a in stream.alerts}
+        kinds = {a.kind for a in stream.alerts}
         kind = sorted(kinds)[0]
         await pilot.press("slash")
         await pilot.press(*f"kind={kind}")
         await pilot.press("enter")
         await settle(pilot)
         table = app.query_one("#alert-table", DataTable)
-        assert table.row_count == len([a for a in stream.alerts if a["kind"] == kind]) > 0
+        assert table.row_count == len([a for a in stream.alerts if a.kind == kind]) > 0
         await pilot.press("s")
         await settle(pilot)
         assert stream.show_all
+
+
+async def test_the_stream_redraws_only_when_what_it_shows_changes(config: Path) -> None:
+    app = make_app(config, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        stream = app.query_one(AlertStream)
+        table = app.query_one("#alert-table", DataTable)
+        assert table.row_count > 1
+        clears = 0
+        clear = table.clear
+
+        def counting_clear(columns: bool = False) -> Any:
+            nonlocal clears
+            clears += 1
+            return clear(columns)
+
+        table.clear = counting_clear  # type: ignore[method-assign]
+        rows = dict(table.rows)
+        table.move_cursor(row=1)
+        await settle(pilot)
+        # A refresh that brings the same alerts leaves the rows, and the cursor, alone.
+        stream.load()
+        await settle(pilot)
+        assert clears == 0 and table.cursor_row == 1
+        assert all(table.rows[k] is row for k, row in rows.items())
+        # So does a filter that still matches every alert: a letter all of them have.
+        everything = stream.shown_alerts()
+        words = [" ".join((a.model, a.kind, a.status)) for a in everything]
+        letter = next(c for c in "etaoinsrcdlu" if all(c in w for w in words))
+        await pilot.press("slash", letter)
+        await settle(pilot)
+        assert stream.filter_text == letter and stream.shown_alerts() == everything
+        assert clears == 0 and all(table.rows[k] is row for k, row in rows.items())
+        # A filter that leaves fewer rows redraws, and clearing it redraws them all.
+        await pilot.press(*"zzz-no-such-alert")
+        await settle(pilot)
+        assert clears == 1 and table.row_count == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert clears == 2 and table.row_count == len(everything)
 
 
 async def test_a_trainee_is_refused_in_the_app(config: Path) -> None:
@@ -474,7 +516,7 @@ async def test_work_on_while_the_store_is_held_then_the_action_applies(config: P
         await settle(pilot)
         assert app.query_one(StatusLine).pending == 0
     acks = [a for a in _events(config, "ack") if a[2] == '{"note": "busy ack"}']
-    assert acks == [(target["id"], "alice", '{"note": "busy ack"}')]
+    assert acks == [(target.id, "alice", '{"note": "busy ack"}')]
 
 
 async def test_the_palette_offers_the_current_screens_actions(config: Path) -> None:

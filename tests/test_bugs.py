@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 import pytest
+from textual.widgets import DataTable
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
+from tui.app.main import OncallApp
+from tui.app.messages import BugsLoaded
+from tui.app.panes.bugs import BugQueue
 from tui.core.config.settings import load_config
-from tui.core.store.connection import Store
-from tui.core.work.bugs import FIELDS, replay, show_bug
+from tui.core.errors import NotFoundError, UsageError
+from tui.core.store.connection import Store, fetch_rows
+from tui.core.work import shifts
+from tui.core.work.bugs import (
+    FIELDS,
+    Bug,
+    BugDetail,
+    NewBug,
+    NoSuchBug,
+    close,
+    file_bug,
+    link,
+    list_bugs,
+    replay,
+    show_bug,
+)
 from tui.sandbox.scenario import load_scenario
 
 NOW = "2026-11-26T04:00"
@@ -189,8 +208,9 @@ def test_history_is_append_only_and_state_rebuilds_from_it(
     run(capsys, config, "bugs", "edit", str(bid), "--priority", "P0", "--status", "triaged")
     run(capsys, config, "bugs", "comment", str(bid), "--text", "x")
     settings = load_config(config)
-    bug = show_bug(Store(settings.store_path), bid)
-    rebuilt = replay(bug["events"])
+    shown = show_bug(Store(settings.store_path), bid)
+    bug = shown.to_json()
+    rebuilt = replay(shown.events)
     for field in FIELDS:
         assert rebuilt[field] == bug[field], field
     assert rebuilt["version"] == bug["version"]
@@ -390,11 +410,6 @@ def test_the_handoff_of_a_demo_past_shift(
 
 
 def test_a_bug_and_its_links_are_filed_together_or_not_at_all(config: Path) -> None:
-    from datetime import datetime
-
-    from tui.core.errors import NotFoundError, UsageError
-    from tui.core.work.bugs import NewBug, file_bug
-
     settings = load_config(config)
     store = Store(settings.store_path)
     now = datetime.fromisoformat(NOW)
@@ -430,7 +445,7 @@ def test_a_bug_and_its_links_are_filed_together_or_not_at_all(config: Path) -> N
         "alice",
         now,
     )
-    links = {(k["kind"], k["target"]) for k in show_bug(store, bid)["links"]}
+    links = {(k.kind, k.target) for k in show_bug(store, bid).links}
     assert links == {("prediction", "p1"), ("prediction", "p2"), ("slice", '{"market": "FR"}')}
 
 
@@ -464,3 +479,168 @@ def test_bug_and_shift_changes_can_answer_in_json(
     assert closed["status"] == "resolved"
     ended = run(capsys, config, "shift", "end", "--json", now="2026-11-26T12:00").json()
     assert ended["id"] == started["id"] and ended["ended_at"] is not None
+
+
+def _file(capsys: pytest.CaptureFixture[str], config: Path, title: str = "t") -> int:
+    filed = run(capsys, config, "bugs", "new", "-m", "checkout_risk", "--title", title, "--json")
+    return int(filed.json()["id"])
+
+
+def test_bugs_are_records_and_both_faces_get_the_same_json(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bid = _file(capsys, config)
+    run(capsys, config, "bugs", "link", str(bid), "--prediction", "p1")
+    run(capsys, config, "bugs", "comment", str(bid), "--text", "seen")
+    store = Store(load_config(config).store_path)
+    (bug,) = list_bugs(store, "all")
+    assert isinstance(bug, Bug) and bug.id == bid and bug.open and bug.tags == ()
+    shown = show_bug(store, bid)
+    assert isinstance(shown, BugDetail) and shown.bug == bug
+    assert [e.action for e in shown.events] == ["created", "link", "comment"]
+    assert [(k.kind, k.target, k.slice) for k in shown.links] == [("prediction", "p1", None)]
+    # One to_json each: what the command line prints is the record's JSON, key for key.
+    listed = run(capsys, config, "bugs", "list", "--status", "all", "--json").json()
+    as_emitted = json.loads(json.dumps(bug.to_json(), default=lambda v: v.isoformat()))
+    assert listed == [as_emitted]
+    assert list(listed[0]) == [
+        "id",
+        "title",
+        "description",
+        "model",
+        "priority",
+        "tags",
+        "status",
+        "duplicate_of",
+        "assignee",
+        "reporter",
+        "root_cause",
+        "mitigation",
+        "mitigation_note",
+        "created_at",
+        "updated_at",
+        "version",
+        "open",
+    ]
+    detail = run(capsys, config, "bugs", "show", str(bid), "--json").json()
+    assert list(detail) == [*listed[0], "links", "events"]
+    assert detail["events"][1]["detail"] == {
+        "kind": "prediction",
+        "target": "p1",
+        "window_start": None,
+        "window_end": None,
+    }
+    assert list(detail["events"][0]) == list(shown.events[0].to_json())
+    assert list(detail["links"][0]) == list(shown.links[0].to_json())
+
+
+def test_a_shift_row_is_a_record_with_the_json_scripts_read(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, config, "shift", "start", now="2026-11-25T08:00")
+    store = Store(load_config(config).store_path)
+    with store.read() as con:
+        rows = fetch_rows(con, "shifts_all")
+    records = [shifts.Shift.from_row(r) for r in rows]
+    assert [s.to_json() for s in records] == [{"id": r["shift_id"], **r} for r in rows]
+    live = next(s for s in records if s.source == "live")
+    assert live.open and live.engineer == "alice" and live.role == "primary"
+    listed = run(capsys, config, "shift", "list", "--json").json()
+    assert [s["id"] for s in listed] == [s.id for s in records]
+    status = run(capsys, config, "shift", "status", "--json").json()
+    assert [(s["id"], s["shift_id"], s["engineer"]) for s in status] == [
+        (live.id, live.id, "alice")
+    ]
+
+
+def test_core_errors_speak_the_domain_and_the_cli_adds_its_flags(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = load_config(config)
+    store = Store(settings.store_path)
+    now = datetime.fromisoformat(NOW)
+    bid = _file(capsys, config)
+    refusals: list[tuple[Any, str | None]] = [
+        (lambda: list_bugs(store, "bogus"), "status"),
+        (lambda: close(store, settings, bid, "alice", now, "nope"), "resolution"),
+        (lambda: close(store, settings, bid, "alice", now, "duplicate"), "duplicate of"),
+        (lambda: link(store, settings, bid, "alice", now), None),
+        (lambda: link(store, settings, bid, "alice", now, where=["market=FR"]), None),
+        (lambda: shifts.start_shift(store, settings, "alice", now, "boss"), "role"),
+        (lambda: shifts.start_shift(store, settings, "bob", now), "role"),  # a trainee
+        (lambda: show_bug(store, 4242), None),
+        (lambda: shifts.shift_of(store, 4242, now), None),
+        (lambda: shifts.shift_of(store, None, datetime(2000, 1, 1)), None),
+    ]
+    for call, field in refusals:
+        with pytest.raises((UsageError, NotFoundError)) as caught:
+            call()
+        assert caught.value.field == field, caught.value.message
+        assert "--" not in caught.value.message and "oncall " not in caught.value.message
+    with pytest.raises(NoSuchBug):
+        show_bug(store, 4242)
+    with pytest.raises(shifts.NoSuchShift):
+        shifts.shift_of(store, 4242, now)
+    # The command line names its own options and commands.
+    for args, said in (
+        (("bugs", "list", "--status", "bogus"), "(--status)"),
+        (("bugs", "close", str(bid), "--resolution", "nope"), "(--resolution)"),
+        (("bugs", "close", str(bid), "--resolution", "duplicate"), "(--duplicate-of)"),
+        (("bugs", "new", "-m", "checkout_risk", "--title", "t", "--priority", "P9"), "--priority"),
+        (("bugs", "edit", str(bid), "--root-cause", "gremlins"), "(--root-cause)"),
+        (("bugs", "link", str(bid)), "--alert, --prediction, --where or --bug"),
+        (("bugs", "link", str(bid), "--where", "market=FR"), "--since and --until"),
+        (("bugs", "show", "4242"), "`oncall bugs list --status all` lists them"),
+        (("bugs", "export", str(bid), "--out", "x.csv"), f"`oncall bugs link {bid}"),
+        (("shift", "start", "--role", "boss"), "(--role)"),
+        (("handoff", "--shift", "4242"), "`oncall shift list` lists them"),
+    ):
+        refused = run(capsys, config, *args, code=2)
+        assert said in refused.err, (args, refused.err)
+    trainee = run(capsys, config, "shift", "start", who="bob", code=2)
+    assert "trainee" in trainee.err and "(--role)" in trainee.err
+
+
+async def test_the_queue_rebuilds_its_rows_only_when_the_bugs_changed(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _file(capsys, config, "first")
+    app = OncallApp.open(load_config(config), "alice", NOW, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("2")
+        queue = app.query_one(BugQueue)
+        for _ in range(60):
+            await pilot.pause()
+            if queue.bugs:
+                break
+        table = queue.query_one("#bug-table", DataTable)
+        cleared: list[int] = []
+        clear = table.clear
+
+        def counting_clear(columns: bool = False) -> Any:
+            cleared.append(1)
+            return clear(columns)
+
+        table.clear = counting_clear  # type: ignore[method-assign]
+        before = queue.bugs
+        queue.post_message(BugsLoaded(list(before)))
+        queue.load()  # a refresh that finds the same bugs
+        await app.workers.wait_for_complete()
+        for _ in range(5):
+            await pilot.pause()
+        assert cleared == [] and queue.bugs == before and table.row_count == len(before)
+        # Filed as the app would (the CLI's stdout is the app's while it runs).
+        settings = load_config(config)
+        file_bug(
+            Store(settings.store_path),
+            settings,
+            NewBug("second", "checkout_risk"),
+            "alice",
+            datetime.fromisoformat(NOW),
+        )
+        queue.load()
+        for _ in range(60):
+            await pilot.pause()
+            if len(queue.bugs) > len(before):
+                break
+        assert cleared == [1] and table.row_count == len(before) + 1

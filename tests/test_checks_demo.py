@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
-from tui.core.alerts.reading import list_alerts
+from tui.core.alerts.reading import list_alerts, show_alert
 from tui.core.config.settings import load_config
 from tui.core.config.times import parse_timestamp
 from tui.core.store.connection import Store
@@ -62,15 +62,15 @@ def test_few_alerts_outside_incidents(demo_dir: Path) -> None:
         a
         for a in alerts
         if not any(
-            i["model"] == a["model"]
-            and i["start_ts"] <= a["first_seen"] <= i["end_ts"] + timedelta(days=1)
+            i["model"] == a.model
+            and i["start_ts"] <= a.first_seen <= i["end_ts"] + timedelta(days=1)
             for i in incidents
         )
     ]
     spec = load_scenario("demo")
     model_days = len(spec.models) * spec.days
     assert len(stray) / model_days <= 0.25, [
-        (a["model"], a["kind"], a["feature"], a["slice"], a["first_seen"]) for a in stray
+        (a.model, a.kind, a.feature, a.slice, a.first_seen) for a in stray
     ]
 
 
@@ -104,25 +104,49 @@ def test_fail_on_critical_exits_1_when_a_critical_alert_fires(
 
 
 def test_drift_alerts_show_baseline_and_current_distributions(demo_dir: Path) -> None:
-    from tui.core.alerts.reading import show_alert
-
     settings = load_config(demo_dir / "oncall.yaml")
     store = Store(settings.store_path)
     now = parse_timestamp(DEMO_NOW)
     drifting = [
-        a for a in list_alerts(store, now, status="all") if a["kind"] in ("drift", "score_drift")
+        a for a in list_alerts(store, now, status="all") if a.kind in ("drift", "score_drift")
     ]
     assert drifting
     for a in drifting:
-        view = show_alert(store, a["id"], now, settings=settings)["drift"]
+        view = show_alert(store, settings, a.id, now).drift
         assert view is not None
-        assert len(view["labels"]) == len(view["baseline"]) == len(view["current"])
-        assert sum(view["baseline"]) == pytest.approx(1.0)
-        assert sum(view["current"]) == pytest.approx(1.0)
+        assert len(view.labels) == len(view.baseline) == len(view.current)
+        assert sum(view.baseline) == pytest.approx(1.0)
+        assert sum(view.current) == pytest.approx(1.0)
     vanished = load_scenario("demo").incidents
     states = next(i for i in vanished if i.type == "vanished_categories")
-    state_alert = next((a for a in drifting if a["feature"] == states.feature), None)
+    state_alert = next((a for a in drifting if a.feature == states.feature), None)
     if state_alert is not None:
-        view = show_alert(store, state_alert["id"], now, settings=settings)["drift"]
-        gone = [view["current"][view["labels"].index(v)] for v in states.values]
-        assert max(gone) < min(view["baseline"][view["labels"].index(v)] for v in states.values)
+        view = show_alert(store, settings, state_alert.id, now).drift
+        assert view is not None
+        gone = [view.current[view.labels.index(v)] for v in states.values]
+        assert max(gone) < min(view.baseline[view.labels.index(v)] for v in states.values)
+
+
+def test_both_faces_get_the_same_alert_detail(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`oncall alerts show --json` prints the record the app reads, drift picture and all."""
+    config = demo_dir / "oncall.yaml"
+    settings = load_config(config)
+    store = Store(settings.store_path)
+    now = parse_timestamp(DEMO_NOW)
+    alerts = list_alerts(store, now, status="all")
+    drifting = next(a for a in alerts if a.kind in ("drift", "score_drift"))
+    other = next(a for a in alerts if a.kind not in ("drift", "score_drift"))
+    for a in (drifting, other):
+        shown = cli(
+            capsys, "--config", config, "--now", DEMO_NOW, "alerts", "show", str(a.id), "--json"
+        )
+        assert shown.code == 0, shown.err
+        detail = show_alert(store, settings, a.id, now)
+        as_printed = json.loads(json.dumps(detail.to_json(), default=lambda v: v.isoformat()))
+        assert shown.json() == as_printed
+        assert list(shown.json()) == [*a.to_json(), "bugs", "drift", "events", "results"]
+        assert (shown.json()["drift"] is None) == (a is other)
+        # The alert inside the detail is the listed one; only `runbook` is the whole note.
+        assert {**detail.alert.to_json(), "runbook": a.runbook} == a.to_json()

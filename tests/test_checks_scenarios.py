@@ -55,15 +55,15 @@ def test_every_planted_incident_is_caught_and_untouched_features_stay_quiet(dril
     model = settings.model("checkout_risk")
     untouched = set(model.features) - touched
     assert untouched == {"account_age_days", "payment_method"}
-    quiet = [a for a in alerts if a["feature"] in untouched]
+    quiet = [a for a in alerts if a.feature in untouched]
     assert len(quiet) <= 2, quiet
 
 
 def _signature(store: Store) -> list[tuple[Any, ...]]:
     return sorted(
-        (a["fingerprint"], a["first_seen"], a["last_seen"], a["count"], a["severity"], a["status"])
+        (a.fingerprint, a.first_seen, a.last_seen, a.count, a.severity, a.status)
         for a in list_alerts(store, NOW, status="all")
-        if a["status"] != "retracted"
+        if a.status != "retracted"
     )
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from tests.helpers import cli, write_config
 from tui.core.config.settings import load_config
+from tui.core.config.starter import write_starter
 from tui.core.config.times import parse_duration
-from tui.core.errors import ConfigError
+from tui.core.errors import ConfigError, UsageError
 
 DESIGN_EXAMPLE = """\
 store: oncall.duckdb            # relative to this file
@@ -220,3 +221,21 @@ def test_init_writes_a_config_that_loads(
     assert "exists; pass --force" in again.err
     forced = cli(capsys, "init", tmp_path / "new", "--force", "--json")
     assert forced.code == 0 and forced.json() == {"config": str(tmp_path / "new" / "oncall.yaml")}
+
+
+def test_config_errors_name_settings_not_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ConfigError) as missing:
+        load_config(tmp_path / "nope.yaml")
+    assert missing.value.field == "config"
+    assert "--" not in missing.value.message
+    write_starter(tmp_path)
+    with pytest.raises(UsageError) as exists:
+        write_starter(tmp_path)
+    assert exists.value.field == "force"
+    assert "--" not in exists.value.message
+    # The command line adds its handle for the setting the core named.
+    result = cli(capsys, "--config", tmp_path / "nope.yaml", "check")
+    assert result.code == 2
+    assert "no config file; run `oncall init` to write one (--config)" in result.err

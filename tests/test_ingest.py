@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from tests.helpers import churn_frame, cli, count
+from tui.core.errors import InputError
+from tui.core.ingest.files import detect_format
 
 DB = "store.duckdb"
 
@@ -335,3 +337,23 @@ def test_summary_goes_to_stderr_and_json_to_stdout(
     assert "7 rows — 7 added, 0 replaced, 0 unchanged" in plain.err
     as_json = cli(capsys, "ingest", "predictions", path, "--model", "churn", "--json")
     assert json.loads(as_json.out)[0]["rows"] == 7
+
+
+def test_format_errors_are_in_words_and_the_cli_names_the_flag(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The core names the setting ("format"); only the command line turns it into a flag.
+    with pytest.raises(InputError) as asked:
+        detect_format(project / "a.csv", "xml")
+    assert asked.value.field == "format"
+    assert "--" not in asked.value.message
+    with pytest.raises(InputError) as guessed:
+        detect_format(project / "a.txt", None)
+    assert guessed.value.field == "format"
+    assert "--" not in guessed.value.message
+    path = project / "a.csv"
+    churn_frame(5).write_csv(path)
+    result = cli(capsys, "ingest", "predictions", path, "--model", "churn", "--format", "xml")
+    assert result.code == 2
+    assert "the format must be one of parquet, csv, json, got 'xml' (--format)" in result.err
+    assert _rows(project) == 0

@@ -156,6 +156,9 @@ def test_ready_after_two_good_replays(
 def test_a_shadow_shift_cannot_change_state(
     demo_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Before a live shift: said in the domain's words, no command named.
+    none = run(capsys, demo_copy, "shadow", "follow", who="carol", code=2)
+    assert "no live primary shift" in none.err and "oncall" not in none.err
     run(capsys, demo_copy, "shift", "start", who="alice")
     run(capsys, demo_copy, "shift", "start", "--role", "shadow", who="carol")
     alerts = run(capsys, demo_copy, "alerts", "list", "--status", "all", "--json").json()
@@ -171,6 +174,9 @@ def test_a_shadow_shift_cannot_change_state(
         assert "shadowing" in refused.err
     follow = run(capsys, demo_copy, "shadow", "follow", "--json", who="carol").json()
     assert follow["primary"] == "alice"
+    # A bad call: the core names the setting, the command line adds its flag.
+    bad = run(capsys, demo_copy, "shadow", "call", aid, "--call", "maybe", who="carol", code=2)
+    assert "a call is one of act, watch, ignore, bug, got 'maybe' (--call)" in bad.err
 
 
 def test_drills_score_and_show_the_answer_after_a_miss() -> None:

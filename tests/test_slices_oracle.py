@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,11 @@ from sklearn import metrics as skm
 
 from tests.helpers import cli
 from tui.core.config.settings import load_config
+from tui.core.errors import UsageError
 from tui.core.ingest.rollups import refresh
-from tui.core.slices.explore import slice_metrics, worst_slices
+from tui.core.slices.examples import examples_page, write_examples
+from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
+from tui.core.slices.labels import label_delay
 from tui.core.slices.request import Request
 from tui.core.store.connection import Store
 from tui.core.store.filters import parse_filters
@@ -158,38 +163,45 @@ def test_binary_metrics_per_slice_match_sklearn(
         rows, source = slice_metrics(con, req, ["seg"], exact_auc=True)
     assert source == "raw"
     joined = _known(frames, "bin", now)
-    by = {(r["slice"] or {}).get("seg"): r for r in rows}
+    by = {(r.slice or {}).get("seg"): r for r in rows}
     assert None in by
     for seg, row in by.items():
         part = joined if seg is None else joined.filter(pl.col("seg") == seg)
         lab = part.filter(pl.col("label").is_not_null())
-        assert row["n"] == part.height
-        assert row["n_labeled"] == lab.height
+        assert row.n == part.height
+        assert row.n_labeled == lab.height
         if lab.height == 0:
-            assert row["accuracy"] is None and row["f1"] is None and row["auc"] is None
+            assert (
+                row.value("accuracy") is None
+                and row.value("f1") is None
+                and row.value("auc") is None
+            )
             continue
         y, p = lab["label"].to_numpy(), lab["prediction"].to_numpy()
-        _approx(row["accuracy"], skm.accuracy_score(y, p))
+        _approx(row.value("accuracy"), skm.accuracy_score(y, p))
         _approx(
-            row["precision"],
+            row.value("precision"),
             skm.precision_score(y, p, pos_label="1", zero_division=np.nan)
             if (p == "1").any()
             else None,
         )
         _approx(
-            row["recall"],
+            row.value("recall"),
             skm.recall_score(y, p, pos_label="1", zero_division=np.nan)
             if (y == "1").any()
             else None,
         )
         if (y == "1").any() or (p == "1").any():
-            _approx(row["f1"], skm.f1_score(y, p, pos_label="1"))
+            _approx(row.value("f1"), skm.f1_score(y, p, pos_label="1"))
         if len(set(y)) == 2:
-            _approx(row["auc"], skm.roc_auc_score(y == "1", lab["score"].to_numpy()))
+            _approx(row.value("auc"), skm.roc_auc_score(y == "1", lab["score"].to_numpy()))
         else:
-            assert row["auc"] is None
-        lo, hi = row["accuracy_ci"]
-        assert lo <= row["accuracy"] <= hi
+            assert row.value("auc") is None
+        ci = row.interval("accuracy")
+        assert ci is not None
+        lo, hi = ci
+        accuracy = row.value("accuracy")
+        assert accuracy is not None and lo <= accuracy <= hi
 
 
 def test_binned_auc_equals_an_independent_binning(store: tuple[Path, dict[str, Any]]) -> None:
@@ -201,7 +213,7 @@ def test_binned_auc_equals_an_independent_binning(store: tuple[Path, dict[str, A
     bins = np.minimum(np.floor(lab["score"].to_numpy() * 20), 19)
     # Binned AUC is the exact AUC of the binned scores (ties count one half).
     expected = skm.roc_auc_score(lab["label"].to_numpy() == "1", bins)
-    assert rows[0]["auc"] == pytest.approx(expected)
+    assert rows[0].value("auc") == pytest.approx(expected)
 
 
 def test_multiclass_and_regression_match_sklearn(store: tuple[Path, dict[str, Any]]) -> None:
@@ -211,15 +223,15 @@ def test_multiclass_and_regression_match_sklearn(store: tuple[Path, dict[str, An
         rows, _ = slice_metrics(con, req, ["seg"])
     joined = _known(frames, "multi", NOW)
     for row in rows:
-        seg = (row["slice"] or {}).get("seg")
+        seg = (row.slice or {}).get("seg")
         part = joined if seg is None else joined.filter(pl.col("seg") == seg)
         lab = part.filter(pl.col("label").is_not_null())
         if lab.height == 0:
-            assert row["accuracy"] is None and row["macro_f1"] is None
+            assert row.value("accuracy") is None and row.value("macro_f1") is None
             continue
         y, p = lab["label"].to_numpy(), lab["prediction"].to_numpy()
-        _approx(row["accuracy"], skm.accuracy_score(y, p))
-        _approx(row["macro_f1"], skm.f1_score(y, p, average="macro"))
+        _approx(row.value("accuracy"), skm.accuracy_score(y, p))
+        _approx(row.value("macro_f1"), skm.f1_score(y, p, average="macro"))
         for cls, value in zip(
             sorted(set(y) | set(p)),
             skm.recall_score(
@@ -227,23 +239,25 @@ def test_multiclass_and_regression_match_sklearn(store: tuple[Path, dict[str, An
             ),
             strict=True,
         ):
-            _approx(row.get(f"recall_{cls}"), None if math.isnan(value) else float(value))
+            _approx(row.value(f"recall_{cls}"), None if math.isnan(value) else float(value))
     st, req = _request(folder, "reg")
     with st.read() as con:
         rows, _ = slice_metrics(con, req, ["seg"])
     joined = _known(frames, "reg", NOW)
     for row in rows:
-        seg = (row["slice"] or {}).get("seg")
+        seg = (row.slice or {}).get("seg")
         part = joined if seg is None else joined.filter(pl.col("seg") == seg)
         lab = part.filter(pl.col("label").is_not_null())
         if lab.height == 0:
-            assert row["mae"] is None and row["rmse"] is None and row["bias"] is None
+            assert (
+                row.value("mae") is None and row.value("rmse") is None and row.value("bias") is None
+            )
             continue
         y = lab["label"].cast(pl.Float64).to_numpy()
         p = lab["prediction"].cast(pl.Float64).to_numpy()
-        _approx(row["mae"], skm.mean_absolute_error(y, p))
-        _approx(row["rmse"], math.sqrt(skm.mean_squared_error(y, p)))
-        _approx(row["bias"], float(np.mean(p - y)))
+        _approx(row.value("mae"), skm.mean_absolute_error(y, p))
+        _approx(row.value("rmse"), math.sqrt(skm.mean_squared_error(y, p)))
+        _approx(row.value("bias"), float(np.mean(p - y)))
 
 
 def test_an_empty_filter_gives_null_metrics(store: tuple[Path, dict[str, Any]]) -> None:
@@ -252,7 +266,7 @@ def test_an_empty_filter_gives_null_metrics(store: tuple[Path, dict[str, Any]]) 
     with st.read() as con:
         rows, _ = slice_metrics(con, req, ["seg"])
     assert len(rows) == 1
-    assert rows[0]["n"] == 0 and rows[0]["accuracy"] is None and rows[0]["coverage"] is None
+    assert rows[0].n == 0 and rows[0].value("accuracy") is None and rows[0].coverage is None
 
 
 @pytest.mark.parametrize("model", ["bin", "multi", "reg"])
@@ -294,12 +308,13 @@ def test_rollups_and_raw_rows_give_identical_results(
         via_rollups, a = slice_metrics(con, req, columns)
         via_raw, b = slice_metrics(con, req, columns, prefer_rollups=False)
     assert (a, b) == ("rollups", "raw")
-    assert _canon(via_rollups) == _canon(via_raw)
+    assert _canon([r.to_json() for r in via_rollups]) == _canon([r.to_json() for r in via_raw])
     if model == "bin":
         with st.read() as con:
             w1, s1, _ = worst_slices(con, req, min_support=20)
             w2, s2, _ = worst_slices(con, req, min_support=20, prefer_rollups=False)
-        assert _canon(w1) == _canon(w2) and s1 == s2
+        assert _canon([w.to_json() for w in w1]) == _canon([w.to_json() for w in w2])
+        assert s1 == s2
 
 
 def _known_frames(
@@ -370,3 +385,111 @@ def test_bad_columns_and_metrics_exit_2_with_the_valid_ones(
         "auc",
     } <= set(body[1])
     assert isinstance(body[1]["slice"], dict)
+
+
+def _plain(value: Any) -> Any:
+    """A record's JSON as the command line prints it (tuples as lists, times as text)."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
+
+
+def _close(got: Any, expected: Any, rel: float = 1e-9) -> bool:
+    """Equal keys, order and values, floats to `rel` (DuckDB sums floats in parallel, so
+    the last digits of a sum, and its approximate quantiles, vary between runs)."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(got, dict)
+            and list(got) == list(expected)
+            and all(
+                _close(got[k], v, 5e-2 if k.endswith("_hours") else rel)
+                for k, v in expected.items()
+            )
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(got, list)
+            and len(got) == len(expected)
+            and all(_close(g, e, rel) for g, e in zip(got, expected, strict=True))
+        )
+    if isinstance(expected, float) and isinstance(got, float):
+        return got == pytest.approx(expected, rel=rel, abs=1e-12)
+    return bool(got == expected)
+
+
+def test_both_faces_get_the_same_records_from_the_same_call(
+    store: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _ = store
+    st, req = _request(folder, "bin")
+    with st.read() as con:
+        rows, _ = slice_metrics(con, req, ["seg"])
+        worst, summary, _ = worst_slices(con, req, min_support=20)
+        points = metric_series(con, req)
+        delay = label_delay(con, req, "seg")
+    window = ("--since", START.isoformat(), "--until", (START + timedelta(days=7)).isoformat())
+    base = ("--config", folder / "oncall.yaml", "--now", NOW.isoformat())
+    model = ("--model", "bin", *window, "--json")
+
+    def printed(*args: str) -> Any:
+        result = cli(capsys, *base, *args, *model)
+        assert result.code == 0, result.err
+        return result.json()
+
+    assert _close(printed("slices", "metrics", "--by", "seg"), _plain([r.to_json() for r in rows]))
+    assert _close(
+        printed("slices", "worst", "--min-support", "20"), _plain([w.to_json() for w in worst])
+    )
+    assert _close(printed("slices", "series"), _plain([p.to_json() for p in points]))
+    # Days of one slice value follow no order within a day: compare them sorted.
+    shown = printed("labels", "delay", "--by", "seg")
+    expected = _plain(delay.to_json())
+    for report in (shown, expected):
+        report["days"].sort(key=lambda d: (d["day"], str(d["seg"])))
+        report["summary"].sort(key=lambda d: str(d["seg"]))
+    assert _close(shown, expected)
+    # The records keep the printed keys: a slice row's metric, interval and difference.
+    first = rows[1].to_json()
+    assert first["accuracy"] == rows[1].value("accuracy")
+    assert first["accuracy_ci"] == rows[1].interval("accuracy")
+    assert first["accuracy_diff"] == rows[1].diff("accuracy")
+    assert first["estimated"] == rows[1].estimated and set(first["estimated"]) >= {"f1"}
+    assert summary.metric == "accuracy" and summary.n == rows[0].n
+    assert [p.day for p in points] == [START + timedelta(days=d) for d in range(7)]
+    assert sum(p.n for p in points) == rows[0].n
+    assert {d.group for d in delay.days} == {t.group for t in delay.summary}
+
+
+def test_errors_speak_the_domain_and_the_command_line_adds_its_flag(
+    store: tuple[Path, dict[str, Any]], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder, _ = store
+    st, req = _request(folder, "bin")
+    spec = req.model
+    with st.read() as con:
+        cases: list[tuple[Callable[[], object], str]] = [
+            (lambda: parse_filters("bin", spec, ["seg"]), "where"),
+            (lambda: parse_filters("bin", spec, ["nope=1"]), "where"),
+            (lambda: worst_slices(con, req, max_depth=4), "max depth"),
+            (lambda: slice_metrics(con, req, ["planet"]), "by"),
+            (lambda: slice_metrics(con, req, ["seg"], "mae"), "metric"),
+            (lambda: examples_page(con, req, limit=0), "limit"),
+            (lambda: examples_page(con, req, after="no-key"), "after"),
+            (lambda: examples_page(con, req, after="x|1"), "after"),
+            (lambda: label_delay(con, req, "planet"), "by"),
+            (lambda: write_examples([], tmp_path / "rows.txt"), "out"),
+        ]
+        for call, field in cases:
+            with pytest.raises(UsageError) as caught:
+                call()
+            assert caught.value.field == field
+            assert "--" not in caught.value.message, caught.value.message
+        with pytest.raises(UsageError) as both:
+            examples_page(con, req, wrong=True, unlabeled=True)
+        assert "--" not in both.value.message
+    config = folder / "oncall.yaml"
+    depth = cli(capsys, "--config", config, "slices", "worst", "--model", "bin", "--max-depth", "4")
+    assert depth.code == 2 and "(--max-depth)" in depth.err
+    where = cli(capsys, "--config", config, "examples", "--model", "bin", "--where", "seg")
+    assert where.code == 2 and "COLUMN=VALUE" in where.err and "(--where)" in where.err
+    examples = ("--config", config, "examples", "--model", "bin")
+    both_flags = cli(capsys, *examples, "--wrong", "--unlabeled")
+    assert both_flags.code == 2 and "--wrong and --unlabeled" in both_flags.err

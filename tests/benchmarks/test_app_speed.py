@@ -103,7 +103,11 @@ async def test_first_screen_and_key_actions_at_demo_scale(demo_dir: Path) -> Non
             ("g", "g group", lambda: stream.group == 2),
             ("down", "down", lambda: table.cursor_row == 1),
             # A store read: the detail (plot, track record, events) of the next alert.
-            ("down", "down+detail", lambda: (stream.detail or {}).get("id") == row_id(2)),
+            (
+                "down",
+                "down+detail",
+                lambda: stream.detail is not None and stream.detail.alert.id == row_id(2),
+            ),
             ("slash", "/ filter", lambda: filter_box.display and filter_box.has_focus),
             ("escape", "esc", lambda: app.focused is table),
             ("a", "a ack", lambda: isinstance(app.screen, Prompt)),

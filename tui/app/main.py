@@ -237,11 +237,11 @@ class OncallApp(App[None]):
     def load_shift(self) -> None:
         def job() -> str:
             shifts = current_shifts(self._reader)
-            primary = next((s for s in shifts if s["role"] == "primary"), None)
+            primary = next((s for s in shifts if s.role == "primary"), None)
             if primary is None:
                 return "no shift open"
-            shadows = [s["engineer"] for s in shifts if s["role"] == "shadow"]
-            text = f"shift {primary['shift_id']}: {primary['engineer']} primary"
+            shadows = [s.engineer for s in shifts if s.role == "shadow"]
+            text = f"shift {primary.id}: {primary.engineer} primary"
             return text + (f", {', '.join(shadows)} shadowing" if shadows else "")
 
         run_store_job(self, "shift", job, ShiftLoaded, group="shift")

@@ -13,7 +13,9 @@ from typing import Any
 
 from textual.message import Message
 
-from tui.core.work.bugs import NewBug
+from tui.core.alerts.records import Alert, AlertDetail
+from tui.core.work.bugs import Bug, BugDetail, NewBug
+from tui.core.work.shifts import Shift
 
 # ---------------------------------------------------------------- the store
 
@@ -98,7 +100,7 @@ class ActionDone(Message):
 class AlertsLoaded(Message):
     """The alert stream as of now."""
 
-    def __init__(self, alerts: list[Any]) -> None:
+    def __init__(self, alerts: list[Alert]) -> None:
         super().__init__()
         self.alerts = alerts
 
@@ -106,7 +108,7 @@ class AlertsLoaded(Message):
 class AlertDetailLoaded(Message):
     """One alert in full: history, results, track record, drift picture."""
 
-    def __init__(self, detail: Any) -> None:
+    def __init__(self, detail: AlertDetail) -> None:
         super().__init__()
         self.detail = detail
 
@@ -114,7 +116,7 @@ class AlertDetailLoaded(Message):
 class BugsLoaded(Message):
     """The bug queue."""
 
-    def __init__(self, bugs: list[Any]) -> None:
+    def __init__(self, bugs: list[Bug]) -> None:
         super().__init__()
         self.bugs = bugs
 
@@ -122,7 +124,7 @@ class BugsLoaded(Message):
 class BugDetailLoaded(Message):
     """One bug with its links and history."""
 
-    def __init__(self, bug: Any) -> None:
+    def __init__(self, bug: BugDetail) -> None:
         super().__init__()
         self.bug = bug
 
@@ -156,7 +158,7 @@ class LabelDelayLoaded(Message):
 class ShiftsListed(Message):
     """The shifts, for the replay picker."""
 
-    def __init__(self, shifts: list[Any]) -> None:
+    def __init__(self, shifts: list[Shift]) -> None:
         super().__init__()
         self.shifts = shifts
 

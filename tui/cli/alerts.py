@@ -13,7 +13,7 @@ from tui.core import alerts as core
 from tui.core.actions import Action, ActionKind, perform
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
-from tui.core.words import num, pct, slice_text, when
+from tui.core.words import num, pct, slice_text, what, when
 
 app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
 
@@ -54,7 +54,7 @@ def list_(
         env.store(), env.now(), status=status, model=model, kind=kind, sort=sort
     )
     if as_json:
-        emit_json(rows)
+        emit_json([a.to_json() for a in rows])
         return
     if not rows:
         info(f"no {status} alerts")
@@ -63,17 +63,16 @@ def list_(
     for col in ("id", "status", "sev", "model", "kind", "feature/slice", "last", "n", "act"):
         table.add_column(col, no_wrap=col in ("id", "last"))
     for a in rows:
-        what = " ".join(x for x in (a["feature"], slice_text(a["slice"])) if x)
         table.add_row(
-            str(a["id"]),
-            a["status"],
-            a["severity"][:4],
-            a["model"],
-            a["kind"],
-            what,
-            when(a["last_seen"]),
-            str(a["count"]),
-            pct(a["actionability"]),
+            str(a.id),
+            a.status,
+            a.severity[:4],
+            a.model,
+            a.kind,
+            what(a.feature, a.slice),
+            when(a.last_seen),
+            str(a.count),
+            pct(a.actionability),
         )
     out_console.print(table)
 
@@ -82,44 +81,51 @@ def list_(
 def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     """One alert with its track record, history and recent results."""
     env = env_of(ctx)
-    alert = core.show_alert(env.store(), alert_id, env.now())
+    detail = core.show_alert(env.store(), env.settings(), alert_id, env.now())
     if as_json:
-        emit_json(alert)
+        emit_json(detail.to_json())
         return
-    what = " ".join(x for x in (alert["feature"], slice_text(alert["slice"])) if x)
+    alert = detail.alert
     out_console.print(
         Text.assemble(
-            (f"#{alert['id']} {alert['model']} {alert['kind']} {what}", "bold"),
-            f"  {alert['severity']}, {alert['status']}",
+            (f"#{alert.id} {alert.model} {alert.kind} {what(alert.feature, alert.slice)}", "bold"),
+            f"  {alert.severity}, {alert.status}",
         )
     )
     out_console.print(
-        f"first seen {when(alert['first_seen'])}, last {when(alert['last_seen'])}, "
-        f"{alert['count']} windows; value {num(alert['value'])} "
-        f"(worst {num(alert['worst_value'])}, threshold {num(alert['threshold'])})"
+        f"first seen {when(alert.first_seen)}, last {when(alert.last_seen)}, "
+        f"{alert.count} windows; value {num(alert.value)} "
+        f"(worst {num(alert.worst_value)}, threshold {num(alert.threshold)})"
     )
-    record = alert["track_record"]
+    record = alert.track_record
     if record:
         out_console.print(
-            f"this type: acted on {record['acted']} of {record['episodes']}, "
-            f"noise {record['noise']}, median "
-            f"{num(record['median_minutes_to_resolve'])} min to resolve"
+            f"this type: acted on {record.acted} of {record.episodes}, "
+            f"noise {record.noise}, median "
+            f"{num(record.median_minutes_to_resolve)} min to resolve"
         )
-    if alert["detail"]:
-        out_console.print(f"detail: {alert['detail']}")
-    if alert["runbook"]:
+    if alert.detail:
+        out_console.print(f"detail: {alert.detail}")
+    if detail.drift is not None:
+        # The bins that moved most (there may be dozens of categories), in bin order.
+        drift = detail.drift
+        bins = list(zip(drift.labels, drift.baseline, drift.current, strict=True))
+        moved = sorted(sorted(bins, key=lambda x: -abs(x[2] - x[1]))[:5], key=bins.index)
+        shares = ", ".join(f"{label} {pct(b)}→{pct(c)}" for label, b, c in moved)
         out_console.print(
-            Text.assemble(
-                ("runbook", "bold"),
-                f" ({alert['runbook']['author']}): {alert['runbook']['text']}",
-            )
+            f"drift since the baseline, share per bin (baseline→last window): {shares}"
+            + (f" (top 5 of {len(bins)} bins)" if len(bins) > 5 else "")
         )
-    for bug in alert["bugs"]:
-        out_console.print(f"bug #{bug['bug_id']} {bug['title']} ({bug['status']})")
-    for e in alert["events"]:
+    if detail.runbook:
         out_console.print(
-            f"  {when(e['acted_at'])} {e['actor']}: {e['action']} "
-            f"{' '.join(f'{k}={v}' for k, v in e['detail'].items() if v)}"
+            Text.assemble(("runbook", "bold"), f" ({detail.runbook.author}): {detail.runbook.text}")
+        )
+    for bug in detail.bugs:
+        out_console.print(f"bug #{bug.bug_id} {bug.title} ({bug.status})")
+    for e in detail.events:
+        out_console.print(
+            f"  {when(e.acted_at)} {e.actor}: {e.action} "
+            f"{' '.join(f'{k}={v}' for k, v in e.detail.items() if v)}"
         )
 
 
@@ -135,7 +141,11 @@ def _perform(
 
 def _done(env: Env, alert_id: int, message: str, as_json: bool) -> None:
     """Say what was done; with --json, the alert as it now is."""
-    done(message, as_json, lambda: core.show_alert(env.store(), alert_id, env.now()))
+    done(
+        message,
+        as_json,
+        lambda: core.show_alert(env.store(), env.settings(), alert_id, env.now()).to_json(),
+    )
 
 
 @app.command("ack")

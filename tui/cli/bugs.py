@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
 from tui.cli.slices import _time
-from tui.core.words import when
+from tui.core.errors import NotFoundError, UsageError
+from tui.core.words import num, slice_text, when
 from tui.core.work import bugs as core
 
 app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
@@ -18,24 +21,45 @@ app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_a
 IdArg = Annotated[int, typer.Argument(help="The bug id.")]
 
 
+@contextmanager
+def _hints() -> Iterator[None]:
+    """The core's errors, plus where to look or what to run on the command line."""
+    try:
+        yield
+    except core.NoSuchBug as exc:
+        raise NotFoundError(f"{exc.message}; `oncall bugs list --status all` lists them") from exc
+    except core.NothingLinked as exc:
+        raise UsageError(
+            f"bug {exc.bug_id} links no predictions; `oncall bugs link {exc.bug_id} "
+            "--prediction ID` or `--where COL=VAL --since T --until T` first"
+        ) from exc
+
+
 def _done(env: Env, bug_id: int, message: str, as_json: bool) -> None:
     """Say what was done; with --json, the bug as it now is."""
-    done(message, as_json, lambda: core.show_bug(env.store(), bug_id))
+    done(message, as_json, lambda: core.show_bug(env.store(), bug_id).to_json())
 
 
-def _print_bug(bug: dict[str, Any]) -> None:
-    out_console.print(f"bug #{bug['id']} [{bug['priority']}] {bug['title']}", style="bold")
+def _print_bug(bug: core.Bug) -> None:
+    out_console.print(f"bug #{bug.id} [{bug.priority}] {bug.title}", style="bold")
     out_console.print(
-        f"{bug['model']} · {bug['status']} · assignee {bug['assignee'] or '—'} · "
-        f"reported by {bug['reporter']} · tags {', '.join(bug['tags']) or '—'}"
+        f"{bug.model} · {bug.status} · assignee {bug.assignee or '—'} · "
+        f"reported by {bug.reporter} · tags {', '.join(bug.tags) or '—'}"
     )
-    if bug.get("root_cause") or bug.get("mitigation"):
+    if bug.root_cause or bug.mitigation:
         out_console.print(
-            f"root cause {bug['root_cause'] or '—'} · mitigation "
-            f"{bug['mitigation'] or '—'}: {bug['mitigation_note'] or ''}"
+            f"root cause {bug.root_cause or '—'} · mitigation "
+            f"{bug.mitigation or '—'}: {bug.mitigation_note or ''}"
         )
-    if bug.get("description"):
-        out_console.print(str(bug["description"]))
+    if bug.description:
+        out_console.print(bug.description)
+
+
+def _link_text(link: core.BugLink) -> str:
+    """A link as `slice market=FR 11-22 09:00–11-22 15:00`, `alert 12`."""
+    target = link.target if link.slice is None else slice_text(link.slice)
+    window = f" {when(link.window_start)}–{when(link.window_end)}" if link.window_start else ""
+    return f"{link.kind} {target}{window}"
 
 
 @app.command("new")
@@ -58,27 +82,28 @@ def new(
     """File a bug; filing it from an alert links the alert and counts it as acted on."""
     env = env_of(ctx)
     store = env.store()
-    bug_id = core.file_bug(
-        store,
-        env.settings(),
-        core.NewBug(
-            title=title,
-            model=model,
-            priority=priority,
-            description=description,
-            tags=tuple(tag or ()),
-            root_cause=root_cause,
-            assignee=assignee,
-            alerts=tuple(alert or ()),
-        ),
-        env.actor,
-        env.now(),
-    )
-    bug = core.show_bug(store, bug_id)
+    with _hints():
+        bug_id = core.file_bug(
+            store,
+            env.settings(),
+            core.NewBug(
+                title=title,
+                model=model,
+                priority=priority,
+                description=description,
+                tags=tuple(tag or ()),
+                root_cause=root_cause,
+                assignee=assignee,
+                alerts=tuple(alert or ()),
+            ),
+            env.actor,
+            env.now(),
+        )
+        bug = core.show_bug(store, bug_id)
     if as_json:
-        emit_json(bug)
+        emit_json(bug.to_json())
     else:
-        _print_bug(bug)
+        _print_bug(bug.bug)
     info(f"filed bug #{bug_id}")
 
 
@@ -97,7 +122,7 @@ def list_(
     env = env_of(ctx)
     rows = core.list_bugs(env.store(), status, model, tag, assignee)
     if as_json:
-        emit_json(rows)
+        emit_json([b.to_json() for b in rows])
         return
     if not rows:
         info(f"no {status} bugs")
@@ -107,13 +132,7 @@ def list_(
         table.add_column(col, no_wrap=col not in ("title",))
     for b in rows:
         table.add_row(
-            str(b["id"]),
-            b["priority"],
-            b["status"],
-            b["model"],
-            b["title"],
-            b["assignee"] or "—",
-            when(b["updated_at"]),
+            str(b.id), b.priority, b.status, b.model, b.title, b.assignee or "—", when(b.updated_at)
         )
     out_console.print(table)
 
@@ -122,22 +141,16 @@ def list_(
 def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
     """A bug with its links and its whole history."""
     env = env_of(ctx)
-    bug = core.show_bug(env.store(), bug_id)
+    with _hints():
+        shown = core.show_bug(env.store(), bug_id)
     if as_json:
-        emit_json(bug)
+        emit_json(shown.to_json())
         return
-    _print_bug(bug)
-    for link in bug["links"]:
-        window = (
-            f" {when(link['window_start'])}–{when(link['window_end'])}"
-            if link["window_start"]
-            else ""
-        )
-        out_console.print(f"  link: {link['kind']} {link['target']}{window}")
-    for e in bug["events"]:
-        out_console.print(
-            f"  {when(e['acted_at'])} {e['actor']} {e['action']} {core.event_text(e)}"
-        )
+    _print_bug(shown.bug)
+    for link in shown.links:
+        out_console.print(f"  link: {_link_text(link)}")
+    for e in shown.events:
+        out_console.print(f"  {when(e.acted_at)} {e.actor} {e.action} {core.event_text(e)}")
 
 
 @app.command("edit")
@@ -167,30 +180,29 @@ def edit(
     """Change a bug's fields; every change is recorded."""
     env = env_of(ctx)
     if mitigation_note is not None and mitigation is None:
-        from tui.core.errors import UsageError
-
         raise UsageError("--mitigation-note goes with --mitigation KIND")
-    version = core.edit_bug(
-        env.store(),
-        env.settings(),
-        bug_id,
-        env.actor,
-        env.now(),
-        {
-            "status": status,
-            "priority": priority,
-            "assignee": assignee,
-            "root_cause": root_cause,
-            "mitigation": mitigation,
-            "mitigation_note": mitigation_note,
-            "title": title,
-            "description": description,
-            "add_tags": tuple(tag or ()),
-            "drop_tags": tuple(untag or ()),
-        },
-        if_version,
-    )
-    _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
+    with _hints():
+        version = core.edit_bug(
+            env.store(),
+            env.settings(),
+            bug_id,
+            env.actor,
+            env.now(),
+            {
+                "status": status,
+                "priority": priority,
+                "assignee": assignee,
+                "root_cause": root_cause,
+                "mitigation": mitigation,
+                "mitigation_note": mitigation_note,
+                "title": title,
+                "description": description,
+                "add_tags": tuple(tag or ()),
+                "drop_tags": tuple(untag or ()),
+            },
+            if_version,
+        )
+        _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
 
 
 @app.command("comment")
@@ -202,8 +214,9 @@ def comment(
 ) -> None:
     """Comment on a bug."""
     env = env_of(ctx)
-    core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
-    _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
+    with _hints():
+        core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
+        _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
 
 
 @app.command("link")
@@ -227,20 +240,26 @@ def link(
 ) -> None:
     """Link a bug to alerts, example predictions, a slice and window, or other bugs."""
     env = env_of(ctx)
-    added = core.link(
-        env.store(),
-        env.settings(),
-        bug_id,
-        env.actor,
-        env.now(),
-        alerts=alert,
-        predictions=prediction,
-        where=where,
-        since=_time(since, "--since") if since else None,
-        until=_time(until, "--until") if until else None,
-        bugs=bug,
-    )
-    _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
+    # The core says what a link needs in its own words; here, in this command's options.
+    if not (alert or prediction or where or bug):
+        raise UsageError("link needs --alert, --prediction, --where or --bug")
+    if where and (since is None or until is None):
+        raise UsageError("a slice link (--where) needs --since and --until (the window)")
+    with _hints():
+        added = core.link(
+            env.store(),
+            env.settings(),
+            bug_id,
+            env.actor,
+            env.now(),
+            alerts=alert,
+            predictions=prediction,
+            where=where,
+            since=_time(since, "--since") if since else None,
+            until=_time(until, "--until") if until else None,
+            bugs=bug,
+        )
+        _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
 
 
 @app.command("close")
@@ -253,8 +272,11 @@ def close(
 ) -> None:
     """Close a bug as fixed, wontfix or a duplicate of another."""
     env = env_of(ctx)
-    core.close(env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
-    _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
+    with _hints():
+        core.close(
+            env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of
+        )
+        _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
 
 
 @app.command("export")
@@ -266,9 +288,10 @@ def export(
 ) -> None:
     """Write the bug's linked examples with their labels: a validation-set delta."""
     env = env_of(ctx)
-    count = core.export(env.store(), env.settings(), bug_id, out)
+    with _hints():
+        count = core.export(env.store(), env.settings(), bug_id, out)
     done(
-        f"wrote {count:,} rows to {out}",
+        f"wrote {num(count)} rows to {out}",
         as_json,
         lambda: {"bug": bug_id, "rows": count, "out": str(out)},
     )
@@ -284,13 +307,12 @@ def mitigations(
     env = env_of(ctx)
     rows = core.mitigations(env.store(), env.settings(), model)
     if as_json:
-        emit_json(rows)
+        emit_json([b.to_json() for b in rows])
         return
     if not rows:
         info(f"no rule or filter is recorded for {model}")
         return
     for b in rows:
         out_console.print(
-            f"#{b['id']} {when(b['updated_at'])} {b['title']} ({b['status']}): "
-            f"{b['mitigation_note'] or '—'}"
+            f"#{b.id} {when(b.updated_at)} {b.title} ({b.status}): {b.mitigation_note or '—'}"
         )

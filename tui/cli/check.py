@@ -15,7 +15,7 @@ from tui.core.checks.storing import results_json
 from tui.core.config.times import parse_timestamp
 from tui.core.errors import UsageError
 from tui.core.monitor.run import run_checks
-from tui.core.words import num, slice_text, when
+from tui.core.words import num, what, when
 
 
 def _time(value: str | None, option: str) -> datetime | None:
@@ -77,7 +77,7 @@ def check(
                 "opened": run.opened,
                 "updated": run.updated,
                 "resolved": run.resolved,
-                "firing": firing,
+                "firing": [a.to_json() for a in firing],
                 "seconds": run.seconds,
             }
         )
@@ -94,18 +94,17 @@ def check(
             for col in ("id", "sev", "model", "kind", "what", "since", "value"):
                 table.add_column(col)
             for a in firing[:20]:
-                what = ":".join(x for x in (a["feature"], slice_text(a["slice"])) if x)
                 table.add_row(
-                    str(a["id"]),
-                    a["severity"][:4],
-                    a["model"],
-                    a["kind"],
-                    what,
-                    when(a["first_seen"]),
-                    num(a["value"]),
+                    str(a.id),
+                    a.severity[:4],
+                    a.model,
+                    a.kind,
+                    what(a.feature, a.slice),
+                    when(a.first_seen),
+                    num(a.value),
                 )
             err_console.print(table)
     if fail_on is not None:
-        worst = max((SEVERITY_RANK[a["severity"]] for a in firing), default=0)
+        worst = max((SEVERITY_RANK[a.severity] for a in firing), default=0)
         if worst >= SEVERITY_RANK[fail_on]:
             raise typer.Exit(1)

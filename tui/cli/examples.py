@@ -49,6 +49,9 @@ def examples(
     env = env_of(ctx)
     if out is not None and as_json:
         raise UsageError("choose --json or --out, not both")
+    if wrong and unlabeled:
+        # The core says it in the domain's words; the command line names its own flags.
+        raise UsageError("--wrong and --unlabeled exclude each other (wrong needs a label)")
     req = request(env, model, since, until, where=where)
     store = env.store()
     with store.read() as con:
@@ -67,8 +70,8 @@ def examples(
                     after=key,
                     min_error=min_error,
                 )
-                rows += page["rows"]
-                key = page["next"]
+                rows += page.rows
+                key = page.next
                 if key is None or (wanted is not None and len(rows) >= wanted):
                     break
             count = write_examples(rows, out)
@@ -84,13 +87,13 @@ def examples(
             min_error=min_error,
         )
     if as_json:
-        emit_json(page)
+        emit_json(page.to_json())
         return
     table = Table(box=None)
     slice_cols = list(req.model.slices)
     for col in ("prediction_id", "ts", *slice_cols, "pred", "score", "label", "delay h"):
         table.add_column(col, no_wrap=True)
-    for r in page["rows"]:
+    for r in page.rows:
         table.add_row(
             str(r["prediction_id"]),
             when(r["ts"]),
@@ -101,5 +104,5 @@ def examples(
             num(r["delay_hours"]),
         )
     out_console.print(table)
-    if page["next"]:
-        info(f"more: --after '{page['next']}'")
+    if page.next:
+        info(f"more: --after '{page.next}'")

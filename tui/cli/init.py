@@ -9,6 +9,7 @@ import typer
 
 from tui.cli.common import JsonOpt, done
 from tui.core.config.starter import write_starter
+from tui.core.errors import UsageError
 
 
 def init(
@@ -17,7 +18,11 @@ def init(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a commented starter oncall.yaml."""
-    path = write_starter(folder, force=force)
+    try:
+        path = write_starter(folder, force=force)
+    except UsageError as exc:
+        # The core says what is in the way; how to overwrite it is this command's flag.
+        raise UsageError(f"{exc.message}; pass --force to overwrite it") from None
     done(
         f"wrote {path}; edit the models, then `oncall ingest predictions FILE --model NAME`",
         as_json,

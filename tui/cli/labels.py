@@ -10,7 +10,7 @@ from rich.table import Table
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, request
 from tui.core.slices.labels import HORIZONS, label_delay
-from tui.core.words import num, pct
+from tui.core.words import num, pct, slice_text
 
 app = typer.Typer(
     help="Label arrival: coverage over time, delays, overdue predictions.", no_args_is_help=True
@@ -34,12 +34,12 @@ def delay(
     with store.read() as con:
         report = label_delay(con, req, by)
     if as_json:
-        emit_json(report)
+        emit_json(report.to_json())
         return
     table = Table(
         box=None,
         title=f"{model}: labels by prediction day (expected within "
-        f"{num(report['expected_delay_hours'])} h)",
+        f"{num(report.expected_delay_hours)} h)",
         title_justify="left",
     )
     cols = [
@@ -54,22 +54,22 @@ def delay(
     ]
     for col in cols:
         table.add_column(col, justify="left" if col in ("day", by) else "right", no_wrap=True)
-    for r in report["days"]:
+    for r in report.days:
         table.add_row(
-            f"{r['day']:%m-%d}",
-            *([str(r[by])] if by else []),
-            f"{r['n']:,}",
-            *(pct(r[f"within_{h}d"]) for h in HORIZONS),
-            pct(r["labeled_now"]),
-            num(r["p50_hours"]),
-            num(r["p90_hours"]),
-            f"{r['overdue']:,}",
+            f"{r.day:%m-%d}",
+            *([str(r.group)] if by else []),
+            f"{r.n:,}",
+            *(pct(r.within[h]) for h in HORIZONS),
+            pct(r.labeled_now),
+            num(r.p50_hours),
+            num(r.p90_hours),
+            f"{r.overdue:,}",
         )
     out_console.print(table)
-    for s in report["summary"]:
-        where = f"{by}={s[by]}: " if by else "all: "
+    for s in report.summary:
+        where = f"{slice_text({by: s.group})}: " if by else "all: "
         info(
-            f"{where}{s['labeled']:,} of {s['n']:,} labelled; delay p50 {num(s['p50_hours'])} h, "
-            f"p90 {num(s['p90_hours'])} h, p99 {num(s['p99_hours'])} h; "
-            f"{s['overdue']:,} overdue"
+            f"{where}{s.labeled:,} of {s.n:,} labelled; delay p50 {num(s.p50_hours)} h, "
+            f"p90 {num(s.p90_hours)} h, p99 {num(s.p99_hours)} h; "
+            f"{s.overdue:,} overdue"
         )

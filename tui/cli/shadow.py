@@ -15,7 +15,7 @@ from rich.text import Text
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.core.errors import InputError, UsageError
 from tui.core.shadow import replay as core
-from tui.core.words import num, slice_text, when
+from tui.core.words import num, slice_text, what, when
 from tui.sandbox import drills as drills
 from tui.sandbox.scenario import load_scenario
 
@@ -85,8 +85,8 @@ def replay(
     for item in quiz["alerts"]:
         out_console.rule(f"alert #{item['id']} at {when(item['first_seen'])}")
         out_console.print(
-            f"{item['model']} {item['kind']} {item['feature'] or ''} "
-            f"{slice_text(item['slice'])} — {item['severity']}, value "
+            f"{item['model']} {item['kind']} {what(item['feature'], item['slice'])}"
+            f" — {item['severity']}, value "
             f"{num(item['value'])} (threshold {num(item['threshold'])}); "
             f"{item['earlier_alerts_of_this_type']} earlier of this type"
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,11 +12,23 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
+from tui.core.errors import NotFoundError
 from tui.core.words import when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
 
 app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
+
+
+@contextmanager
+def _hints() -> Iterator[None]:
+    """The core's errors about shifts, plus what to run on the command line."""
+    try:
+        yield
+    except core.NoSuchShift as exc:
+        raise NotFoundError(f"{exc.message}; `oncall shift list` lists them") from exc
+    except core.NoShiftYet as exc:
+        raise NotFoundError(f"{exc.message}; `oncall shift start` begins one") from exc
 
 
 @app.command("start")
@@ -43,11 +57,7 @@ def end(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def _shift(env: Env, shift_id: int) -> dict[str, Any]:
     """One shift as `shift list --json` shows it."""
-    return _shift_json(next(s for s in core.list_shifts(env.store()) if s["shift_id"] == shift_id))
-
-
-def _shift_json(shift: dict[str, Any]) -> dict[str, Any]:
-    return {"id": shift["shift_id"], **shift}
+    return next(s for s in core.list_shifts(env.store()) if s.id == shift_id).to_json()
 
 
 @app.command("status")
@@ -56,15 +66,12 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     env = env_of(ctx)
     rows = core.current_shifts(env.store())
     if as_json:
-        emit_json(rows)
+        emit_json([s.to_json() for s in rows])
         return
     if not rows:
         info("nobody is on call")
     for s in rows:
-        info(
-            f"{s['engineer']} is {s['role']} since {s['started_at']:%Y-%m-%d %H:%M} "
-            f"(shift {s['shift_id']})"
-        )
+        info(f"{s.engineer} is {s.role} since {s.started_at:%Y-%m-%d %H:%M} (shift {s.id})")
 
 
 @app.command("list")
@@ -73,19 +80,14 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     env = env_of(ctx)
     rows = core.list_shifts(env.store())
     if as_json:
-        emit_json([_shift_json(s) for s in rows])
+        emit_json([s.to_json() for s in rows])
         return
     table = Table(box=None)
     for col in ("id", "engineer", "role", "started", "ended", "source"):
         table.add_column(col)
     for s in rows:
         table.add_row(
-            str(s["shift_id"]),
-            s["engineer"],
-            s["role"],
-            when(s["started_at"]),
-            when(s["ended_at"]) or "open",
-            s["source"],
+            str(s.id), s.engineer, s.role, when(s.started_at), when(s.ended_at) or "open", s.source
         )
     out_console.print(table)
 
@@ -100,7 +102,8 @@ def handoff(
 ) -> None:
     """The incident report of a shift, in Markdown (`--json`: its parts, and the Markdown)."""
     env = env_of(ctx)
-    report = build_handoff(env.store(), env.settings(), shift, env.now())
+    with _hints():
+        report = build_handoff(env.store(), env.settings(), shift, env.now())
     if out is not None:
         out.write_text(report["markdown"], encoding="utf-8")
         info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")

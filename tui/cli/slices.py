@@ -1,10 +1,10 @@
-"""`oncall slices metrics|worst|estimate`: model quality per slice."""
+"""`oncall slices metrics|worst|series|estimate`: model quality per slice."""
 
 from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -15,11 +15,11 @@ from tui.core.config.times import parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
 from tui.core.ingest.rollups import refresh
 from tui.core.slices.estimates import estimate_report
-from tui.core.slices.explore import slice_metrics, worst_slices
+from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
 from tui.core.slices.request import Request, default_window, primary_metric
 from tui.core.store.connection import Store
 from tui.core.store.filters import parse_filters
-from tui.core.words import num, pct, slice_text
+from tui.core.words import interval, num, pct, slice_text, when
 
 app = typer.Typer(
     help="Model quality per slice, with intervals and label coverage.", no_args_is_help=True
@@ -78,10 +78,6 @@ def refreshed_store(env: Env, model: str) -> Store:
     return store
 
 
-def _ci(ci: Any) -> str:
-    return "" if not ci else f"[{num(ci[0], 2)}, {num(ci[1], 2)}]"
-
-
 @app.command("metrics")
 def metrics(
     ctx: typer.Context,
@@ -110,7 +106,7 @@ def metrics(
     with store.read() as con:
         rows, source = slice_metrics(con, req, columns, metric, exact_auc)
     if as_json:
-        emit_json(rows)
+        emit_json([r.to_json() for r in rows])
         return
     shown = metric or primary_metric(req.model)
     names = [
@@ -132,13 +128,12 @@ def metrics(
             col, justify="left" if col == "slice" else "right", no_wrap=col in ("slice", "95% CI")
         )
     for r in rows:
-        label = slice_text(r["slice"]) or "(all)"
         table.add_row(
-            label,
-            f"{r['n']:,}",
-            pct(r["coverage"]),
-            *[num(r.get(m)) for m in names],
-            _ci(r.get(f"{shown}_ci")),
+            slice_text(r.slice) or "(all)",
+            f"{r.n:,}",
+            pct(r.coverage),
+            *[num(r.value(m)) for m in names],
+            interval(r.interval(shown)),
         )
     out_console.print(table)
 
@@ -164,12 +159,12 @@ def worst(
     with store.read() as con:
         rows, summary, source = worst_slices(con, req, metric, max_depth, min_support)
     if as_json:
-        emit_json(rows)
+        emit_json([r.to_json() for r in rows])
         return
-    m = summary["metric"]
+    m = summary.metric
     info(
-        f"{model}: overall {m} {num(summary['overall'])} on {summary['n_labeled']:,} labelled "
-        f"of {summary['n']:,} predictions (from {source})"
+        f"{model}: overall {m} {num(summary.overall)} on {summary.n_labeled:,} labelled "
+        f"of {summary.n:,} predictions (from {source})"
     )
     if not rows:
         info("no slice is clearly worse than overall")
@@ -181,19 +176,54 @@ def worst(
         )
     for r in rows:
         table.add_row(
-            slice_text(r["slice"]),
-            f"{r['n']:,}",
-            f"{r['n_labeled']:,}",
-            num(r["value"]),
-            num(r["overall"]),
-            num(r["lift"], 2),
-            _ci(r["ci"]),
+            slice_text(r.slice),
+            f"{r.n:,}",
+            f"{r.n_labeled:,}",
+            num(r.value),
+            num(r.overall),
+            num(r.lift, 2),
+            interval(r.ci),
         )
     out_console.print(table)
     if m in LOWER_IS_BETTER:
         info("lift: the slice's value over the overall value")
     else:
         info("lift: the slice's error rate (1 - value) over the overall one")
+
+
+@app.command("series")
+def series(
+    ctx: typer.Context,
+    model: ModelOpt,
+    metric: Annotated[str | None, typer.Option("--metric", help="The metric to follow.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    version: VersionOpt = None,
+    where: WhereOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A metric per day from the labels and (binary models) estimated from the scores."""
+    env = env_of(ctx)
+    req = request(env, model, since, until, version, where)
+    store = refreshed_store(env, model)
+    with store.read() as con:
+        points = metric_series(con, req, metric)
+    if as_json:
+        emit_json([p.to_json() for p in points])
+        return
+    shown = metric or primary_metric(req.model)
+    table = Table(box=None, title=f"{model}: {shown} per day", title_justify="left")
+    for col in ("day", "n", "labeled", shown, "estimated"):
+        table.add_column(col, justify="left" if col == "day" else "right", no_wrap=True)
+    for p in points:
+        table.add_row(
+            when(p.day),
+            f"{p.n:,}",
+            f"{p.n_labeled:,}",
+            num(p.value),
+            num(p.estimated),
+        )
+    out_console.print(table)
 
 
 @app.command("estimate")

@@ -13,6 +13,7 @@ from tui.core.config.settings import load_config
 from tui.core.errors import UsageError
 from tui.core.monitor.run import run_checks
 from tui.core.store.connection import Store
+from tui.core.words import slice_text
 from tui.core.work.bugs import ROOT_CAUSES
 from tui.sandbox.demo import build_world_dir
 from tui.sandbox.scenario import (
@@ -68,7 +69,7 @@ class Finding:
 
 
 def _key(inc: IncidentSpec) -> str:
-    where = inc.feature or ",".join(f"{k}={v}" for k, v in (inc.slice or {}).items()) or "the model"
+    where = inc.feature or slice_text(inc.slice) or "the model"
     return f"{inc.model}: {where}, root cause {inc.root_cause}"
 
 

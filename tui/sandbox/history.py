@@ -8,11 +8,13 @@ from typing import Any
 
 from tui.core import alerts
 from tui.core.actions import Action, ActionKind, perform
+from tui.core.alerts.records import Alert
 from tui.core.checks.kinds import detection_tolerance
 from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
 from tui.core.session import Session
 from tui.core.store.connection import Store, execute, fetch_rows
+from tui.core.words import slice_pairs
 from tui.core.work import bugs
 from tui.sandbox.scenario import EXPECTED_KIND
 from tui.sandbox.simulator import World
@@ -77,9 +79,9 @@ def load_history(store: Store, world: World) -> None:
 
 
 def incident_alerts(
-    settings: Settings, incident: dict[str, Any], alert_rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The alerts (as JSON objects) an incident should have raised: its model, the kind its
+    settings: Settings, incident: dict[str, Any], alert_rows: list[Alert]
+) -> list[Alert]:
+    """The alerts an incident should have raised: its model, the kind its
     type is expected to raise, its feature and slice, first seen soon enough after its
     start (see `detection_tolerance`)."""
     kind = EXPECTED_KIND[incident["type"]]
@@ -91,11 +93,11 @@ def incident_alerts(
     return [
         a
         for a in alert_rows
-        if a["model"] == incident["model"]
-        and a["kind"] == kind
-        and a["feature"] == want_feature
-        and a["slice"] == want_slice
-        and start <= a["first_seen"] <= start + tolerance
+        if a.model == incident["model"]
+        and a.kind == kind
+        and a.feature == want_feature
+        and a.slice == want_slice
+        and start <= a.first_seen <= start + tolerance
     ]
 
 
@@ -119,37 +121,37 @@ def apply_decisions(store: Store, settings: Settings) -> None:
     for d in decisions:
         found = incident_alerts(settings, d, everything)
         for alert in found[:1]:
-            at = alert["first_seen"] + timedelta(minutes=int(d["delay_minutes"]))
+            at = alert.first_seen + timedelta(minutes=int(d["delay_minutes"]))
             actor = str(d["engineer"])
-            handled.add(alert["id"])
+            handled.add(alert.id)
             if d["action"] == "bug":
-                act(ActionKind.ACK, alert["id"], actor, at, str(d["note"]))
+                act(ActionKind.ACK, alert.id, actor, at, str(d["note"]))
                 _file_past_bug(store, settings, d, alert, actor, at)
             elif d["action"] == "acted":
-                act(ActionKind.ACK, alert["id"], actor, at, str(d["note"]))
-                act(ActionKind.MARK_ACTIONABLE, alert["id"], actor, at)
+                act(ActionKind.ACK, alert.id, actor, at, str(d["note"]))
+                act(ActionKind.MARK_ACTIONABLE, alert.id, actor, at)
             elif d["action"] == "noise":
-                act(ActionKind.MARK_NOISE, alert["id"], actor, at, str(d["note"]))
+                act(ActionKind.MARK_NOISE, alert.id, actor, at, str(d["note"]))
     for shift in shifts:
         for alert in everything:
-            inside = shift["started_at"] <= alert["first_seen"] < shift["ended_at"]
-            if inside and alert["id"] not in handled:
-                at = alert["first_seen"] + timedelta(minutes=30)
+            inside = shift["started_at"] <= alert.first_seen < shift["ended_at"]
+            if inside and alert.id not in handled:
+                at = alert.first_seen + timedelta(minutes=30)
                 act(
                     ActionKind.MARK_NOISE,
-                    alert["id"],
+                    alert.id,
                     str(shift["engineer"]),
                     at,
                     "seen before: follows from an incident already handled",
                 )
-                handled.add(alert["id"])
+                handled.add(alert.id)
 
 
 def _file_past_bug(
     store: Store,
     settings: Settings,
     d: dict[str, Any],
-    alert: dict[str, Any],
+    alert: Alert,
     actor: str,
     at: datetime,
 ) -> None:
@@ -164,25 +166,24 @@ def _file_past_bug(
             title=title,
             model=str(d["model"]),
             priority=str(d["priority"] or "P2"),
-            description=f"{d['title']}. Found from alert #{alert['id']} ({alert['kind']}).",
-            tags=(str(alert["kind"]), str(d["model"])),
+            description=f"{d['title']}. Found from alert #{alert.id} ({alert.kind}).",
+            tags=(alert.kind, str(d["model"])),
             root_cause=None,
             assignee=actor,
-            alerts=(int(alert["id"]),),
+            alerts=(alert.id,),
         ),
         actor,
         at,
     )
     bugs.comment(store, settings, bug_id, actor, at + timedelta(minutes=5), str(d["note"]))
-    if alert["slice"]:
-        pairs = [f"{k}={v}" for k, v in alert["slice"].items()]
+    if alert.slice:
         bugs.link(
             store,
             settings,
             bug_id,
             actor,
             at + timedelta(minutes=8),
-            where=pairs,
+            where=slice_pairs(alert.slice),
             since=d["start_ts"],
             until=d["end_ts"],
         )

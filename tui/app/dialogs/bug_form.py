@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,7 +13,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from tui.core.work.bugs import MITIGATIONS, PRIORITIES, ROOT_CAUSES, STATUSES, NewBug
+from tui.core.work.bugs import MITIGATIONS, PRIORITIES, ROOT_CAUSES, STATUSES, Bug, NewBug
+
+
+@dataclass(frozen=True)
+class BugEdits:
+    """What the bug editor returns: the changes (`edit_bug`'s), and the version the form
+    was filled from, so a change made meanwhile is refused rather than overwritten."""
+
+    version: int
+    changes: Mapping[str, Any]
 
 
 def _select(options: tuple[str, ...], value: str | None, id_: str, what: str) -> Select[str]:
@@ -86,7 +97,7 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
-class BugEdit(ModalScreen[dict[str, Any] | None]):
+class BugEdit(ModalScreen[BugEdits | None]):
     """Edit a bug's status, priority, assignee, tags, root cause and mitigation in place.
     The result carries the version the form was filled from, so a change made meanwhile
     by someone else is refused as a conflict rather than overwritten."""
@@ -96,24 +107,24 @@ class BugEdit(ModalScreen[dict[str, Any] | None]):
         Binding("ctrl+s", "save", "Save"),
     ]
 
-    def __init__(self, bug: dict[str, Any]) -> None:
+    def __init__(self, bug: Bug) -> None:
         super().__init__(classes="dialog")
         self.bug = bug
 
     def compose(self) -> ComposeResult:
         b = self.bug
         with Vertical(classes="dialog-box wide"):
-            yield Label(f"Edit bug #{b['id']}: {b['title']}", classes="dialog-title")
+            yield Label(Text(f"Edit bug #{b.id}: {b.title}"), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield _select(STATUSES, b["status"], "edit-status", "status")
-                yield _select(PRIORITIES, b["priority"], "edit-priority", "priority")
-            yield Input(b["assignee"] or "", placeholder="assignee", id="edit-assignee")
-            yield Input(", ".join(b["tags"]), placeholder="tags, comma-separated", id="edit-tags")
+                yield _select(STATUSES, b.status, "edit-status", "status")
+                yield _select(PRIORITIES, b.priority, "edit-priority", "priority")
+            yield Input(b.assignee or "", placeholder="assignee", id="edit-assignee")
+            yield Input(", ".join(b.tags), placeholder="tags, comma-separated", id="edit-tags")
             with Horizontal(classes="form-row"):
-                yield _select(ROOT_CAUSES, b["root_cause"], "edit-root-cause", "root cause")
-                yield _select(MITIGATIONS, b["mitigation"], "edit-mitigation", "mitigation")
+                yield _select(ROOT_CAUSES, b.root_cause, "edit-root-cause", "root cause")
+                yield _select(MITIGATIONS, b.mitigation, "edit-mitigation", "mitigation")
             yield Input(
-                b["mitigation_note"] or "", placeholder="mitigation note", id="edit-mitigation-note"
+                b.mitigation_note or "", placeholder="mitigation note", id="edit-mitigation-note"
             )
             with Horizontal(classes="form-row"):
                 yield Button("Save", variant="primary", id="edit-save")
@@ -137,13 +148,13 @@ class BugEdit(ModalScreen[dict[str, Any] | None]):
         tags = {
             t.strip() for t in self.query_one("#edit-tags", Input).value.split(",") if t.strip()
         }
-        old = set(self.bug["tags"])
+        old = set(self.bug.tags)
         assignee = self.query_one("#edit-assignee", Input).value.strip() or None
         note = self.query_one("#edit-mitigation-note", Input).value.strip() or None
         self.dismiss(
-            {
-                "version": self.bug["version"],
-                "changes": {
+            BugEdits(
+                version=self.bug.version,
+                changes={
                     "status": self._value("edit-status"),
                     "priority": self._value("edit-priority"),
                     "assignee": assignee,
@@ -153,7 +164,7 @@ class BugEdit(ModalScreen[dict[str, Any] | None]):
                     "add_tags": tuple(sorted(tags - old)),
                     "drop_tags": tuple(sorted(old - tags)),
                 },
-            }
+            )
         )
 
     def action_cancel(self) -> None:

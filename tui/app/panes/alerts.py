@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.actions import SkipAction
@@ -29,9 +29,8 @@ from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
-
-if TYPE_CHECKING:
-    pass
+from tui.core.alerts import Alert, AlertDetail
+from tui.core.words import pct, slice_pairs, what
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
 STATUS_STYLE = {
@@ -52,22 +51,18 @@ SNOOZES = [
 ]
 
 
-def _what(a: dict[str, Any]) -> str:
-    slice_ = ",".join(f"{k}={v}" for k, v in sorted((a["slice"] or {}).items()))
-    return " ".join(x for x in (a["feature"], slice_) if x)
+FILTER_FIELDS = ("model", "kind", "status", "severity", "feature")
 
 
-def _matches(a: dict[str, Any], text: str) -> bool:
+def _matches(a: Alert, text: str) -> bool:
     """`model=fraud kind=drift status=acked` filters by field; other words match anywhere."""
+    about = " ".join((a.model, a.kind, what(a.feature, a.slice), a.status)).lower()
     for token in text.split():
         key, sep, value = token.partition("=")
-        if sep and key in ("model", "kind", "status", "severity", "feature"):
-            if str(a.get(key)) != value:
+        if sep and key in FILTER_FIELDS:
+            if str(getattr(a, key)) != value:
                 return False
-        elif (
-            token.lower()
-            not in " ".join(str(x) for x in (a["model"], a["kind"], _what(a), a["status"])).lower()
-        ):
+        elif token.lower() not in about:
             return False
     return True
 
@@ -93,13 +88,17 @@ class AlertStream(Pane):
 
     def __init__(self) -> None:
         super().__init__(id="alert-stream")
-        self.alerts: list[dict[str, Any]] = []
+        self.alerts: list[Alert] = []
         self.seen: set[int] | None = None
         self.new_ids: set[int] = set()
         self.group = 0
         self.show_all = False
         self.filter_text = ""
-        self.detail: dict[str, Any] | None = None
+        self.detail: AlertDetail | None = None
+        # What the table shows now: the grouping, and each row's alert and new-marker.
+        # A refresh or a filter keystroke that leaves it the same leaves the rows alone
+        # (no flicker, the cursor and scroll stay where they are).
+        self._drawn: tuple[str | None, list[tuple[Alert, bool]]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -152,7 +151,7 @@ class AlertStream(Pane):
 
     def on_alerts_loaded(self, message: AlertsLoaded) -> None:
         message.stop()
-        ids = {int(a["id"]) for a in message.alerts}
+        ids = {a.id for a in message.alerts}
         if self.seen is not None:
             self.new_ids = ids - self.seen
         self.seen = ids if self.seen is None else self.seen | ids
@@ -164,47 +163,54 @@ class AlertStream(Pane):
         self.detail = message.detail
         self.render_detail()
 
-    def shown_alerts(self) -> list[dict[str, Any]]:
+    def shown_alerts(self) -> list[Alert]:
+        """The alerts the table shows: filtered, grouped if asked, ranked inside."""
         rows = [a for a in self.alerts if not self.filter_text or _matches(a, self.filter_text)]
         key = GROUPS[self.group]
         if key:
-            rows = sorted(rows, key=lambda a: str(a[key]))  # stable: keeps the ranking inside
+            # sorted() is stable: the ranking holds inside each group.
+            rows = sorted(rows, key=lambda a: str(getattr(a, key)))
         return rows
 
     def render_table(self) -> None:
-        """Rebuild the rows (only when the data changed) and keep the cursor on its alert."""
+        """Rebuild the rows only when what they show changed, keeping the cursor on its
+        alert."""
+        key = GROUPS[self.group]
+        shown = self.shown_alerts()
+        drawn = (key, [(a, a.id in self.new_ids) for a in shown])
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
         table = self.query_one("#alert-table", DataTable)
         current = self.selected_id()
         table.clear()
-        key = GROUPS[self.group]
-        for a in self.shown_alerts():
-            marker = "● " if int(a["id"]) in self.new_ids else ""
-            sev = Text(a["severity"][:4], style=SEVERITY_STYLE.get(a["severity"], ""))
-            status = Text(marker + a["status"], style=STATUS_STYLE.get(a["status"], ""))
-            act = "—" if a["actionability"] is None else f"{a['actionability']:.0%}"
-            group_prefix = f"{a[key]}: " if key else ""
+        for a, new in drawn[1]:
+            sev = Text(a.severity[:4], style=SEVERITY_STYLE.get(a.severity, ""))
+            status = Text(("● " if new else "") + a.status, style=STATUS_STYLE.get(a.status, ""))
+            group_prefix = f"{getattr(a, key)}: " if key else ""
             table.add_row(
-                str(a["id"]),
+                str(a.id),
                 status,
                 sev,
-                a["model"],
-                group_prefix + a["kind"],
-                _what(a),
-                a["first_seen"].strftime("%m-%d %H:%M"),
-                str(a["count"]),
-                act,
-                key=str(a["id"]),
+                a.model,
+                group_prefix + a.kind,
+                what(a.feature, a.slice),
+                a.first_seen.strftime("%m-%d %H:%M"),
+                str(a.count),
+                pct(a.actionability),
+                key=str(a.id),
             )
-        if current is not None and str(current) in [str(a["id"]) for a in self.shown_alerts()]:
+        if current is not None and current in {a.id for a in shown}:
             table.move_cursor(row=table.get_row_index(str(current)))
         self.refresh_bindings()
 
     def selected_id(self) -> int | None:
         return self.cursor_id("alert-table")
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Alert | None:
+        """The alert under the cursor, if any."""
         aid = self.selected_id()
-        return next((a for a in self.alerts if int(a["id"]) == aid), None)
+        return next((a for a in self.alerts if a.id == aid), None)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "alert-table" or event.row_key.value is None:
@@ -214,7 +220,7 @@ class AlertStream(Pane):
         run_store_job(
             self,
             f"alert #{aid}",
-            lambda: core.show_alert(app.reader(), aid, app.current_time(), settings=app.settings),
+            lambda: core.show_alert(app.reader(), app.settings, aid, app.current_time()),
             AlertDetailLoaded,
             group="alert-detail",
             exclusive=True,
@@ -224,53 +230,54 @@ class AlertStream(Pane):
         d = self.detail
         if d is None:
             return
+        a = d.alert
         title = Text()
-        title.append(f"#{d['id']} {d['model']} {d['kind']} {_what(d)}", style="bold")
+        title.append(f"#{a.id} {a.model} {a.kind} {what(a.feature, a.slice)}", style="bold")
         title.append(
-            f"\n{d['severity']} · {d['status']} · first {d['first_seen']:%m-%d %H:%M}"
-            f" · last {d['last_seen']:%m-%d %H:%M} · {d['count']} windows"
+            f"\n{a.severity} · {a.status} · first {a.first_seen:%m-%d %H:%M}"
+            f" · last {a.last_seen:%m-%d %H:%M} · {a.count} windows"
         )
         self.query_one("#alert-title", Static).update(title)
-        values = [r["value"] for r in d["results"]]
-        first = d["results"][0]["window_start"] if d["results"] else None
+        values = [r.value for r in d.results]
+        first = d.results[0].window_start if d.results else None
         caption = f"since {first:%m-%d %H:%M}" if first else ""
         self.query_one("#alert-plot", SeriesPlot).plot(
-            [Series(d["check"], values)], d["threshold"], caption
+            [Series(a.check, values)], a.threshold, caption
         )
         # For drift, a picture of what moved: baseline and last-window shares per bin.
         drift_plot = self.query_one("#alert-drift", SeriesPlot)
-        drift = d.get("drift")
+        drift = d.drift
         drift_plot.set_class(drift is None, "hidden")
         if drift is not None:
-            labels = drift["labels"]
+            labels = drift.labels
             drift_plot.plot(
                 [
-                    Series("baseline", drift["baseline"], "○", "cyan"),
-                    Series("last window", drift["current"], "●", "bold"),
+                    Series("baseline", list(drift.baseline), "○", "cyan"),
+                    Series("last window", list(drift.current), "●", "bold"),
                 ],
                 None,
                 f"share per bin, {labels[0]} … {labels[-1]}",
             )
         facts = Text()
-        record = d["track_record"]
+        record = a.track_record
         if record:
-            median = record["median_minutes_to_resolve"]
-            facts.append(f"This type: acted on {record['acted']} of the last {record['episodes']}")
+            median = record.median_minutes_to_resolve
+            facts.append(f"This type: acted on {record.acted} of the last {record.episodes}")
             if median is not None:
                 facts.append(f", median {median:.0f} min to resolve")
-            if record["last_noise_by"]:
-                facts.append(f", last marked noise by {record['last_noise_by']}")
+            if record.last_noise_by:
+                facts.append(f", last marked noise by {record.last_noise_by}")
             facts.append("\n")
-        if d.get("runbook"):
-            facts.append(f"Runbook ({d['runbook']['author']}): ", style="bold")
-            facts.append(f"{d['runbook']['text']}\n")
-        for b in d.get("bugs", []):
-            facts.append(f"Bug #{b['bug_id']} {b['title']} ({b['status']})\n", style="bold")
-        if d["detail"]:
-            facts.append(f"Detail: {json.dumps(d['detail'], default=str)}\n", style="dim")
-        for e in d["events"][-8:]:
-            said = " ".join(f"{v}" for v in e["detail"].values() if v)
-            facts.append(f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {said}\n")
+        if d.runbook:
+            facts.append(f"Runbook ({d.runbook.author}): ", style="bold")
+            facts.append(f"{d.runbook.text}\n")
+        for b in d.bugs:
+            facts.append(f"Bug #{b.bug_id} {b.title} ({b.status})\n", style="bold")
+        if a.detail:
+            facts.append(f"Detail: {json.dumps(a.detail, default=str)}\n", style="dim")
+        for e in d.events[-8:]:
+            said = " ".join(f"{v}" for v in e.detail.values() if v)
+            facts.append(f"{e.acted_at:%m-%d %H:%M} {e.actor} {e.action} {said}\n")
         self.query_one("#alert-facts", Static).update(facts)
 
     # ------------------------------------------------------------ actions
@@ -298,11 +305,11 @@ class AlertStream(Pane):
             return
         app = self.oncall
         session = app.session
-        action = Action.new(kind, int(alert["id"]), session.actor, session.now(), text, minutes)
+        action = Action.new(kind, alert.id, session.actor, session.now(), text, minutes)
         done = DONE_WORDS[kind]
         if kind is ActionKind.SNOOZE:
             done = f"snoozed for {dict(SNOOZES).get(str(minutes))}"  # the preset's own words
-        label = f"{done} #{alert['id']}"
+        label = f"{done} #{alert.id}"
 
         def job() -> bool:
             return perform_or_queue(session, action)
@@ -344,10 +351,10 @@ class AlertStream(Pane):
         alert = self.selected()
         if alert is None:
             return
-        parts = [f"model={alert['model']}", f"kind={alert['kind']}"]
-        if alert["feature"]:
-            parts.append(f"feature={alert['feature']}")
-        parts += [f"{k}={v}" for k, v in sorted((alert["slice"] or {}).items())]
+        parts = [f"model={alert.model}", f"kind={alert.kind}"]
+        if alert.feature:
+            parts.append(f"feature={alert.feature}")
+        parts += slice_pairs(alert.slice)
         self.app.push_screen(
             Prompt("Silence alerts matching (KEY=VALUE …) for 8h", " ".join(parts)), self._silence
         )
@@ -377,13 +384,13 @@ class AlertStream(Pane):
         if alert is None:
             return
         prefill = {
-            "model": alert["model"],
-            "title": f"{alert['model']} {alert['kind']} {_what(alert)}".strip(),
-            "description": f"Filed from alert #{alert['id']} ({alert['severity']}, first seen "
-            f"{alert['first_seen']:%Y-%m-%d %H:%M}).",
-            "priority": "P1" if alert["severity"] == "critical" else "P2",
-            "alerts": [int(alert["id"])],
-            "links_text": f"links alert #{alert['id']}",
+            "model": alert.model,
+            "title": f"{alert.model} {alert.kind} {what(alert.feature, alert.slice)}".strip(),
+            "description": f"Filed from alert #{alert.id} ({alert.severity}, first seen "
+            f"{alert.first_seen:%Y-%m-%d %H:%M}).",
+            "priority": "P1" if alert.severity == "critical" else "P2",
+            "alerts": [alert.id],
+            "links_text": f"links alert #{alert.id}",
         }
         self.app.push_screen(BugForm(prefill), self._file)
 
@@ -441,8 +448,6 @@ class AlertStream(Pane):
             self.query_one("#alert-table", DataTable).focus()
 
 
-def drill_target(alert: dict[str, Any]) -> DrillTarget:
+def drill_target(alert: Alert) -> DrillTarget:
     """Where Enter on an alert lands: its model, slice, feature and episode."""
-    return DrillTarget(
-        alert["model"], alert["slice"], alert["feature"], alert["first_seen"], alert["last_seen"]
-    )
+    return DrillTarget(alert.model, alert.slice, alert.feature, alert.first_seen, alert.last_seen)

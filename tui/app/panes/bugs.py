@@ -11,12 +11,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from tui.app.dialogs import BugEdit, BugForm, Prompt
-from tui.app.dialogs.bug_form import new_bug
+from tui.app.dialogs.bug_form import BugEdits, new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, BugDetailLoaded, BugRequested, BugsLoaded
 from tui.app.panes.base import Pane
 from tui.app.widgets.table import Table
 from tui.core.errors import UsageError
+from tui.core.words import slice_text, when
 from tui.core.work import bugs as core
 
 PRIORITY_STYLE = {"P0": "bold red", "P1": "red", "P2": "yellow", "P3": ""}
@@ -35,9 +36,9 @@ class BugQueue(Pane):
 
     def __init__(self) -> None:
         super().__init__(id="bug-queue")
-        self.bugs: list[dict[str, Any]] = []
+        self.bugs: list[core.Bug] = []
         self.show_all = False
-        self.detail: dict[str, Any] | None = None
+        self.detail: core.BugDetail | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -66,21 +67,26 @@ class BugQueue(Pane):
 
     def on_bugs_loaded(self, message: BugsLoaded) -> None:
         message.stop()
-        self.bugs = message.bugs
+        bugs: list[core.Bug] = message.bugs
+        if bugs == self.bugs:
+            # Every store change reloads the queue; the same bugs keep their rows, so the
+            # cursor and the scroll stay where the engineer left them.
+            return
+        self.bugs = bugs
         table = self.query_one("#bug-table", DataTable)
         current = self.selected_id()
         table.clear()
         for b in self.bugs:
             table.add_row(
-                str(b["id"]),
-                Text(b["priority"], style=PRIORITY_STYLE[b["priority"]]),
-                b["status"],
-                b["model"],
-                b["title"],
-                b["assignee"] or "—",
-                key=str(b["id"]),
+                str(b.id),
+                Text(b.priority, style=PRIORITY_STYLE[b.priority]),
+                b.status,
+                b.model,
+                b.title,
+                b.assignee or "—",
+                key=str(b.id),
             )
-        if current is not None and any(b["id"] == current for b in self.bugs):
+        if current is not None and any(b.id == current for b in self.bugs):
             table.move_cursor(row=table.get_row_index(str(current)))
         self.refresh_bindings()
 
@@ -107,28 +113,30 @@ class BugQueue(Pane):
         )
 
     def render_detail(self) -> None:
-        b = self.detail
-        if b is None:
+        if self.detail is None:
             return
+        b = self.detail.bug
         text = Text()
-        text.append(f"#{b['id']} [{b['priority']}] {b['title']}\n", style="bold")
+        text.append(f"#{b.id} [{b.priority}] {b.title}\n", style="bold")
         text.append(
-            f"{b['model']} · {b['status']} · assignee {b['assignee'] or '—'} · "
-            f"reporter {b['reporter']} · tags {', '.join(b['tags']) or '—'}\n"
+            f"{b.model} · {b.status} · assignee {b.assignee or '—'} · "
+            f"reporter {b.reporter} · tags {', '.join(b.tags) or '—'}\n"
         )
         text.append(
-            f"root cause {b['root_cause'] or '—'} · mitigation {b['mitigation'] or '—'}"
-            f"{': ' + b['mitigation_note'] if b['mitigation_note'] else ''}\n"
+            f"root cause {b.root_cause or '—'} · mitigation {b.mitigation or '—'}"
+            f"{': ' + b.mitigation_note if b.mitigation_note else ''}\n"
         )
-        if b["description"]:
-            text.append(f"{b['description']}\n")
-        for link in b["links"]:
-            text.append(f"link: {link['kind']} {link['target']}\n", style="dim")
-        text.append("\nhistory\n", style="bold")
-        for e in b["events"]:
-            text.append(
-                f"{e['acted_at']:%m-%d %H:%M} {e['actor']} {e['action']} {core.event_text(e)}\n"
+        if b.description:
+            text.append(f"{b.description}\n")
+        for link in self.detail.links:
+            target = link.target if link.slice is None else slice_text(link.slice)
+            window = (
+                f" {when(link.window_start)}–{when(link.window_end)}" if link.window_start else ""
             )
+            text.append(f"link: {link.kind} {target}{window}\n", style="dim")
+        text.append("\nhistory\n", style="bold")
+        for e in self.detail.events:
+            text.append(f"{when(e.acted_at)} {e.actor} {e.action} {core.event_text(e)}\n")
         self.query_one("#bug-facts", Static).update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -141,12 +149,12 @@ class BugQueue(Pane):
 
     def action_edit(self) -> None:
         if self.detail is not None:
-            self.app.push_screen(BugEdit(self.detail), self._edit)
+            self.app.push_screen(BugEdit(self.detail.bug), self._edit)
 
-    def _edit(self, form: dict[str, Any] | None) -> None:
+    def _edit(self, form: BugEdits | None) -> None:
         if form is None or self.detail is None:
             return
-        app, bid = self.oncall, int(self.detail["id"])
+        app, bid = self.oncall, self.detail.bug.id
         self._done(
             f"edit bug #{bid}",
             lambda: core.edit_bug(
@@ -155,15 +163,15 @@ class BugQueue(Pane):
                 bid,
                 app.actor,
                 app.current_time(),
-                form["changes"],
-                expected_version=form["version"],
+                dict(form.changes),
+                expected_version=form.version,
             ),
         )
 
     def action_comment(self) -> None:
         if self.detail is None:
             return
-        bid = int(self.detail["id"])
+        bid = self.detail.bug.id
         app = self.oncall
         self.app.push_screen(
             Prompt(f"Comment on bug #{bid}"),
@@ -182,7 +190,7 @@ class BugQueue(Pane):
     def action_link(self) -> None:
         if self.detail is None:
             return
-        bid = int(self.detail["id"])
+        bid = self.detail.bug.id
         self.app.push_screen(
             Prompt(f"Link bug #{bid} to (alert=ID, prediction=ID or bug=ID)"),
             lambda text: None if not text else self._link(bid, text),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,11 +18,18 @@ from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.table import Table
 from tui.core.config.times import floor_time
 from tui.core.slices.labels import HORIZONS, label_delay
+from tui.core.slices.records import DelayReport
 from tui.core.slices.request import Request
+from tui.core.words import pct
 
 
-def _pct(v: Any) -> str:
-    return "—" if v is None else f"{v:.0%}"
+@dataclass(frozen=True)
+class DelayAnswer:
+    """Label delay of one model overall and by its first slice column (if it has one)."""
+
+    all: DelayReport
+    by: DelayReport | None
+    column: str | None
 
 
 class LabelDelay(Pane):
@@ -64,13 +72,11 @@ class LabelDelay(Pane):
         req = Request(model, spec, start, now, now)
         by = spec.slices[0] if spec.slices else None
 
-        def job() -> dict[str, Any]:
+        def job() -> DelayAnswer:
             with app.reader().read() as con:
-                return {
-                    "all": label_delay(con, req),
-                    "by": label_delay(con, req, by) if by else None,
-                    "column": by,
-                }
+                return DelayAnswer(
+                    label_delay(con, req), label_delay(con, req, by) if by else None, by
+                )
 
         run_store_job(
             self,
@@ -83,15 +89,13 @@ class LabelDelay(Pane):
 
     def on_label_delay_loaded(self, message: LabelDelayLoaded) -> None:
         message.stop()
-        report = message.report["all"]
-        days = report["days"]
+        answer: DelayAnswer = message.report
+        report = answer.all
+        days = report.days
         plot = self.query_one("#label-plot", SeriesPlot)
         glyphs = {1: ("●", "green"), 3: ("○", "cyan"), 7: ("◆", "yellow")}
         plot.plot(
-            [
-                Series(f"labelled ≤{h}d", [d[f"within_{h}d"] for d in days], *glyphs[h])
-                for h in (1, 3, 7)
-            ],
+            [Series(f"labelled ≤{h}d", [d.within[h] for d in days], *glyphs[h]) for h in (1, 3, 7)],
             None,
             "by prediction day",
         )
@@ -101,35 +105,30 @@ class LabelDelay(Pane):
             table.add_column(col, width=max(len(col), 7))
         for d in days:
             table.add_row(
-                f"{d['day']:%m-%d}",
-                f"{d['n']:,}",
-                *(_pct(d[f"within_{h}d"]) for h in HORIZONS),
-                _pct(d["labeled_now"]),
-                f"{d['p50_hours'] or 0:.1f}",
-                f"{d['p90_hours'] or 0:.1f}",
-                f"{d['overdue']:,}",
+                f"{d.day:%m-%d}",
+                f"{d.n:,}",
+                *(pct(d.within[h]) for h in HORIZONS),
+                pct(d.labeled_now),
+                f"{d.p50_hours or 0:.1f}",
+                f"{d.p90_hours or 0:.1f}",
+                f"{d.overdue:,}",
             )
-        s = report["summary"][0] if report["summary"] else None
+        s = report.summary[0] if report.summary else None
         if s:
             self.query_one("#label-summary", Label).update(
-                f"expected within {report['expected_delay_hours']:.0f} h · delay p50 "
-                f"{s['p50_hours'] or 0:.1f} h, p90 {s['p90_hours'] or 0:.1f} h, p99 "
-                f"{s['p99_hours'] or 0:.1f} h · {s['overdue']:,} overdue"
+                f"expected within {report.expected_delay_hours:.0f} h · delay p50 "
+                f"{s.p50_hours or 0:.1f} h, p90 {s.p90_hours or 0:.1f} h, p99 "
+                f"{s.p99_hours or 0:.1f} h · {s.overdue:,} overdue"
             )
         overdue = self.query_one("#overdue-table", DataTable)
         overdue.clear(columns=True)
-        by = message.report["by"]
-        column = message.report["column"]
+        by, column = answer.by, answer.column
         if by and column:
             overdue.add_column(column, width=12)
             overdue.add_column("overdue", width=8)
             overdue.add_column("labelled", width=8)
-            for row in sorted(by["summary"], key=lambda r: -r["overdue"]):
-                overdue.add_row(
-                    str(row[column]),
-                    f"{row['overdue']:,}",
-                    _pct(row["labeled"] / row["n"] if row["n"] else None),
-                )
+            for row in sorted(by.summary, key=lambda r: -r.overdue):
+                overdue.add_row(str(row.group), f"{row.overdue:,}", pct(row.coverage))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if (

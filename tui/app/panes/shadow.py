@@ -22,7 +22,8 @@ from tui.app.messages import (
 )
 from tui.app.panes.base import Pane
 from tui.core.shadow import replay as core
-from tui.core.work.shifts import list_shifts
+from tui.core.words import num, slice_text, what, when
+from tui.core.work.shifts import Shift, list_shifts
 
 if TYPE_CHECKING:
     pass
@@ -88,20 +89,19 @@ class ShiftReplay(Pane):
 
     def on_shifts_listed(self, message: ShiftsListed) -> None:
         message.stop()
-        past = [s for s in message.shifts if s["role"] == "primary" and s["ended_at"] is not None]
+        past: list[Shift] = [s for s in message.shifts if s.role == "primary" and not s.open]
         select = self.query_one("#replay-shift", Select)
         select.set_options(
             [
                 (
-                    f"shift {s['shift_id']}: {s['engineer']} "
-                    f"{s['started_at']:%m-%d %H:%M}–{s['ended_at']:%m-%d %H:%M}",
-                    int(s["shift_id"]),
+                    f"shift {s.id}: {s.engineer} {when(s.started_at)}–{when(s.ended_at)}",
+                    s.id,
                 )
                 for s in past
             ]
         )
         if past:
-            select.value = int(past[0]["shift_id"])
+            select.value = past[0].id
 
     def on_replay_loaded(self, message: ReplayLoaded) -> None:
         message.stop()
@@ -174,7 +174,7 @@ class ShiftReplay(Pane):
         )
         text = Text()
         if waiting is not None:
-            slice_ = ",".join(f"{k}={v}" for k, v in sorted((waiting["slice"] or {}).items()))
+            slice_ = slice_text(waiting["slice"])
             text.append(f"#{waiting['id']} {waiting['type']} {slice_}\n", style="bold")
             text.append(f"{waiting['severity']} at {waiting['first_seen']:%m-%d %H:%M}\n")
             text.append("Your call: a act · w watch · i ignore · b bug", style="dim")
@@ -272,15 +272,15 @@ class ShiftReplay(Pane):
             return
         self.started = time.monotonic()
         progress.update(f"shift {self.shift_id}: alert {self.index + 1} of {len(self.items)}")
-        slice_ = ",".join(f"{k}={v}" for k, v in sorted((item["slice"] or {}).items()))
         text = Text()
         text.append(
-            f"#{item['id']} {item['model']} {item['kind']} {item['feature'] or ''} {slice_}\n",
+            f"#{item['id']} {item['model']} {item['kind']} "
+            f"{what(item['feature'], item['slice'])}\n",
             style="bold",
         )
         text.append(
             f"{item['severity']} at {item['first_seen']:%m-%d %H:%M}; value "
-            f"{item['value']:.3g} against {item['threshold']:.3g}; "
+            f"{num(item['value'])} against {num(item['threshold'])}; "
             f"{item['earlier_alerts_of_this_type']} earlier alert(s) of this type\n"
             if item["value"] is not None and item["threshold"] is not None
             else f"{item['severity']} at {item['first_seen']:%m-%d %H:%M}\n"

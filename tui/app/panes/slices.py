@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,25 +23,34 @@ from tui.app.widgets.rows import Column, RowsView
 from tui.app.widgets.table import Table
 from tui.core.config.settings import METRICS_BY_TASK
 from tui.core.config.times import floor_time, parse_duration, parse_timestamp
-from tui.core.errors import StoreBusyError, UsageError
+from tui.core.errors import OncallError, StoreBusyError
 from tui.core.ingest.rollups import refresh
 from tui.core.slices.examples import examples_page
 from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
+from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
-
-if TYPE_CHECKING:
-    pass
+from tui.core.words import interval, num, pct, slice_pairs, slice_text, when
 
 PAGE = 200
 
 
-def _num(v: Any) -> str:
-    return "—" if v is None else f"{v:.3g}"
+@dataclass(frozen=True)
+class SlicesAnswer:
+    """One recompute: the slices, the worst of them and the metric over time."""
+
+    req: Request
+    metric: str
+    rows: list[SliceRow]
+    source: str
+    worst: list[WorstSlice]
+    summary: WorstSummary
+    series: list[SeriesPoint]
 
 
-def _ci(ci: Any) -> str:
-    return "" if not ci else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+# What a table shows: its columns (name, width) and its rows (key and cells), so a
+# recompute with the same answer leaves the table alone instead of rebuilding it.
+Shown = tuple[tuple[tuple[str, int], ...], tuple[tuple[str, tuple[object, ...]], ...]]
 
 
 class SliceExplorer(Pane):
@@ -64,8 +74,9 @@ class SliceExplorer(Pane):
         self.window = "7d"
         self.metric: str | None = None
         self.filters: list[str] = []
-        self.rows: list[dict[str, Any]] = []
-        self.worst: list[dict[str, Any]] = []
+        self.rows: list[SliceRow] = []
+        self.worst: list[WorstSlice] = []
+        self.shown: dict[str, Shown] = {}
         self.example_filters: list[str] | None = None
         self.wrong = False
         self.pages: list[str | None] = [None]
@@ -144,7 +155,10 @@ class SliceExplorer(Pane):
         app = self.oncall
         try:
             req = self.request()
-        except (UsageError, ValueError) as exc:
+        except OncallError as exc:
+            self.notify(exc.message, severity="error")
+            return
+        except ValueError as exc:
             self.notify(str(exc), severity="error")
             return
         by = [c.strip() for c in self.by.split(",") if c.strip()]
@@ -157,7 +171,7 @@ class SliceExplorer(Pane):
             )
         )
 
-        def job() -> dict[str, Any]:
+        def job() -> SlicesAnswer:
             store = app.reader()
             # Rebuild stale rollups if the store is free; if not, raw rows answer.
             with contextlib.suppress(StoreBusyError):
@@ -166,15 +180,8 @@ class SliceExplorer(Pane):
                 rows, source = slice_metrics(con, req, by, metric)
                 worst, summary, _ = worst_slices(con, req, metric)
                 series = metric_series(con, req, metric)
-            return {
-                "rows": rows,
-                "source": source,
-                "worst": worst,
-                "summary": summary,
-                "series": series,
-                "req": req,
-                "metric": metric or primary_metric(req.model),
-            }
+            shown = metric or primary_metric(req.model)
+            return SlicesAnswer(req, shown, rows, source, worst, summary, series)
 
         run_store_job(
             self,
@@ -201,56 +208,82 @@ class SliceExplorer(Pane):
             if nxt is not None and nxt not in self.prefetched:
                 self.fetch_page(nxt)
 
-    def render_slices(self, d: dict[str, Any]) -> None:
-        metric = d["metric"]
-        self.rows, self.worst = d["rows"], d["worst"]
-        req: Request = d["req"]
+    def render_slices(self, d: SlicesAnswer) -> None:
+        metric = d.metric
+        self.rows, self.worst = d.rows, d.worst
+        req = d.req
         self.query_one("#slice-caption", Label).update(
             Text(
                 f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
                 + (f" · {' '.join(self.filters)}" if self.filters else "")
-                + f" · worst {metric} first · from {d['source']}"
+                + f" · worst {metric} first · from {d.source}"
             )
         )
-        table = self.query_one("#slice-table", DataTable)
-        table.clear(columns=True)
         widths = {"slice": 34, "n": 9, "labeled": 7, metric: 8, "95% CI": 13, "diff": 8}
-        for col, width in widths.items():
-            table.add_column(col, key=col, width=width)
+        slice_rows: list[tuple[str, tuple[str | Text, ...]]] = []
         for i, r in enumerate(self.rows):
-            name = ",".join(f"{k}={v}" for k, v in sorted((r["slice"] or {}).items())) or "(all)"
-            diff = r.get(f"{metric}_diff")
-            table.add_row(
-                name,
-                f"{r['n']:,}",
-                "—" if r["coverage"] is None else f"{r['coverage']:.0%}",
-                _num(r.get(metric)),
-                _ci(r.get(f"{metric}_ci")),
-                Text(_num(diff), style="red" if diff is not None and diff < 0 else ""),
-                key=f"s{i}",
+            diff = r.diff(metric)
+            red = diff is not None and diff < 0
+            cells = (
+                slice_text(r.slice) or "(all)",
+                f"{r.n:,}",
+                pct(r.coverage),
+                num(r.value(metric)),
+                interval(r.interval(metric)),
+                Text(num(diff), style="red" if red else ""),
             )
-        worst = self.query_one("#worst-table", DataTable)
-        worst.clear(columns=True)
-        for col, width in (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5)):
-            worst.add_column(col, width=width)
-        for i, r in enumerate(self.worst):
-            name = ",".join(f"{k}={v}" for k, v in sorted(r["slice"].items()))
-            worst.add_row(
-                name, f"{r['n_labeled']:,}", _num(r["value"]), _num(r["lift"]), key=f"w{i}"
+            slice_rows.append((f"s{i}", cells))
+        self.fill("#slice-table", tuple(widths.items()), slice_rows, keyed=True)
+        worst_columns = (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5))
+        worst_rows: list[tuple[str, tuple[str | Text, ...]]] = [
+            (
+                f"w{i}",
+                (slice_text(r.slice), f"{r.n_labeled:,}", num(r.value), num(r.lift)),
             )
+            for i, r in enumerate(self.worst)
+        ]
         if not self.worst:
-            worst.add_row("no slice clearly worse", "", "", "", key="none")
-        series = d["series"]
-        plots = [Series(f"{metric} (labels)", [s["value"] for s in series])]
-        if any(s["estimated"] is not None for s in series):
-            plots.append(
-                Series(f"{metric} (estimate)", [s["estimated"] for s in series], "○", "cyan")
-            )
-        first = series[0]["day"] if series else None
+            worst_rows.append(("none", ("no slice clearly worse", "", "", "")))
+        self.fill("#worst-table", worst_columns, worst_rows)
+        series = d.series
+        plots = [Series(f"{metric} (labels)", [s.value for s in series])]
+        if any(s.estimated is not None for s in series):
+            plots.append(Series(f"{metric} (estimate)", [s.estimated for s in series], "○", "cyan"))
+        first = series[0].day if series else None
         self.query_one("#slice-plot", SeriesPlot).plot(
             plots, None, f"per day from {first:%m-%d}" if first else ""
         )
         self.refresh_bindings()
+
+    def fill(
+        self,
+        selector: str,
+        columns: tuple[tuple[str, int], ...],
+        rows: list[tuple[str, tuple[str | Text, ...]]],
+        keyed: bool = False,
+    ) -> None:
+        """Show these columns and rows in a table, rebuilding it only when they differ
+        from what it shows (a recompute with the same answer keeps cursor and scroll)."""
+        # Text compares by its characters and spans, not its style; the style rides along.
+        wanted: Shown = (
+            columns,
+            tuple(
+                (key, tuple((c.plain, str(c.style)) if isinstance(c, Text) else c for c in cells))
+                for key, cells in rows
+            ),
+        )
+        if self.shown.get(selector) == wanted:
+            return
+        self.shown[selector] = wanted
+        table = self.query_one(selector, DataTable)
+        table.clear(columns=True)
+        for col, width in columns:
+            if keyed:
+                table.add_column(col, key=col, width=width)
+            else:
+                table.add_column(col, width=width)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Paging and marking show in the key bar only while rows are open, and only
@@ -315,7 +348,7 @@ class SliceExplorer(Pane):
         self.filters = []
         self.loaded_once = True
         self.compute()
-        self.open_examples([f"{k}={v}" for k, v in sorted((slice_ or {}).items())])
+        self.open_examples(slice_pairs(slice_))
 
     # ------------------------------------------------------------ examples
 
@@ -323,11 +356,11 @@ class SliceExplorer(Pane):
         focused = self.app.focused
         if isinstance(focused, DataTable) and focused.id == "worst-table" and self.worst:
             r = self.worst[focused.cursor_row] if focused.cursor_row < len(self.worst) else None
-            return [f"{k}={v}" for k, v in sorted(r["slice"].items())] if r else None
+            return slice_pairs(r.slice) if r else None
         table = self.query_one("#slice-table", DataTable)
         if not self.rows or table.cursor_row >= len(self.rows):
             return None
-        return [f"{k}={v}" for k, v in sorted((self.rows[table.cursor_row]["slice"] or {}).items())]
+        return slice_pairs(self.rows[table.cursor_row].slice)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         # The tables take Enter themselves and say so with RowSelected.
@@ -360,7 +393,9 @@ class SliceExplorer(Pane):
 
         def job() -> tuple[int, str | None, dict[str, Any]]:
             with app.reader().read() as con:
-                return opened, key, examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
+                page = examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
+            # The pane keeps a page as its printed form, the dict `oncall examples` shows.
+            return opened, key, page.to_json()
 
         run_store_job(self, "rows", job, lambda d: ExamplesPageLoaded(*d), group=f"examples-{key}")
 
@@ -384,13 +419,13 @@ class SliceExplorer(Pane):
                 (
                     "•" if str(r["prediction_id"]) in self.marked else "",
                     Text(str(r["prediction_id"]), style="red" if wrong else ""),
-                    r["ts"].strftime("%m-%d %H:%M"),
+                    when(r["ts"]),
                     *(str(r[c]) for c in spec.slices),
                     str(r["prediction"]),
-                    _num(r["score"]),
+                    num(r["score"]),
                     str(r["label"] or "—"),
-                    _num(r["delay_hours"]),
-                    *(_num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in spec.features),
+                    num(r["delay_hours"]),
+                    *(num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in spec.features),
                 )
             )
         self.query_one("#example-rows", RowsView).set_rows(columns, rows)

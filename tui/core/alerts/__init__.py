@@ -1,5 +1,6 @@
 """Alerts: episodes of failing results (`episodes`), what people change on them
-(`changes`, reached through `tui.core.actions`), and the read side (`reading`)."""
+(`changes`, reached through `tui.core.actions`), and the read side (`reading`) with
+its typed records (`records`)."""
 
 from tui.core.alerts.changes import (
     SILENCE_KEYS,
@@ -22,14 +23,32 @@ from tui.core.alerts.reading import (
     status_of,
     track_records,
 )
+from tui.core.alerts.records import (
+    Alert,
+    AlertDetail,
+    AlertEvent,
+    DriftPicture,
+    LinkedBug,
+    ResultPoint,
+    RunbookNote,
+    TrackRecord,
+)
 
 __all__ = [
     "SILENCE_KEYS",
     "SORTS",
     "STATUSES",
     "SYSTEM",
+    "Alert",
     "AlertChange",
+    "AlertDetail",
+    "AlertEvent",
+    "DriftPicture",
     "Episode",
+    "LinkedBug",
+    "ResultPoint",
+    "RunbookNote",
+    "TrackRecord",
     "active_silences",
     "alert_row",
     "episodes_of",

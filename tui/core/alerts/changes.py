@@ -84,17 +84,17 @@ SILENCE_KEYS = ("model", "kind", "check", "feature", "severity", "fingerprint")
 def parse_matchers(settings: Settings, pairs: list[str]) -> dict[str, str]:
     """`key=value` pairs into a matcher; keys are alert fields or declared slice columns."""
     if not pairs:
-        raise UsageError("a silence needs at least one --match KEY=VALUE")
+        raise UsageError("a silence needs at least one matcher KEY=VALUE", field="match")
     slices = {s for m in settings.config.models.values() for s in m.slices}
     out: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key or not value:
-            raise UsageError(f"--match takes KEY=VALUE, got {pair!r}")
+            raise UsageError(f"a matcher is KEY=VALUE, got {pair!r}", field="match")
         if key not in SILENCE_KEYS and key not in slices:
             valid = ", ".join([*SILENCE_KEYS, *sorted(slices)])
-            raise UsageError(f"--match key {key!r} is not one of: {valid}")
+            raise UsageError(f"matcher key {key!r} is not one of: {valid}", field="match")
         if key == "model":
             settings.model(value)
         out[key] = value

@@ -10,6 +10,16 @@ from typing import Any
 
 import duckdb
 
+from tui.core.alerts.records import (
+    Alert,
+    AlertDetail,
+    AlertEvent,
+    DriftPicture,
+    LinkedBug,
+    ResultPoint,
+    RunbookNote,
+    TrackRecord,
+)
 from tui.core.checks.baseline import drift_view
 from tui.core.checks.results import SEVERITY_RANK
 from tui.core.config.settings import Settings
@@ -59,49 +69,11 @@ def status_of(alert: dict[str, Any], silences: list[dict[str, Any]], now: dateti
 
 def track_records(
     con: duckdb.DuckDBPyConnection,
-) -> dict[tuple[str, str, str | None], dict[str, Any]]:
+) -> dict[tuple[str, str, str | None], TrackRecord]:
     """Per alert type: episodes, acted, noise, actionability and median time to resolve."""
-    out = {}
-    for r in fetch_rows(con, "alerts_track_record"):
-        episodes = int(r["episodes"])
-        out[(str(r["model"]), str(r["kind"]), r["feature"])] = {
-            "episodes": episodes,
-            "acted": int(r["acted"]),
-            "noise": int(r["noise"]),
-            "actionability": int(r["acted"]) / episodes if episodes else None,
-            "median_minutes_to_resolve": r["median_minutes"],
-            "last_noise_by": r["last_noise_by"],
-            "last_noise_at": r["last_noise_at"],
-        }
-    return out
-
-
-def alert_json(alert: dict[str, Any], status: str, record: dict[str, Any] | None) -> dict[str, Any]:
-    """An alert as the JSON object the command line and scripts see."""
     return {
-        "id": int(alert["alert_id"]),
-        "fingerprint": alert["fingerprint"],
-        "model": alert["model"],
-        "check": alert["check_name"],
-        "kind": alert["kind"],
-        "feature": alert["feature"],
-        "slice": json.loads(alert["slice"]) if alert["slice"] else None,
-        "severity": alert["severity"],
-        "status": status,
-        "first_seen": alert["first_seen"],
-        "last_seen": alert["last_seen"],
-        "count": int(alert["count"]),
-        "value": alert["value"],
-        "worst_value": alert["worst_value"],
-        "threshold": alert["threshold"],
-        "detail": json.loads(alert["detail"]) if alert["detail"] else {},
-        "acked_by": alert["acked_by"],
-        "snoozed_until": alert["snoozed_until"],
-        "resolved_at": alert["resolved_at"],
-        "resolved_by": alert["resolved_by"],
-        "marked": alert["marked"],
-        "actionability": record["actionability"] if record else None,
-        "track_record": record,
+        (str(r["model"]), str(r["kind"]), r["feature"]): TrackRecord.from_row(r)
+        for r in fetch_rows(con, "alerts_track_record")
     }
 
 
@@ -115,90 +87,97 @@ def list_alerts(
     model: str | None = None,
     kind: str | None = None,
     sort: str = "status",
-) -> list[dict[str, Any]]:
-    """Alerts as JSON objects. `status` is one of STATUSES, `active` (all but resolved
-    and silenced) or `all`; the default order puts firing first, then by severity and
-    the type's actionability."""
+) -> list[Alert]:
+    """Alerts as of `now`. `status` is one of STATUSES, `active` (all but resolved,
+    silenced and retracted) or `all`; the default order puts firing first, then by
+    severity and the type's actionability."""
     if status not in (*STATUSES, "active", "all"):
-        raise UsageError(f"--status must be one of {', '.join((*STATUSES, 'active', 'all'))}")
+        raise UsageError(
+            f"the status is one of {', '.join((*STATUSES, 'active', 'all'))}, got {status!r}",
+            field="status",
+        )
     if sort not in SORTS:
-        raise UsageError(f"--sort must be one of {', '.join(SORTS)}")
+        raise UsageError(f"alerts sort by one of {', '.join(SORTS)}, got {sort!r}", field="sort")
     with store.read() as con:
-        alerts = fetch_rows(con, "alerts_all", {"model": model, "kind": kind})
+        rows = fetch_rows(con, "alerts_all", {"model": model, "kind": kind})
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         notes = runbooks(con)
     out = []
-    for a in alerts:
+    for a in rows:
         st = status_of(a, silences, now)
         if status == "active" and st in ("resolved", "silenced", "retracted"):
             continue
         if status not in ("active", "all") and st != status:
             continue
-        entry = alert_json(a, st, records.get((a["model"], a["kind"], a["feature"])))
         note_row = notes.get((a["model"], a["kind"], a["feature"] or ""))
-        entry["runbook"] = note_row["text"] if note_row else None
-        out.append(entry)
+        out.append(
+            Alert.from_row(
+                a,
+                st,
+                records.get((a["model"], a["kind"], a["feature"])),
+                note_row.text if note_row else None,
+            )
+        )
 
-    def key(a: dict[str, Any]) -> tuple[Any, ...]:
-        act = a["actionability"] if a["actionability"] is not None else 0.5
-        sev = -SEVERITY_RANK[a["severity"]]
+    def key(a: Alert) -> tuple[Any, ...]:
+        act = a.actionability if a.actionability is not None else 0.5
+        sev = -SEVERITY_RANK[a.severity]
         if sort == "actionability":
-            return (-act, STATUS_RANK[a["status"]], sev)
+            return (-act, STATUS_RANK[a.status], sev)
         if sort == "severity":
-            return (sev, STATUS_RANK[a["status"]], -act)
-        if sort in ("last_seen", "first_seen"):
-            return (-a[sort].timestamp(),)
+            return (sev, STATUS_RANK[a.status], -act)
+        if sort == "last_seen":
+            return (-a.last_seen.timestamp(),)
+        if sort == "first_seen":
+            return (-a.first_seen.timestamp(),)
         if sort == "count":
-            return (-a["count"],)
-        return (STATUS_RANK[a["status"]], sev, -act, -a["last_seen"].timestamp())
+            return (-a.count,)
+        return (STATUS_RANK[a.status], sev, -act, -a.last_seen.timestamp())
 
     return sorted(out, key=key)
 
 
 def show_alert(
-    store: Store, alert_id: int, now: datetime, recent: int = 48, settings: Settings | None = None
-) -> dict[str, Any]:
-    """One alert with its events and recent results (and, given the settings, for a drift
-    alert the baseline and current distributions); NotFoundError if there is none."""
+    store: Store, settings: Settings, alert_id: int, now: datetime, recent: int = 48
+) -> AlertDetail:
+    """One alert in full: its runbook note, linked bugs, events, its measurement's last
+    `recent` results and, for a drift alert, the baseline and current distributions.
+    NotFoundError if there is none. Both faces read this same answer."""
     with store.read() as con:
-        alert = alert_row(con, alert_id)
-        drift = (
-            drift_view(
-                con,
-                settings,
-                {**alert, "slice": json.loads(alert["slice"]) if alert["slice"] else None},
-            )
-            if settings is not None
-            else None
+        row = alert_row(con, alert_id)
+        drift = drift_view(
+            con, settings, {**row, "slice": json.loads(row["slice"]) if row["slice"] else None}
         )
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         events = fetch_rows(con, "alert_events", {"alert_id": alert_id})
         results = fetch_rows(
-            con, "results_of_fingerprint", {"fingerprint": alert["fingerprint"], "limit": recent}
+            con, "results_of_fingerprint", {"fingerprint": row["fingerprint"], "limit": recent}
         )
-        note_row = runbooks(con).get((alert["model"], alert["kind"], alert["feature"] or ""))
+        note = runbooks(con).get((row["model"], row["kind"], row["feature"] or ""))
         bugs = fetch_rows(con, "bugs_linked_to_alert", {"alert_id": alert_id})
-    out = alert_json(
-        alert,
-        status_of(alert, silences, now),
-        records.get((alert["model"], alert["kind"], alert["feature"])),
+    alert = Alert.from_row(
+        row,
+        status_of(row, silences, now),
+        records.get((row["model"], row["kind"], row["feature"])),
+        note.text if note else None,
     )
-    out["runbook"] = note_row
-    out["bugs"] = bugs
-    out["drift"] = drift
-    out["events"] = [{**e, "detail": json.loads(e["detail"])} for e in events]
-    out["results"] = [{**r, "detail": json.loads(r["detail"])} for r in reversed(results)]
-    return out
+    return AlertDetail(
+        alert=alert,
+        runbook=note,
+        bugs=tuple(LinkedBug.from_row(b) for b in bugs),
+        drift=DriftPicture.from_view(drift) if drift is not None else None,
+        events=tuple(AlertEvent.from_row(e) for e in events),
+        results=tuple(ResultPoint.from_row(r) for r in reversed(results)),
+    )
 
 
 def alert_row(con: duckdb.DuckDBPyConnection, alert_id: int) -> dict[str, Any]:
+    """The stored row of one alert; NotFoundError if there is none."""
     rows = fetch_rows(con, "alert_get", {"alert_id": alert_id})
     if not rows:
-        raise NotFoundError(
-            f"no alert with id {alert_id}; `oncall alerts list --status all` lists them"
-        )
+        raise NotFoundError(f"no alert with id {alert_id}")
     return rows[0]
 
 
@@ -217,9 +196,9 @@ def list_silences(
     return out
 
 
-def runbooks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], dict[str, Any]]:
+def runbooks(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, str], RunbookNote]:
     """The latest note of every alert type, keyed (model, kind, feature or '')."""
     return {
-        (str(r["model"]), str(r["kind"]), str(r["feature"])): r
+        (str(r["model"]), str(r["kind"]), str(r["feature"])): RunbookNote.from_row(r)
         for r in fetch_rows(con, "runbook_latest")
     }

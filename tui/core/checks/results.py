@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from tui.core.slices.metrics import wilson
+
 Status = Literal["pass", "warning", "critical", "insufficient", "covered"]
 FAILING = ("warning", "critical")
 PASSING = ("pass", "covered")
@@ -166,8 +168,6 @@ RATE_Z = 3.2905
 
 def rate_lower_bound(bad: int, n: int, z: float = 1.959963984540054) -> float:
     """The lower end of the Wilson interval of bad / n (0 when nothing is bad)."""
-    from tui.core.slices.metrics import wilson
-
     if bad <= 0 or n <= 0:
         return 0.0
     interval = wilson(bad, n, z)

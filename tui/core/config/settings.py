@@ -386,7 +386,7 @@ class Settings(BaseModel):
 
 
 def find_config(explicit: str | Path | None) -> Path:
-    """The config path: ``--config``, then ``$ONCALL_CONFIG``, then ``./oncall.yaml``."""
+    """The config path: the one given, then ``$ONCALL_CONFIG``, then ``./oncall.yaml``."""
     if explicit:
         return Path(explicit)
     env = os.environ.get(CONFIG_ENV)
@@ -437,9 +437,7 @@ def load_config(explicit: str | Path | None = None) -> Settings:
     """Find, read and validate the config; raise ConfigError with file, key path and line."""
     path = find_config(explicit)
     if not path.exists():
-        raise ConfigError(
-            f"{path}: no config file; run `oncall init` to write one, or pass --config"
-        )
+        raise ConfigError(f"{path}: no config file; run `oncall init` to write one", field="config")
     try:
         data, lines = load_yaml_file(path)
     except YamlError as exc:

@@ -47,6 +47,8 @@ def write_starter(folder: Path, force: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "oncall.yaml"
     if target.exists() and not force:
-        raise UsageError(f"{target} exists; pass --force to overwrite it")
+        # The words for asking to overwrite belong to the face that asked (a flag on
+        # the command line), so the core only says what is in the way.
+        raise UsageError(f"{target} exists", field="force")
     target.write_text(STARTER, encoding="utf-8")
     return target

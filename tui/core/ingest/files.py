@@ -48,17 +48,20 @@ _NUMERIC_TYPES = (
 
 
 def detect_format(path: Path, override: str | None) -> Format:
-    """The file's format from ``--format`` or its extension."""
+    """The file's format: the one asked for, else the one its extension names."""
     if override:
         for known in FORMATS:
             if override == known:
                 return known
-        raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {override!r}")
+        raise InputError(
+            f"the format must be one of {', '.join(FORMATS)}, got {override!r}", field="format"
+        )
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
             f"{path}: cannot tell the format from the extension {path.suffix!r}; "
-            f"use .parquet, .csv or .jsonl, or pass --format"
+            "use .parquet, .csv or .jsonl, or name the format",
+            field="format",
         )
     return fmt
 

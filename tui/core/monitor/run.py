@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tui.core.alerts.episodes import reconcile_alerts
 from tui.core.checks.evaluate import evaluate_model
 from tui.core.checks.results import Result
 from tui.core.checks.storing import store_results
@@ -40,8 +41,6 @@ def run_checks(
 ) -> CheckRun:
     """Evaluate every due window of the given models (default: all) and update alerts,
     each model in one transaction."""
-    from tui.core.alerts.episodes import reconcile_alerts
-
     started = time.perf_counter()
     names = list(models) if models else list(settings.config.models)
     for name in names:

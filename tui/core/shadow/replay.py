@@ -15,36 +15,36 @@ from datetime import datetime
 from typing import Any
 
 from tui.core.alerts.reading import list_alerts, runbooks
+from tui.core.alerts.records import Alert
 from tui.core.config.settings import Settings
 from tui.core.errors import UsageError
 from tui.core.store.connection import Store, execute, fetch_rows
-from tui.core.work.shifts import shift_of
+from tui.core.work.shifts import Shift, shift_of
 
 CALLS = ("act", "watch", "ignore", "bug")
 ACTING = ("act", "bug")
 
 
-def _type(a: dict[str, Any]) -> str:
-    return "/".join(x for x in (a["model"], a["kind"], a["feature"]) if x)
+def _type(a: Alert) -> str:
+    return "/".join(x for x in (a.model, a.kind, a.feature) if x)
 
 
 def shift_alerts(
     store: Store, settings: Settings, shift_id: int | None, now: datetime
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[Shift, list[Alert]]:
     """A shift and the alerts that fired in it, in the order they fired."""
     shift = shift_of(store, shift_id, now)
-    if shift["role"] != "primary":
+    if shift.role != "primary":
         raise UsageError(
-            f"shift {shift['shift_id']} is a shadow shift; replay its primary shift "
-            f"{shift['primary_of']}"
+            f"shift {shift.id} is a shadow shift; replay its primary shift {shift.primary_of}"
         )
-    end = shift["ended_at"] or now
+    end = shift.ended_at or now
     alerts = [
         a
         for a in list_alerts(store, end, status="all")
-        if shift["started_at"] <= a["first_seen"] < end and a["status"] != "retracted"
+        if shift.started_at <= a.first_seen < end and a.status != "retracted"
     ]
-    return shift, sorted(alerts, key=lambda a: (a["first_seen"], a["id"]))
+    return shift, sorted(alerts, key=lambda a: (a.first_seen, a.id))
 
 
 def quiz(store: Store, settings: Settings, shift_id: int | None, now: datetime) -> dict[str, Any]:
@@ -56,25 +56,25 @@ def quiz(store: Store, settings: Settings, shift_id: int | None, now: datetime) 
     for a in alerts:
         items.append(
             {
-                "id": a["id"],
-                "model": a["model"],
-                "check": a["check"],
-                "kind": a["kind"],
-                "feature": a["feature"],
-                "slice": a["slice"],
-                "severity": a["severity"],
-                "first_seen": a["first_seen"],
-                "value": a["value"],
-                "threshold": a["threshold"],
+                "id": a.id,
+                "model": a.model,
+                "check": a.check,
+                "kind": a.kind,
+                "feature": a.feature,
+                "slice": a.slice,
+                "severity": a.severity,
+                "first_seen": a.first_seen,
+                "value": a.value,
+                "threshold": a.threshold,
                 "earlier_alerts_of_this_type": seen_before[_type(a)],
             }
         )
         seen_before[_type(a)] += 1
     return {
         "shift": {
-            "id": shift["shift_id"],
-            "started_at": shift["started_at"],
-            "ended_at": shift["ended_at"],
+            "id": shift.id,
+            "started_at": shift.started_at,
+            "ended_at": shift.ended_at,
         },
         "alerts": items,
     }
@@ -90,20 +90,19 @@ def veteran_decisions(
         events = fetch_rows(con, "alert_events_all")
         notes = runbooks(con)
         bug_rows = {
-            int(a["id"]): fetch_rows(con, "bugs_linked_to_alert", {"alert_id": a["id"]})
-            for a in alerts
+            a.id: fetch_rows(con, "bugs_linked_to_alert", {"alert_id": a.id}) for a in alerts
         }
     by_alert: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in events:
         by_alert[int(e["alert_id"])].append(e)
     out = {}
     for a in alerts:
-        done = by_alert.get(int(a["id"]), [])
+        done = by_alert.get(a.id, [])
         acked_note = any(e["action"] == "ack" and json.loads(e["detail"]).get("note") for e in done)
-        bugs = bug_rows[int(a["id"])]
-        acted = bool(bugs) or acked_note or a["marked"] == "actionable"
-        note_row = notes.get((a["model"], a["kind"], a["feature"] or ""))
-        out[int(a["id"])] = {
+        bugs = bug_rows[a.id]
+        acted = bool(bugs) or acked_note or a.marked == "actionable"
+        note = notes.get((a.model, a.kind, a.feature or ""))
+        out[a.id] = {
             "acted": acted,
             "veteran": [
                 {
@@ -121,9 +120,9 @@ def veteran_decisions(
                     "root_cause": bugs[0]["root_cause"],
                 }
                 if bugs
-                else {"noise": a["marked"] == "noise" or not acted}
+                else {"noise": a.marked == "noise" or not acted}
             ),
-            "runbook": note_row["text"] if note_row else None,
+            "runbook": note.text if note else None,
             "type": _type(a),
         }
     return out
@@ -229,10 +228,8 @@ def replay_score(
     }
     result = score(answers, truth, seconds)
     shift, _ = shift_alerts(store, settings, shift_id, now)
-    result["session"] = record_session(
-        store, trainee, "replay", int(shift["shift_id"]), None, calls, result, now
-    )
-    result["shift"] = int(shift["shift_id"])
+    result["session"] = record_session(store, trainee, "replay", shift.id, None, calls, result, now)
+    result["shift"] = shift.id
     return result
 
 
@@ -260,7 +257,7 @@ def _live_shift(store: Store) -> int:
     with store.read() as con:
         rows = fetch_rows(con, "shift_open_primary")
     if not rows:
-        raise UsageError("no live primary shift; `oncall shadow replay` replays a past one")
+        raise UsageError("no live primary shift; a past shift can be replayed instead")
     return int(rows[0]["shift_id"])
 
 
@@ -268,11 +265,9 @@ def follow(store: Store, settings: Settings, trainee: str, now: datetime) -> dic
     """The live primary shift's alerts for a shadow: each with the shadow's call, and the
     primary's actions only once the shadow has made theirs."""
     shift, alerts = shift_alerts(store, settings, _live_shift(store), now)
-    truth = veteran_decisions(store, settings, int(shift["shift_id"]), now)
+    truth = veteran_decisions(store, settings, shift.id, now)
     with store.read() as con:
-        rows = fetch_rows(
-            con, "shadow_follow_session", {"trainee": trainee, "shift_id": shift["shift_id"]}
-        )
+        rows = fetch_rows(con, "shadow_follow_session", {"trainee": trainee, "shift_id": shift.id})
         calls = (
             {
                 int(c["alert_id"]): c
@@ -283,19 +278,19 @@ def follow(store: Store, settings: Settings, trainee: str, now: datetime) -> dic
         )
     items = []
     for a in alerts:
-        mine = calls.get(int(a["id"]))
+        mine = calls.get(a.id)
         item: dict[str, Any] = {
-            "id": a["id"],
+            "id": a.id,
             "type": _type(a),
-            "slice": a["slice"],
-            "severity": a["severity"],
-            "first_seen": a["first_seen"],
+            "slice": a.slice,
+            "severity": a.severity,
+            "first_seen": a.first_seen,
             "your_call": mine["call"] if mine else None,
         }
         if mine:  # revealed only after the shadow's own call
-            item["primary"] = truth[int(a["id"])]["veteran"]
+            item["primary"] = truth[a.id]["veteran"]
         items.append(item)
-    return {"shift": shift["shift_id"], "primary": shift["engineer"], "alerts": items}
+    return {"shift": shift.id, "primary": shift.engineer, "alerts": items}
 
 
 def call(
@@ -309,14 +304,12 @@ def call(
 ) -> None:
     """Record a shadow's call on an alert of the live shift, before the primary's is shown."""
     if call_ not in CALLS:
-        raise UsageError(f"--call is one of {', '.join(CALLS)}")
+        raise UsageError(f"a call is one of {', '.join(CALLS)}, got {call_!r}", field="call")
     shift, alerts = shift_alerts(store, settings, _live_shift(store), now)
-    if not any(int(a["id"]) == alert_id for a in alerts):
-        raise UsageError(f"alert {alert_id} did not fire in the live shift {shift['shift_id']}")
+    if not any(a.id == alert_id for a in alerts):
+        raise UsageError(f"alert {alert_id} did not fire in the live shift {shift.id}")
     with store.write() as con:
-        rows = fetch_rows(
-            con, "shadow_follow_session", {"trainee": trainee, "shift_id": shift["shift_id"]}
-        )
+        rows = fetch_rows(con, "shadow_follow_session", {"trainee": trainee, "shift_id": shift.id})
         if rows:
             session_id = int(rows[0]["session_id"])
         else:
@@ -327,7 +320,7 @@ def call(
                     {
                         "trainee": trainee,
                         "kind": "follow",
-                        "shift_id": shift["shift_id"],
+                        "shift_id": shift.id,
                         "scenario": None,
                         "at": now,
                     },

@@ -36,7 +36,7 @@ def _row(req: Request, group: str, c: Counts) -> dict[str, Any]:
         "n_labeled": c.labeled,
         "coverage": c.labeled / c.n if c.n else None,
         "estimated": estimate_of(req.model, c),
-        "realised": {k: realised.get(k) for k in ("accuracy", "precision", "recall", "f1")},
+        "realised": {k: realised.value(k) for k in ("accuracy", "precision", "recall", "f1")},
         "estimated_on_labeled": estimate_of(req.model, c, labeled_only=True),
     }
 

@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from tui.core.errors import UsageError
+from tui.core.slices.records import ExamplesPage
 from tui.core.slices.request import Request
 from tui.core.store.connection import fetch_rows
 from tui.core.store.filters import filter_sql
@@ -24,11 +25,13 @@ def parse_key(key: str | None) -> tuple[datetime | None, str | None]:
         return None, None
     ts, sep, pid = key.partition("|")
     if not sep:
-        raise UsageError(f"--after takes the `next` key of a previous page, got {key!r}")
+        raise UsageError(
+            f"a page key is the `next` key of a previous page, got {key!r}", field="after"
+        )
     try:
         return datetime.fromisoformat(ts), pid
     except ValueError:
-        raise UsageError(f"--after: bad time in key {key!r}") from None
+        raise UsageError(f"the page key {key!r} has no readable time", field="after") from None
 
 
 def examples_page(
@@ -40,13 +43,13 @@ def examples_page(
     limit: int = 50,
     after: str | None = None,
     min_error: float | None = None,
-) -> dict[str, Any]:
+) -> ExamplesPage:
     """One page of rows (at most `limit`) after the key `after`, and the key of the next
     page (None at the end). Never an OFFSET: the next page starts where this one ended."""
     if wrong and unlabeled:
-        raise UsageError("--wrong and --unlabeled exclude each other (wrong needs a label)")
+        raise UsageError("rows cannot be both wrong and unlabelled (wrong needs a label)")
     if not 1 <= limit <= MAX_PAGE:
-        raise UsageError(f"--limit takes 1 to {MAX_PAGE}")
+        raise UsageError(f"a page holds 1 to {MAX_PAGE:,} rows, not {limit:,}", field="limit")
     after_ts, after_id = parse_key(after)
     regression = req.model.task == "regression"
     if min_error is None:
@@ -77,14 +80,16 @@ def examples_page(
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = f"{rows[-1]['ts'].isoformat()}|{rows[-1]['prediction_id']}" if more and rows else None
-    return {"rows": rows, "next": nxt, "count": len(rows)}
+    return ExamplesPage(rows, nxt)
 
 
 def write_examples(rows: list[dict[str, Any]], path: Path) -> int:
     """Write rows to Parquet or CSV by the file's extension; return how many."""
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        raise UsageError(f"--out must end in .parquet or .csv, got {path.name!r}")
+        raise UsageError(
+            f"rows are written to a .parquet or .csv file, not {path.name!r}", field="out"
+        )
     frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.partial")

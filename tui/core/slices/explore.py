@@ -8,7 +8,6 @@ import itertools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import duckdb
 
@@ -16,6 +15,7 @@ from tui.core.config.settings import LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.config.times import floor_time
 from tui.core.errors import UsageError
 from tui.core.slices.outcomes import Counts, GroupKey, estimate_of, metrics_of, outcome_counts
+from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, check_metric, primary_metric
 
 
@@ -26,9 +26,10 @@ def slice_metrics(
     metric: str | None = None,
     exact_auc: bool = False,
     prefer_rollups: bool = True,
-) -> tuple[list[dict[str, Any]], str]:
+) -> tuple[list[SliceRow], str]:
     """One row per slice of `by` (and the overall row first), each with its metrics,
-    intervals, coverage, difference to overall and, for binary models, the estimate."""
+    intervals, coverage, difference to overall and, for binary models, the estimate;
+    and whether the counts came from `rollups` or `raw` rows."""
     metric = metric or primary_metric(req.model)
     check_metric(req.model_name, req.model, metric)
     sets = [[], by] if by else [[]]
@@ -40,23 +41,23 @@ def slice_metrics(
         if key and len(key) != len(by):
             continue
         m = metrics_of(req.model, c)
+        diffs: dict[str, float | None] = {}
         for name in METRICS_BY_TASK[req.model.task]:
-            if name in m:
-                value, base = m[name], overall.get(name)
-                m[f"{name}_diff"] = None if value is None or base is None else value - base
-        if req.model.task == "binary":
-            m["estimated"] = estimate_of(req.model, c)
-        rows.append({"slice": dict(key) if key else None, **m})
+            if name in m.values:
+                value, base = m.values[name], overall.value(name)
+                diffs[name] = None if value is None or base is None else value - base
+        estimated = estimate_of(req.model, c) if req.model.task == "binary" else None
+        rows.append(SliceRow(dict(key) if key else None, m, diffs, estimated))
     lower = metric in LOWER_IS_BETTER
 
-    def order(row: dict[str, Any]) -> tuple[int, float]:
-        value = row.get(metric)
+    def order(row: SliceRow) -> tuple[int, float]:
+        value = row.value(metric)
         if value is None:
             return (1, 0.0)
         return (0, -value if lower else value)
 
-    ranked = sorted([r for r in rows if r["slice"] is not None], key=order)
-    head = [r for r in rows if r["slice"] is None]
+    ranked = sorted([r for r in rows if r.slice is not None], key=order)
+    head = [r for r in rows if r.slice is None]
     return head + ranked, source
 
 
@@ -65,6 +66,8 @@ def slice_metrics(
 
 @dataclass
 class Candidate:
+    """A slice worse than overall, before its parents are compared."""
+
     key: GroupKey
     value: float
     ci: tuple[float, float] | None
@@ -80,18 +83,19 @@ def worst_slices(
     max_depth: int = 2,
     min_support: int = 100,
     prefer_rollups: bool = True,
-) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+) -> tuple[list[WorstSlice], WorstSummary, str]:
     """Conjunctions of up to `max_depth` slice predicates that are clearly worse than
     overall, scored by how much worse and how big (a z-like score: the gap to overall
     times the square root of the labelled rows, in the spirit of SliceLine), worst first.
 
     A slice is dropped when it has fewer than `min_support` labelled rows, when its
     interval overlaps the overall value, or when it is not worse than every one of its
-    parents (it adds nothing over them)."""
+    parents (it adds nothing over them). Also the overall value they are measured
+    against, and whether the counts came from `rollups` or `raw` rows."""
     metric = metric or primary_metric(req.model)
     check_metric(req.model_name, req.model, metric)
     if not 1 <= max_depth <= 3:
-        raise UsageError("--max-depth takes 1, 2 or 3")
+        raise UsageError(f"a slice combines 1, 2 or 3 columns, not {max_depth}", field="max depth")
     columns = list(req.model.slices)
     if not columns:
         raise UsageError(f"model {req.model_name!r} declares no slice columns")
@@ -100,14 +104,9 @@ def worst_slices(
         sets += [list(c) for c in itertools.combinations(columns, depth)]
     counts, source = outcome_counts(con, req, sets, prefer_rollups, score_bins=metric == "auc")
     overall_m = metrics_of(req.model, counts.get((), Counts()))
-    overall = overall_m.get(metric)
+    overall = overall_m.value(metric)
     lower = metric in LOWER_IS_BETTER
-    summary = {
-        "metric": metric,
-        "overall": overall,
-        "n": overall_m["n"],
-        "n_labeled": overall_m["n_labeled"],
-    }
+    summary = WorstSummary(metric, overall, overall_m.n, overall_m.n_labeled)
     if overall is None:
         return [], summary, source
     found: dict[GroupKey, Candidate] = {}
@@ -115,7 +114,7 @@ def worst_slices(
         if not key or c.labeled < min_support:
             continue
         m = metrics_of(req.model, c)
-        value, ci = m.get(metric), m.get(f"{metric}_ci")
+        value, ci = m.value(metric), m.interval(metric)
         if value is None:
             continue
         gap = (value - overall) if lower else (overall - value)
@@ -132,7 +131,7 @@ def worst_slices(
             if not parent:
                 continue
             pc = counts.get(parent)
-            pm = metrics_of(req.model, pc).get(metric) if pc else None
+            pm = metrics_of(req.model, pc).value(metric) if pc else None
             if pm is not None:
                 parent_values.append(pm)
         # A child adds something only if it is worse than every parent beyond its own
@@ -149,24 +148,24 @@ def worst_slices(
         else:
             lift = (1 - cand.value) / (1 - overall) if overall < 1 else None
         rows.append(
-            {
-                "slice": dict(cand.key),
-                "n": cand.n,
-                "n_labeled": cand.n_labeled,
-                "metric": metric,
-                "value": cand.value,
-                "overall": overall,
-                "lift": lift,
-                "ci": cand.ci,
-                "score": cand.score,
-            }
+            WorstSlice(
+                dict(cand.key),
+                cand.n,
+                cand.n_labeled,
+                metric,
+                cand.value,
+                overall,
+                lift,
+                cand.ci,
+                cand.score,
+            )
         )
     return rows, summary, source
 
 
 def metric_series(
     con: duckdb.DuckDBPyConnection, req: Request, metric: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[SeriesPoint]:
     """Per day of the request: the metric from labels, and (binary models) its estimate
     from the scores, for a plot of the metric over time."""
     metric = metric or primary_metric(req.model)
@@ -185,18 +184,10 @@ def metric_series(
         )
         counts, _ = outcome_counts(con, part, [[]], score_bins=False)
         c = counts.get((), Counts())
-        realised = metrics_of(req.model, c).get(metric)
+        realised = metrics_of(req.model, c).value(metric)
         estimated = None
         if req.model.task == "binary" and metric in ("accuracy", "precision", "recall", "f1"):
             estimated = estimate_of(req.model, c).get(metric)
-        out.append(
-            {
-                "day": day,
-                "n": c.n,
-                "n_labeled": c.labeled,
-                "value": realised,
-                "estimated": estimated,
-            }
-        )
+        out.append(SeriesPoint(day, c.n, c.labeled, realised, estimated))
         day += timedelta(days=1)
     return out

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import duckdb
 
 from tui.core.errors import UsageError
+from tui.core.slices.records import DelayDay, DelayReport, DelayTotal
 from tui.core.slices.request import Request
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import ident, predictions_table, raw
@@ -15,16 +15,15 @@ from tui.core.store.sqlparts import ident, predictions_table, raw
 HORIZONS = (1, 3, 7, 14)
 
 
-def label_delay(
-    con: duckdb.DuckDBPyConnection, req: Request, by: str | None = None
-) -> dict[str, Any]:
+def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = None) -> DelayReport:
     """Per prediction day: the fraction labelled within 1, 3, 7 and 14 days (null while a
     day's predictions have not all been that old) and by now; delay percentiles; and
     overdue predictions (older than the model's expected delay, still unlabelled)."""
     if by is not None and by not in req.model.slices:
         raise UsageError(
-            f"--by {by!r} is not a slice column of model {req.model_name!r}; "
-            f"valid: {', '.join(req.model.slices)}"
+            f"{by!r} is not a slice column of model {req.model_name!r}; "
+            f"valid: {', '.join(req.model.slices)}",
+            field="by",
         )
     expected = req.model.labels.expected_delay
     params = {
@@ -54,29 +53,36 @@ def label_delay(
     for d in days:
         n = int(d["n"])
         day_end: datetime = d["day"] + timedelta(days=1)
-        row: dict[str, Any] = {"day": d["day"], "n": n}
-        if by:
-            row[by] = d["grp"]
+        within: dict[int, float | None] = {}
         for h in HORIZONS:
             # A day's fraction within h days is only known once its last prediction is h days old.
             seen = day_end + timedelta(days=h) <= req.now
-            row[f"within_{h}d"] = int(d[f"within_{h}d"]) / n if seen and n else None
-        row["labeled_now"] = int(d["labeled"]) / n if n else None
-        for q in ("p50_hours", "p90_hours", "p99_hours"):
-            row[q] = d[q]
-        row["overdue"] = int(d["overdue"])
-        rows.append(row)
-    summary = []
-    for t in totals:
-        entry = {
-            k: t[k] for k in ("n", "labeled", "p50_hours", "p90_hours", "p99_hours", "overdue")
-        }
-        if by:
-            entry[by] = t["grp"]
-        summary.append(entry)
-    return {
-        "model": req.model_name,
-        "expected_delay_hours": expected.total_seconds() / 3600,
-        "days": rows,
-        "summary": summary,
-    }
+            within[h] = int(d[f"within_{h}d"]) / n if seen and n else None
+        rows.append(
+            DelayDay(
+                d["day"],
+                n,
+                within,
+                int(d["labeled"]) / n if n else None,
+                d["p50_hours"],
+                d["p90_hours"],
+                d["p99_hours"],
+                int(d["overdue"]),
+                by,
+                d["grp"] if by else None,
+            )
+        )
+    summary = [
+        DelayTotal(
+            t["n"],
+            t["labeled"],
+            t["p50_hours"],
+            t["p90_hours"],
+            t["p99_hours"],
+            t["overdue"],
+            by,
+            t["grp"] if by else None,
+        )
+        for t in totals
+    ]
+    return DelayReport(req.model_name, expected.total_seconds() / 3600, rows, summary)

@@ -30,6 +30,7 @@ from tui.core.slices.metrics import (
     regression_metrics,
     wilson,
 )
+from tui.core.slices.records import GroupMetrics
 from tui.core.slices.request import Request, check_columns, groupable
 from tui.core.store.connection import fetch_rows
 from tui.core.store.filters import filter_sql, only_on
@@ -296,17 +297,17 @@ def _binned_auc(model: Model, c: Counts) -> tuple[float | None, int, int]:
     return auc_from_histogram(p, q), sum(p), sum(q)
 
 
-def metrics_of(model: Model, c: Counts) -> dict[str, Any]:
-    """Every metric of the model's task for one group, each with its 95% interval
-    (`<metric>_ci`): Wilson for proportions, Hanley–McNeil for AUC, a seeded bootstrap
-    for F1 and macro-F1, a normal interval for MAE, RMSE and bias."""
-    out: dict[str, Any] = {"n": c.n, "n_labeled": c.labeled, "coverage": ratio(c.labeled, c.n)}
+def metrics_of(model: Model, c: Counts) -> GroupMetrics:
+    """Every metric of the model's task for one group, each with its 95% interval:
+    Wilson for proportions, Hanley–McNeil for AUC, a seeded bootstrap for F1 and
+    macro-F1, a normal interval for MAE, RMSE and bias."""
+    values: dict[str, float | None] = {}
+    intervals: dict[str, tuple[float, float] | None] = {}
     if model.task == "binary":
         conf = confusion_of(model, c)
-        out.update(binary_metrics(conf))
-        for name, ci in binary_intervals(conf).items():
-            out[f"{name}_ci"] = ci
-        out["f1_ci"] = _bootstrap(
+        values.update(binary_metrics(conf))
+        intervals.update(binary_intervals(conf))
+        intervals["f1"] = _bootstrap(
             [int(conf.tp), int(conf.fp), int(conf.tn), int(conf.fn)],
             lambda d: f1_from(d[0], d[1], d[3]),
         )
@@ -314,8 +315,8 @@ def metrics_of(model: Model, c: Counts) -> dict[str, Any]:
             auc, n_pos, n_neg = _binned_auc(model, c)
             if c.exact_auc is not None:
                 auc = c.exact_auc
-            out["auc"] = auc
-            out["auc_ci"] = _auc_ci(auc, n_pos, n_neg)
+            values["auc"] = auc
+            intervals["auc"] = _auc_ci(auc, n_pos, n_neg)
     elif model.task == "multiclass":
         keys = sorted(c.pairs)
         cells = [c.pairs[k] for k in keys]
@@ -325,30 +326,30 @@ def metrics_of(model: Model, c: Counts) -> dict[str, Any]:
             return _multiclass(pairs)["macro_f1"]
 
         found = _multiclass(dict(c.pairs))
-        out.update(found)
-        out["accuracy_ci"] = wilson(sum(n for (p, y), n in c.pairs.items() if p == y), c.labeled)
-        out["macro_f1_ci"] = _bootstrap(cells, macro)
+        values.update(found)
+        intervals["accuracy"] = wilson(sum(n for (p, y), n in c.pairs.items() if p == y), c.labeled)
+        intervals["macro_f1"] = _bootstrap(cells, macro)
         for name in found:
             if name.startswith("recall_"):
                 cls = name.removeprefix("recall_")
                 tp = c.pairs.get((cls, cls), 0)
                 support = sum(n for (_p, y), n in c.pairs.items() if y == cls)
-                out[f"{name}_ci"] = wilson(tp, support)
+                intervals[name] = wilson(tp, support)
     else:
-        out.update(regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err))
+        values.update(regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err))
         n = c.labeled
         if n >= 2:
             mae, bias, mse = c.abs_err / n, c.err / n, c.sq_err / n
             se_abs = math.sqrt(max(mse - mae * mae, 0.0) / n)
             se_err = math.sqrt(max(mse - bias * bias, 0.0) / n)
             se_mse = math.sqrt(max(c.quad_err / n - mse * mse, 0.0) / n)
-            out["mae_ci"] = (mae - Z95 * se_abs, mae + Z95 * se_abs)
-            out["bias_ci"] = (bias - Z95 * se_err, bias + Z95 * se_err)
+            intervals["mae"] = (mae - Z95 * se_abs, mae + Z95 * se_abs)
+            intervals["bias"] = (bias - Z95 * se_err, bias + Z95 * se_err)
             lo, hi = max(mse - Z95 * se_mse, 0.0), mse + Z95 * se_mse
-            out["rmse_ci"] = (math.sqrt(lo), math.sqrt(hi))
+            intervals["rmse"] = (math.sqrt(lo), math.sqrt(hi))
         else:
-            out["mae_ci"] = out["bias_ci"] = out["rmse_ci"] = None
-    return out
+            intervals.update(mae=None, bias=None, rmse=None)
+    return GroupMetrics(c.n, c.labeled, ratio(c.labeled, c.n), values, intervals)
 
 
 def _multiclass(

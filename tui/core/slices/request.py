@@ -36,7 +36,8 @@ def check_columns(req: Request, columns: list[str]) -> None:
         if column not in valid:
             raise UsageError(
                 f"{column!r} is not a slice column of model {req.model_name!r}; "
-                f"valid: {', '.join(valid)}"
+                f"valid: {', '.join(valid)}",
+                field="by",
             )
 
 
@@ -57,5 +58,6 @@ def check_metric(model_name: str, model: Model, metric: str) -> None:
     if metric not in valid:
         raise UsageError(
             f"metric {metric!r} is not one of {', '.join(valid)} for "
-            f"{model.task} model {model_name!r}"
+            f"{model.task} model {model_name!r}",
+            field="metric",
         )

@@ -34,11 +34,11 @@ def parse_filters(model_name: str, model: Model, pairs: list[str]) -> list[Filte
         column, sep, value = pair.partition("=")
         column = column.strip()
         if not sep or not column:
-            raise UsageError(f"--where takes COL=VAL, got {pair!r}")
+            raise UsageError(f"a filter is COLUMN=VALUE, got {pair!r}", field="where")
         if column not in valid:
             raise UsageError(
-                f"--where: {column!r} is not a column of model {model_name!r}; "
-                f"valid: {', '.join(valid)}"
+                f"{column!r} is not a column of model {model_name!r}; valid: {', '.join(valid)}",
+                field="where",
             )
         out.append(Filter(column, value))
     return out

@@ -9,7 +9,6 @@ than the stored one is refused with the changes it would have overwritten.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,43 +23,62 @@ from tui.core.slices.examples import write_examples
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.filters import filter_sql, parse_filters
 from tui.core.store.sqlparts import ident, predictions_table, raw
-
-PRIORITIES = ("P0", "P1", "P2", "P3")
-STATUSES = ("new", "triaged", "in_progress", "mitigated", "resolved", "wontfix", "duplicate")
-# What went wrong, in the categories the field studies found bugs fall into.
-ROOT_CAUSES = (
-    "data_leakage",
-    "flipped_labels",
-    "missing_feature_data",
-    "schema_change",
-    "upstream_stall",
-    "corrupted_default",
-    "mangled_characters",
-    "distribution_shift",
-    "label_delay",
-    "deploy_regression",
-    "other",
+from tui.core.work.bug_records import (
+    FIELDS as FIELDS,
 )
-OPEN = ("new", "triaged", "in_progress", "mitigated")
-MITIGATIONS = ("rule_or_filter", "fallback_model", "rollback", "retrain", "data_fix", "none")
-RESOLUTIONS = {"fixed": "resolved", "wontfix": "wontfix", "duplicate": "duplicate"}
-FIELDS = (
-    "title",
-    "description",
-    "priority",
-    "tags",
-    "status",
-    "duplicate_of",
-    "assignee",
-    "root_cause",
-    "mitigation",
-    "mitigation_note",
+from tui.core.work.bug_records import (
+    MITIGATIONS as MITIGATIONS,
+)
+from tui.core.work.bug_records import (
+    OPEN as OPEN,
+)
+from tui.core.work.bug_records import (
+    PRIORITIES as PRIORITIES,
+)
+from tui.core.work.bug_records import (
+    RESOLUTIONS as RESOLUTIONS,
+)
+from tui.core.work.bug_records import (
+    ROOT_CAUSES as ROOT_CAUSES,
+)
+from tui.core.work.bug_records import (
+    STATUSES as STATUSES,
 )
 
+# The vocabulary and records live beside; named here too, as the queue's public face.
+from tui.core.work.bug_records import (
+    Bug as Bug,
+)
+from tui.core.work.bug_records import (
+    BugDetail as BugDetail,
+)
+from tui.core.work.bug_records import (
+    BugEvent as BugEvent,
+)
+from tui.core.work.bug_records import (
+    BugLink as BugLink,
+)
+from tui.core.work.bug_records import (
+    NewBug as NewBug,
+)
+from tui.core.work.bug_records import (
+    NoSuchBug as NoSuchBug,
+)
+from tui.core.work.bug_records import (
+    NothingLinked as NothingLinked,
+)
+from tui.core.work.bug_records import (
+    event_text as event_text,
+)
+from tui.core.work.bug_records import (
+    replay as replay,
+)
 
-def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
+
+def _choice(value: str | None, allowed: tuple[str, ...], field: str) -> None:
+    """Refuse a value outside `allowed`, naming the setting in words (`root cause`)."""
     if value is not None and value not in allowed:
-        raise UsageError(f"{option} must be one of {', '.join(allowed)}, got {value!r}")
+        raise UsageError(f"{field} must be one of {', '.join(allowed)}, got {value!r}", field=field)
 
 
 def _event(
@@ -87,31 +105,11 @@ def _event(
     execute(con, "bug_event_seal", {"event_id": event_id})
 
 
-def _get(con: duckdb.DuckDBPyConnection, bug_id: int) -> dict[str, Any]:
+def _get(con: duckdb.DuckDBPyConnection, bug_id: int) -> Bug:
     rows = fetch_rows(con, "bug_get", {"bug_id": bug_id})
     if not rows:
-        raise NotFoundError(f"no bug with id {bug_id}; `oncall bugs list --status all` lists them")
-    bug = rows[0]
-    bug["tags"] = list(bug["tags"] or [])
-    return bug
-
-
-@dataclass
-class NewBug:
-    """What filing a bug needs."""
-
-    title: str
-    model: str
-    priority: str = "P2"
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    root_cause: str | None = None
-    assignee: str | None = None
-    alerts: tuple[int, ...] = ()
-    predictions: tuple[str, ...] = ()
-    where: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
+        raise NoSuchBug(bug_id)
+    return Bug.from_row(rows[0])
 
 
 def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: datetime) -> int:
@@ -120,8 +118,8 @@ def file_bug(store: Store, settings: Settings, bug: NewBug, actor: str, now: dat
     settings.model(bug.model)
     if not bug.title.strip():
         raise UsageError("a bug needs a title")
-    _choice(bug.priority, PRIORITIES, "--priority")
-    _choice(bug.root_cause, ROOT_CAUSES, "--root-cause")
+    _choice(bug.priority, PRIORITIES, "priority")
+    _choice(bug.root_cause, ROOT_CAUSES, "root cause")
     with changing(store, settings, actor) as con:
         fields = {
             "title": bug.title.strip(),
@@ -220,14 +218,15 @@ def _apply(
     changes: dict[str, Any],
     expected_version: int | None,
 ) -> int:
-    _choice(changes.get("status"), STATUSES, "--status")
-    _choice(changes.get("priority"), PRIORITIES, "--priority")
-    _choice(changes.get("root_cause"), ROOT_CAUSES, "--root-cause")
-    _choice(changes.get("mitigation"), MITIGATIONS, "--mitigation")
-    bug = _get(con, bug_id)
-    if expected_version is not None and bug["version"] != expected_version:
+    _choice(changes.get("status"), STATUSES, "status")
+    _choice(changes.get("priority"), PRIORITIES, "priority")
+    _choice(changes.get("root_cause"), ROOT_CAUSES, "root cause")
+    _choice(changes.get("mitigation"), MITIGATIONS, "mitigation")
+    stored = _get(con, bug_id)
+    if expected_version is not None and stored.version != expected_version:
         raise ConflictError(_conflict(con, bug_id, expected_version))
-    new = {k: bug[k] for k in FIELDS}
+    bug = stored.fields()
+    new = dict(bug)
     add = changes.pop("add_tags", ())
     drop = changes.pop("drop_tags", ())
     new.update({k: v for k, v in changes.items() if v is not None})
@@ -240,7 +239,7 @@ def _apply(
     if not changed:
         raise UsageError(f"bug {bug_id}: nothing to change")
     rows = fetch_rows(
-        con, "bug_update", {**new, "bug_id": bug_id, "expected": bug["version"], "at": now}
+        con, "bug_update", {**new, "bug_id": bug_id, "expected": stored.version, "at": now}
     )
     version = int(rows[0]["version"])
     for field, (old, value) in changed.items():
@@ -299,7 +298,7 @@ def link(
             con,
             settings,
             bug_id,
-            bug["model"],
+            bug.model,
             actor,
             now,
             alerts=alerts or [],
@@ -310,7 +309,7 @@ def link(
             bugs=bugs or [],
         )
         if not added:
-            raise UsageError("link needs --alert, --prediction, --where or --bug")
+            raise UsageError("a link needs an alert, a prediction, a slice or another bug")
     return added
 
 
@@ -342,7 +341,7 @@ def _add_links(
     if where:
         filters = parse_filters(model_name, settings.model(model_name), where)
         if since is None or until is None:
-            raise UsageError("a slice link needs --since and --until (the window)")
+            raise UsageError("a slice link needs its window: when it starts and ends")
         target = json.dumps({f.column: f.value for f in filters}, sort_keys=True)
         _link(con, bug_id, "slice", target, since, until, actor, now)
         added += 1
@@ -365,10 +364,12 @@ def close(
     duplicate_of: int | None = None,
 ) -> None:
     """Close as fixed (resolved), wontfix or duplicate (of another bug)."""
-    if resolution not in RESOLUTIONS:
-        raise UsageError(f"--resolution must be one of {', '.join(RESOLUTIONS)}")
+    _choice(resolution, tuple(RESOLUTIONS), "resolution")
     if (resolution == "duplicate") != (duplicate_of is not None):
-        raise UsageError("--duplicate-of goes with --resolution duplicate, and only with it")
+        raise UsageError(
+            "a bug closed as a duplicate names the bug it duplicates, and only then",
+            field="duplicate of",
+        )
     with changing(store, settings, actor) as con:
         version = _apply(
             con,
@@ -381,50 +382,17 @@ def close(
         _event(con, bug_id, now, actor, "closed", version, resolution=resolution)
 
 
-def event_text(event: dict[str, Any]) -> str:
-    """What a history event did, in a few words: "status: new → triaged", the
-    comment, the resolution or the link target."""
-    detail = event["detail"]
-    if event["action"] == "changed":
-        return f"{detail['field']}: {detail['old']} → {detail['new']}"
-    return str(detail.get("text") or detail.get("resolution") or detail.get("target") or "")
-
-
-def replay(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Rebuild a bug's fields from its history alone."""
-    state: dict[str, Any] = {}
-    for e in events:
-        detail = json.loads(e["detail"]) if isinstance(e["detail"], str) else e["detail"]
-        if e["action"] == "created":
-            state = {k: detail.get(k) for k in FIELDS}
-            state["model"] = detail["model"]
-            state["reporter"] = e["actor"]
-            state["created_at"] = e["acted_at"]
-        elif e["action"] == "changed":
-            state[detail["field"]] = detail["new"]
-        state["version"] = e["version"]
-        state["updated_at"] = e["acted_at"]
-    return state
-
-
-def bug_json(bug: dict[str, Any]) -> dict[str, Any]:
-    """A bug as the JSON object scripts see."""
-    out = {k: bug[k] for k in bug if k != "bug_id"}
-    out = {"id": int(bug["bug_id"]), **out}
-    out["open"] = bug["status"] in OPEN
-    return out
-
-
-def show_bug(store: Store, bug_id: int) -> dict[str, Any]:
+def show_bug(store: Store, bug_id: int) -> BugDetail:
     """A bug with its links and events."""
     with store.read() as con:
         bug = _get(con, bug_id)
         events = fetch_rows(con, "bug_events", {"bug_id": bug_id})
         links = fetch_rows(con, "bug_links", {"bug_id": bug_id})
-    out = bug_json(bug)
-    out["links"] = links
-    out["events"] = [{**e, "detail": json.loads(e["detail"])} for e in events]
-    return out
+    return BugDetail(
+        bug=bug,
+        links=tuple(BugLink.from_row(k) for k in links),
+        events=tuple(BugEvent.from_row(e) for e in events),
+    )
 
 
 def list_bugs(
@@ -433,31 +401,29 @@ def list_bugs(
     model: str | None = None,
     tag: str | None = None,
     assignee: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Bug]:
     """Bugs by priority; `status` is one of STATUSES, `open` (default) or `all`."""
-    if status not in (*STATUSES, "open", "all"):
-        raise UsageError(f"--status must be one of {', '.join((*STATUSES, 'open', 'all'))}")
+    _choice(status, (*STATUSES, "open", "all"), "status")
     with store.read() as con:
         rows = fetch_rows(con, "bugs_all", {"model": model, "assignee": assignee})
     out = []
-    for b in rows:
-        b["tags"] = list(b["tags"] or [])
-        if status == "open" and b["status"] not in OPEN:
+    for b in map(Bug.from_row, rows):
+        if status == "open" and not b.open:
             continue
-        if status not in ("open", "all") and b["status"] != status:
+        if status not in ("open", "all") and b.status != status:
             continue
-        if tag is not None and tag not in b["tags"]:
+        if tag is not None and tag not in b.tags:
             continue
-        out.append(bug_json(b))
+        out.append(b)
     return out
 
 
-def mitigations(store: Store, settings: Settings, model: str) -> list[dict[str, Any]]:
+def mitigations(store: Store, settings: Settings, model: str) -> list[Bug]:
     """Rules and filters patched onto a model, and why: bugs whose mitigation is
     `rule_or_filter`, newest first, open or not."""
     settings.model(model)
-    rows = [b for b in list_bugs(store, "all", model=model) if b["mitigation"] == "rule_or_filter"]
-    return sorted(rows, key=lambda b: b["updated_at"], reverse=True)
+    rows = [b for b in list_bugs(store, "all", model=model) if b.mitigation == "rule_or_filter"]
+    return sorted(rows, key=lambda b: b.updated_at, reverse=True)
 
 
 def export(store: Store, settings: Settings, bug_id: int, path: Path) -> int:
@@ -465,34 +431,33 @@ def export(store: Store, settings: Settings, bug_id: int, path: Path) -> int:
     score and label: the delta to merge into a validation set. Returns the row count."""
     with store.read() as con:
         bug = _get(con, bug_id)
-        model = settings.model(bug["model"])
-        links = fetch_rows(con, "bug_links", {"bug_id": bug_id})
-        table = predictions_table(bug["model"])
+        model = settings.model(bug.model)
+        links = [BugLink.from_row(k) for k in fetch_rows(con, "bug_links", {"bug_id": bug_id})]
+        table = predictions_table(bug.model)
         columns = raw("".join(f"p.{ident(c)}, " for c in [*model.slices, *model.features]))
         rows: dict[str, dict[str, Any]] = {}
-        ids = [str(k["target"]) for k in links if k["kind"] == "prediction"]
+        ids = [k.target for k in links if k.kind == "prediction"]
         if ids:
             for r in fetch_rows(
                 con,
                 "bug_export_ids",
-                {"model": bug["model"], "ids": ids},
+                {"model": bug.model, "ids": ids},
                 table=table,
                 columns=columns,
             ):
                 rows[str(r["prediction_id"])] = r
         for k in links:
-            if k["kind"] != "slice":
+            if k.slice is None:
                 continue
-            wanted = json.loads(k["target"])
-            filters = parse_filters(bug["model"], model, [f"{c}={v}" for c, v in wanted.items()])
+            filters = parse_filters(bug.model, model, [f"{c}={v}" for c, v in k.slice.items()])
             sql, values = filter_sql(filters, model)
             for r in fetch_rows(
                 con,
                 "bug_export_slice",
                 {
-                    "model": bug["model"],
-                    "since": k["window_start"],
-                    "until": k["window_end"],
+                    "model": bug.model,
+                    "since": k.window_start,
+                    "until": k.window_end,
                     "values": values,
                 },
                 table=table,
@@ -502,16 +467,13 @@ def export(store: Store, settings: Settings, bug_id: int, path: Path) -> int:
                 rows[str(r["prediction_id"])] = r
     ordered = sorted(rows.values(), key=lambda r: (r["ts"], r["prediction_id"]))
     if not ordered:
-        row_links = [k for k in links if k["kind"] in ("prediction", "slice")]
+        row_links = [k for k in links if k.kind in ("prediction", "slice")]
         if row_links:
             raise UsageError(
                 f"bug {bug_id}'s {len(row_links)} prediction/slice link(s) match no stored "
-                f"prediction of {bug['model']} (ingested under another model, or not yet?)"
+                f"prediction of {bug.model} (ingested under another model, or not yet?)"
             )
-        raise UsageError(
-            f"bug {bug_id} links no predictions; `oncall bugs link {bug_id} "
-            "--prediction ID` or `--where COL=VAL --since T --until T` first"
-        )
+        raise NothingLinked(bug_id)
     return write_examples(ordered, path)
 
 

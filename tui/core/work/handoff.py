@@ -8,23 +8,22 @@ from datetime import datetime
 from typing import Any
 
 from tui.core.alerts.reading import list_alerts
+from tui.core.alerts.records import Alert
 from tui.core.config.settings import Settings
 from tui.core.store.connection import Store, fetch_rows
+from tui.core.words import num, slice_text, what
 from tui.core.work.bugs import OPEN, list_bugs, replay, show_bug
 from tui.core.work.shifts import shadows_of, shift_of
 
 
-def _slice(text: str | dict[str, Any] | None) -> str:
-    value = json.loads(text) if isinstance(text, str) else text
-    return ",".join(f"{k}={v}" for k, v in sorted((value or {}).items()))
+def _loads(text: str | None) -> Any:
+    """A JSON column of a row (a slice, matchers, a detail), or None when empty."""
+    return json.loads(text) if text else None
 
 
-def _what(model: str, kind: str, feature: str | None, slice_: Any = None) -> str:
-    return " ".join(x for x in (model, kind, feature or "", _slice(slice_)) if x)
-
-
-def _num(value: Any) -> str:
-    return "—" if value is None else f"{value:.3g}"
+def _type(model: str, kind: str, feature: str | None, slice_: Any = None) -> str:
+    """An alert type, or one alert, in words: `fraud drift amount region=EU`."""
+    return " ".join(x for x in (model, kind, what(feature, slice_)) if x)
 
 
 def handoff(
@@ -34,10 +33,10 @@ def handoff(
     Markdown: SLO status per model, what fired by type, what was done, open items with
     owners, the alert types that were noise, and a line per bug."""
     shift = shift_of(store, shift_id, now)
-    start: datetime = shift["started_at"]
-    end: datetime = shift["ended_at"] or now
+    start = shift.started_at
+    end = shift.ended_at or now
     every = list_alerts(store, end, status="all")
-    fired = [a for a in every if start <= a["first_seen"] < end and a["status"] != "retracted"]
+    fired = [a for a in every if start <= a.first_seen < end and a.status != "retracted"]
     with store.read() as con:
         actions = fetch_rows(con, "alert_events_between", {"start": start, "end": end})
         bug_events = fetch_rows(con, "bug_events_between", {"start": start, "end": end})
@@ -47,44 +46,47 @@ def handoff(
     open_alerts = [
         a
         for a in every
-        if a["first_seen"] < end
-        and a["status"] != "retracted"
-        and (a["resolved_at"] is None or a["resolved_at"] > end)
+        if a.first_seen < end
+        and a.status != "retracted"
+        and (a.resolved_at is None or a.resolved_at > end)
     ]
     touched_bugs = sorted({int(e["bug_id"]) for e in bug_events})
-    bugs = {b["id"]: b for b in list_bugs(store, "all")}
-    open_bugs = []
+    bugs = {b.id: b for b in list_bugs(store, "all")}
+    # Each bug as it was when the shift ended (status and owner), as its JSON object.
+    open_bugs: list[dict[str, Any]] = []
     for b in bugs.values():
-        if b["created_at"] >= end:
+        if b.created_at >= end:
             continue
-        at_end = replay([e for e in show_bug(store, b["id"])["events"] if e["acted_at"] < end])
+        at_end = replay([e for e in show_bug(store, b.id).events if e.acted_at < end])
         if at_end.get("status") in OPEN:
-            open_bugs.append({**b, "status": at_end["status"], "assignee": at_end.get("assignee")})
+            open_bugs.append(
+                {**b.to_json(), "status": at_end["status"], "assignee": at_end.get("assignee")}
+            )
 
-    groups: dict[tuple[str, str, str | None], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str, str | None], list[Alert]] = defaultdict(list)
     for a in fired:
-        groups[(a["model"], a["kind"], a["feature"])].append(a)
+        groups[a.type_key].append(a)
     noise: list[dict[str, Any]] = []
     for key, members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
         quiet = [
             a
             for a in members
-            if a["marked"] == "noise"
+            if a.marked == "noise"
             or (
-                a["status"] == "resolved"
-                and a["resolved_by"] is None
-                and not a["acked_by"]
-                and a["marked"] is None
+                a.status == "resolved"
+                and a.resolved_by is None
+                and not a.acked_by
+                and a.marked is None
             )
         ]
         if quiet and len(quiet) == len(members):
             noise.append(
                 {
-                    "type": _what(*key),
+                    "type": _type(*key),
                     "alerts": len(members),
                     "by": sorted(
                         {
-                            (a["track_record"] and a["track_record"]["last_noise_by"]) or "nobody"
+                            (a.track_record and a.track_record.last_noise_by) or "nobody"
                             for a in quiet
                         }
                     ),
@@ -92,10 +94,10 @@ def handoff(
             )
 
     lines = [
-        f"# Handoff: shift {shift['shift_id']} — {shift['engineer']} ({shift['role']})",
+        f"# Handoff: shift {shift.id} — {shift.engineer} ({shift.role})",
         "",
         f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC"
-        + (" (still open)" if shift["ended_at"] is None else ""),
+        + (" (still open)" if shift.open else ""),
         "",
     ]
     shadows = shadows_of(store, shift)
@@ -117,18 +119,18 @@ def handoff(
         state = "breached" if failing else "met" if not insufficient else "insufficient labels"
         lines.append(f"- **{model}**: {state}")
         for r in failing + insufficient[:3]:
-            where = _slice(r["slice"]) or "overall"
+            where = slice_text(_loads(r["slice"])) or "overall"
             lines.append(
-                f"  - {r['check_name']} {where}: {_num(r['value'])} "
-                f"(threshold {_num(r['threshold'])}, {r['status']})"
+                f"  - {r['check_name']} {where}: {num(r['value'])} "
+                f"(threshold {num(r['threshold'])}, {r['status']})"
             )
     lines += ["", f"## What fired ({len(fired)} alerts)", ""]
     for (model, kind, feature), members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
-        worst = "critical" if any(a["severity"] == "critical" for a in members) else "warning"
-        ids = ", ".join(f"#{a['id']}" for a in members)
-        slices = sorted({_slice(a["slice"]) for a in members if a["slice"]})
+        worst = "critical" if any(a.severity == "critical" for a in members) else "warning"
+        ids = ", ".join(f"#{a.id}" for a in members)
+        slices = sorted({slice_text(a.slice) for a in members if a.slice})
         extra = f"; slices {', '.join(slices)}" if slices else ""
-        lines.append(f"- {_what(model, kind, feature)} — {len(members)} ({worst}){extra}: {ids}")
+        lines.append(f"- {_type(model, kind, feature)} — {len(members)} ({worst}){extra}: {ids}")
     if not fired:
         lines.append("- nothing fired")
     lines += ["", "## What was done", ""]
@@ -136,50 +138,50 @@ def handoff(
     for e in actions:
         detail = json.loads(e["detail"])
         said = detail.get("note") or detail.get("text") or detail.get("reason") or ""
-        what = _what(e["model"], e["kind"], e["feature"], e["slice"])
+        about = _type(e["model"], e["kind"], e["feature"], _loads(e["slice"]))
         timeline.append(
             (
                 e["acted_at"],
                 f"{e['actor']} {e['action']} alert #{e['alert_id']} "
-                f"({what})" + (f": {said}" if said else ""),
+                f"({about})" + (f": {said}" if said else ""),
             )
         )
     for s in silences:
         timeline.append(
             (
                 s["starts_at"],
-                f"{s['created_by']} silenced {_slice(s['matchers'])} "
+                f"{s['created_by']} silenced {slice_text(_loads(s['matchers']))} "
                 f"until {s['ends_at']:%m-%d %H:%M}" + (f": {s['note']}" if s["note"] else ""),
             )
         )
     for e in bug_events:
         detail = json.loads(e["detail"])
         if e["action"] == "created":
-            what = f"filed bug #{e['bug_id']} “{e['title']}” ({detail.get('priority')})"
+            done = f"filed bug #{e['bug_id']} “{e['title']}” ({detail.get('priority')})"
         elif e["action"] == "changed":
-            what = f"set {detail['field']} of bug #{e['bug_id']} to {detail['new']}"
+            done = f"set {detail['field']} of bug #{e['bug_id']} to {detail['new']}"
         elif e["action"] == "link":
-            what = f"linked bug #{e['bug_id']} to {detail['kind']} {detail['target']}"
+            done = f"linked bug #{e['bug_id']} to {detail['kind']} {detail['target']}"
         elif e["action"] == "comment":
-            what = f"commented on bug #{e['bug_id']}: {detail['text']}"
+            done = f"commented on bug #{e['bug_id']}: {detail['text']}"
         else:
-            what = f"closed bug #{e['bug_id']} as {detail.get('resolution')}"
-        timeline.append((e["acted_at"], f"{e['actor']} {what}"))
+            done = f"closed bug #{e['bug_id']} as {detail.get('resolution')}"
+        timeline.append((e["acted_at"], f"{e['actor']} {done}"))
     for at, text in sorted(timeline, key=lambda t: t[0]):
         lines.append(f"- {at:%m-%d %H:%M} {text}")
     if not timeline:
         lines.append("- no actions recorded")
     lines += ["", "## Open items handed over", ""]
     for a in open_alerts:
-        owner = a["acked_by"] or "unowned"
+        owner = a.acked_by or "unowned"
         lines.append(
-            f"- alert #{a['id']} {_what(a['model'], a['kind'], a['feature'], a['slice'])}"
-            f" — {a['severity']}, open since {a['first_seen']:%m-%d %H:%M}, owner {owner}"
+            f"- alert #{a.id} {_type(a.model, a.kind, a.feature, a.slice)}"
+            f" — {a.severity}, open since {a.first_seen:%m-%d %H:%M}, owner {owner}"
         )
-    for b in sorted(open_bugs, key=lambda b: (b["priority"], b["id"])):
+    for ob in sorted(open_bugs, key=lambda ob: (ob["priority"], ob["id"])):
         lines.append(
-            f"- bug #{b['id']} [{b['priority']}] {b['title']} — {b['status']}, "
-            f"owner {b['assignee'] or 'unassigned'}"
+            f"- bug #{ob['id']} [{ob['priority']}] {ob['title']} — {ob['status']}, "
+            f"owner {ob['assignee'] or 'unassigned'}"
         )
     if not open_alerts and not open_bugs:
         lines.append("- nothing open")
@@ -191,25 +193,25 @@ def handoff(
     lines += ["", "## Bugs", ""]
     shown = sorted(set(touched_bugs))
     for bug_id in shown:
-        b = bugs[bug_id]
-        cause = f", root cause {b['root_cause']}" if b["root_cause"] else ""
-        fix = f", mitigation {b['mitigation']}" if b["mitigation"] else ""
-        lines.append(f"- #{bug_id} [{b['priority']}] {b['title']} — {b['status']}{cause}{fix}")
+        bug = bugs[bug_id]
+        cause = f", root cause {bug.root_cause}" if bug.root_cause else ""
+        fix = f", mitigation {bug.mitigation}" if bug.mitigation else ""
+        lines.append(f"- #{bug_id} [{bug.priority}] {bug.title} — {bug.status}{cause}{fix}")
     if not shown:
         lines.append("- no bug was filed or changed")
     return {
-        "shift": shift,
+        "shift": shift.to_json(),
         "shadows": shadows,
         "start": start,
         "end": end,
-        "fired": fired,
+        "fired": [a.to_json() for a in fired],
         "actions": actions,
         "bug_events": bug_events,
         "silences": silences,
-        "open_alerts": open_alerts,
+        "open_alerts": [a.to_json() for a in open_alerts],
         "open_bugs": open_bugs,
         "noise": noise,
-        "bugs": [bugs[i] for i in shown],
+        "bugs": [bugs[i].to_json() for i in shown],
         "slos": slos,
         "markdown": "\n".join(lines) + "\n",
     }
