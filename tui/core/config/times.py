@@ -56,16 +56,6 @@ def parse_timestamp(text: str | datetime | date) -> datetime:
     return value
 
 
-def now(override: str | datetime | None = None) -> datetime:
-    """The current time as naive UTC: ``override``, else ``$ONCALL_NOW``, else the wall clock."""
-    if override is not None:
-        return parse_timestamp(override)
-    env = os.environ.get("ONCALL_NOW")
-    if env:
-        return parse_timestamp(env)
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
 # DuckDB's time_bucket counts intervals from Monday 2000-01-03; windows in Python
 # use the same origin so both agree for any step.
 BUCKET_ORIGIN = datetime(2000, 1, 3)
