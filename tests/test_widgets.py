@@ -195,6 +195,34 @@ async def test_table_shows_strings_as_typed() -> None:
         assert "[/col]" in header
 
 
+async def test_table_redraws_only_when_its_rows_changed_and_keeps_the_cursor() -> None:
+    app = TableApp()
+    async with app.run_test(size=(60, 8)) as pilot:
+        table = app.query_one(Table)
+        columns = [("id", 4), ("what", 10)]
+        rows = [(str(i), (str(i), Text(f"row {i}", style="bold"))) for i in range(4)]
+        assert table.show_rows(rows, columns)
+        table.move_cursor(row=2)
+        await pilot.pause()
+        drawn = dict(table.rows)
+        # The same rows again: nothing is rebuilt, the cursor stays.
+        assert not table.show_rows(list(rows), columns)
+        assert table.cursor_row == 2 and dict(table.rows) == drawn
+        # Only a style changed: that is a change.
+        restyled = [*rows[:3], ("3", ("3", Text("row 3", style="red")))]
+        assert table.show_rows(restyled, columns)
+        # A row above the cursor went away: the cursor follows its row's key.
+        assert table.show_rows([rows[0], rows[2], rows[3]], columns)
+        assert table.cursor_row == 1
+        assert str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value) == "2"
+        # Without keep_cursor, a rebuild starts at the top.
+        assert table.show_rows(rows, columns, keep_cursor=False)
+        assert table.cursor_row == 0
+        # Columns left out keep the table's own columns.
+        assert table.show_rows(rows[:1])
+        assert [str(c.label) for c in table.columns.values()] == ["id", "what"]
+
+
 def test_quiet_collector_defers_full_collections_and_restores_python_defaults() -> None:
     before = gc.get_threshold()
     clock = [1000.0]

@@ -30,7 +30,7 @@ from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
 from tui.core.alerts import Alert, AlertDetail
-from tui.core.words import pct, slice_pairs, what
+from tui.core.words import pct, slice_pairs, what, when
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
 STATUS_STYLE = {
@@ -95,10 +95,6 @@ class AlertStream(Pane):
         self.show_all = False
         self.filter_text = ""
         self.detail: AlertDetail | None = None
-        # What the table shows now: the grouping, and each row's alert and new-marker.
-        # A refresh or a filter keystroke that leaves it the same leaves the rows alone
-        # (no flicker, the cursor and scroll stay where they are).
-        self._drawn: tuple[str | None, list[tuple[Alert, bool]]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -173,35 +169,25 @@ class AlertStream(Pane):
         return rows
 
     def render_table(self) -> None:
-        """Rebuild the rows only when what they show changed, keeping the cursor on its
-        alert."""
+        """Show the filtered, grouped alerts; the table redraws only when they changed,
+        and the cursor stays on its alert."""
         key = GROUPS[self.group]
-        shown = self.shown_alerts()
-        drawn = (key, [(a, a.id in self.new_ids) for a in shown])
-        if drawn == self._drawn:
-            return
-        self._drawn = drawn
-        table = self.query_one("#alert-table", DataTable)
-        current = self.selected_id()
-        table.clear()
-        for a, new in drawn[1]:
-            sev = Text(a.severity[:4], style=SEVERITY_STYLE.get(a.severity, ""))
-            status = Text(("● " if new else "") + a.status, style=STATUS_STYLE.get(a.status, ""))
-            group_prefix = f"{getattr(a, key)}: " if key else ""
-            table.add_row(
+        rows = []
+        for a in self.shown_alerts():
+            new = "● " if a.id in self.new_ids else ""
+            cells = (
                 str(a.id),
-                status,
-                sev,
+                Text(new + a.status, style=STATUS_STYLE.get(a.status, "")),
+                Text(a.severity[:4], style=SEVERITY_STYLE.get(a.severity, "")),
                 a.model,
-                group_prefix + a.kind,
+                (f"{getattr(a, key)}: " if key else "") + a.kind,
                 what(a.feature, a.slice),
-                a.first_seen.strftime("%m-%d %H:%M"),
+                when(a.first_seen),
                 str(a.count),
                 pct(a.actionability),
-                key=str(a.id),
             )
-        if current is not None and current in {a.id for a in shown}:
-            table.move_cursor(row=table.get_row_index(str(current)))
+            rows.append((str(a.id), cells))
+        self.query_one("#alert-table", Table).show_rows(rows)
         self.refresh_bindings()
 
     def selected_id(self) -> int | None:

@@ -67,27 +67,25 @@ class BugQueue(Pane):
 
     def on_bugs_loaded(self, message: BugsLoaded) -> None:
         message.stop()
-        bugs: list[core.Bug] = message.bugs
-        if bugs == self.bugs:
-            # Every store change reloads the queue; the same bugs keep their rows, so the
-            # cursor and the scroll stay where the engineer left them.
-            return
-        self.bugs = bugs
-        table = self.query_one("#bug-table", DataTable)
-        current = self.selected_id()
-        table.clear()
-        for b in self.bugs:
-            table.add_row(
-                str(b.id),
-                Text(b.priority, style=PRIORITY_STYLE[b.priority]),
-                b.status,
-                b.model,
-                b.title,
-                b.assignee or "—",
-                key=str(b.id),
-            )
-        if current is not None and any(b.id == current for b in self.bugs):
-            table.move_cursor(row=table.get_row_index(str(current)))
+        # Every store change reloads the queue; the table keeps the rows of the same
+        # bugs, so the cursor and the scroll stay where the engineer left them.
+        self.bugs = message.bugs
+        self.query_one("#bug-table", Table).show_rows(
+            [
+                (
+                    str(b.id),
+                    (
+                        str(b.id),
+                        Text(b.priority, style=PRIORITY_STYLE[b.priority]),
+                        b.status,
+                        b.model,
+                        b.title,
+                        b.assignee or "—",
+                    ),
+                )
+                for b in self.bugs
+            ]
+        )
         self.refresh_bindings()
 
     def on_bug_detail_loaded(self, message: BugDetailLoaded) -> None:

@@ -48,11 +48,6 @@ class SlicesAnswer:
     series: list[SeriesPoint]
 
 
-# What a table shows: its columns (name, width) and its rows (key and cells), so a
-# recompute with the same answer leaves the table alone instead of rebuilding it.
-Shown = tuple[tuple[tuple[str, int], ...], tuple[tuple[str, tuple[object, ...]], ...]]
-
-
 class SliceExplorer(Pane):
     """Pick model, window, slice columns and metric; see slices worst first; open rows."""
 
@@ -76,7 +71,6 @@ class SliceExplorer(Pane):
         self.filters: list[str] = []
         self.rows: list[SliceRow] = []
         self.worst: list[WorstSlice] = []
-        self.shown: dict[str, Shown] = {}
         self.example_filters: list[str] | None = None
         self.wrong = False
         self.pages: list[str | None] = [None]
@@ -233,7 +227,9 @@ class SliceExplorer(Pane):
                 Text(num(diff), style="red" if red else ""),
             )
             slice_rows.append((f"s{i}", cells))
-        self.fill("#slice-table", tuple(widths.items()), slice_rows, keyed=True)
+        # A recompute with the same answer leaves the tables (cursor, scroll) alone.
+        table = self.query_one("#slice-table", Table)
+        table.show_rows(slice_rows, tuple(widths.items()), keep_cursor=False)
         worst_columns = (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5))
         worst_rows: list[tuple[str, tuple[str | Text, ...]]] = [
             (
@@ -244,7 +240,9 @@ class SliceExplorer(Pane):
         ]
         if not self.worst:
             worst_rows.append(("none", ("no slice clearly worse", "", "", "")))
-        self.fill("#worst-table", worst_columns, worst_rows)
+        self.query_one("#worst-table", Table).show_rows(
+            worst_rows, worst_columns, keep_cursor=False
+        )
         series = d.series
         plots = [Series(f"{metric} (labels)", [s.value for s in series])]
         if any(s.estimated is not None for s in series):
@@ -254,36 +252,6 @@ class SliceExplorer(Pane):
             plots, None, f"per day from {first:%m-%d}" if first else ""
         )
         self.refresh_bindings()
-
-    def fill(
-        self,
-        selector: str,
-        columns: tuple[tuple[str, int], ...],
-        rows: list[tuple[str, tuple[str | Text, ...]]],
-        keyed: bool = False,
-    ) -> None:
-        """Show these columns and rows in a table, rebuilding it only when they differ
-        from what it shows (a recompute with the same answer keeps cursor and scroll)."""
-        # Text compares by its characters and spans, not its style; the style rides along.
-        wanted: Shown = (
-            columns,
-            tuple(
-                (key, tuple((c.plain, str(c.style)) if isinstance(c, Text) else c for c in cells))
-                for key, cells in rows
-            ),
-        )
-        if self.shown.get(selector) == wanted:
-            return
-        self.shown[selector] = wanted
-        table = self.query_one(selector, DataTable)
-        table.clear(columns=True)
-        for col, width in columns:
-            if keyed:
-                table.add_column(col, key=col, width=width)
-            else:
-                table.add_column(col, width=width)
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Paging and marking show in the key bar only while rows are open, and only

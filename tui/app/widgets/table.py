@@ -8,15 +8,20 @@ DataTable also binds Enter to its own (hidden) "select", which hid the pane's En
 from the key bar: the alert stream's "⏎ Slices" never showed. Declining that action
 lets Enter reach the pane's binding, shown and run as such; a click on the highlighted
 row still selects it.
+
+And `show_rows` redraws only when what the table shows would change: panes re-read on
+every store change, and clearing and re-adding identical rows flickers, loses the
+scroll position and costs time (textual #1892).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 
 def plain(value: Any) -> Any:
@@ -24,9 +29,58 @@ def plain(value: Any) -> Any:
     return Text(value, no_wrap=True, end="") if isinstance(value, str) else value
 
 
+# What a table shows: its columns (label, width) if the caller sets them, and each
+# row's key and cells as compared (Text by its characters and style).
+Shown = tuple[tuple[tuple[str, int], ...] | None, tuple[tuple[str, tuple[Any, ...]], ...]]
+
+
+def _compared(cell: Any) -> Any:
+    # Text's own equality ignores its style; a cell that only turned red has changed.
+    return (cell.plain, str(cell.style)) if isinstance(cell, Text) else cell
+
+
 class Table(DataTable[Any]):
-    """A DataTable whose strings are never parsed as markup and whose Enter is the
-    pane's."""
+    """A DataTable whose strings are never parsed as markup, whose Enter is the pane's,
+    and which redraws only when its rows changed."""
+
+    _shown: Shown | None = None
+
+    def show_rows(
+        self,
+        rows: Sequence[tuple[str, Sequence[Any]]],
+        columns: Sequence[tuple[str, int]] | None = None,
+        *,
+        keep_cursor: bool = True,
+    ) -> bool:
+        """Show these rows (key, cells), and these columns (label, width) when given,
+        rebuilding only when they differ from what the table shows. With `keep_cursor`,
+        the cursor stays on the row of the same key when it is still there. True if the
+        table was rebuilt."""
+        wanted: Shown = (
+            None if columns is None else tuple(columns),
+            tuple((key, tuple(_compared(c) for c in cells)) for key, cells in rows),
+        )
+        if wanted == self._shown:
+            return False
+        self._shown = wanted
+        current = self._cursor_key() if keep_cursor else None
+        self.clear(columns=columns is not None)
+        for label, width in columns or ():
+            self.add_column(label, key=label, width=width)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if current is not None and current in {key for key, _ in rows}:
+            self.move_cursor(row=self.get_row_index(current))
+        return True
+
+    def _cursor_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except CellDoesNotExist:
+            return None
+        return None if key is None else str(key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor":
