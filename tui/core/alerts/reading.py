@@ -45,9 +45,14 @@ def _matches(silence: dict[str, Any], alert: dict[str, Any]) -> bool:
     return True
 
 
+def in_force(silence: dict[str, Any], now: datetime) -> bool:
+    """Whether a silence holds at `now`: started, not ended, not expired by hand."""
+    return silence["expired_at"] is None and silence["starts_at"] <= now < silence["ends_at"]
+
+
 def active_silences(silences: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """Silences in force at `now`."""
-    return [s for s in silences if s["expired_at"] is None and s["starts_at"] <= now < s["ends_at"]]
+    return [s for s in silences if in_force(s, now)]
 
 
 def status_of(alert: dict[str, Any], silences: list[dict[str, Any]], now: datetime) -> str:
@@ -77,6 +82,22 @@ def track_records(
     }
 
 
+def _alert(
+    row: dict[str, Any],
+    status: str,
+    records: dict[tuple[str, str, str | None], TrackRecord],
+    notes: dict[tuple[str, str, str], RunbookNote],
+) -> Alert:
+    """A stored alert with its status, its type's track record and runbook text."""
+    note = notes.get((row["model"], row["kind"], row["feature"] or ""))
+    return Alert.from_row(
+        row,
+        status,
+        records.get((row["model"], row["kind"], row["feature"])),
+        note.text if note else None,
+    )
+
+
 SORTS = ("status", "severity", "actionability", "last_seen", "first_seen", "count")
 
 
@@ -104,21 +125,13 @@ def list_alerts(
         records = track_records(con)
         notes = runbooks(con)
     out = []
-    for a in rows:
-        st = status_of(a, silences, now)
+    for row in rows:
+        st = status_of(row, silences, now)
         if status == "active" and st in ("resolved", "silenced", "retracted"):
             continue
         if status not in ("active", "all") and st != status:
             continue
-        note_row = notes.get((a["model"], a["kind"], a["feature"] or ""))
-        out.append(
-            Alert.from_row(
-                a,
-                st,
-                records.get((a["model"], a["kind"], a["feature"])),
-                note_row.text if note_row else None,
-            )
-        )
+        out.append(_alert(row, st, records, notes))
 
     def key(a: Alert) -> tuple[Any, ...]:
         act = a.actionability if a.actionability is not None else 0.5
@@ -155,17 +168,11 @@ def show_alert(
         results = fetch_rows(
             con, "results_of_fingerprint", {"fingerprint": row["fingerprint"], "limit": recent}
         )
-        note = runbooks(con).get((row["model"], row["kind"], row["feature"] or ""))
+        notes = runbooks(con)
         bugs = fetch_rows(con, "bugs_linked_to_alert", {"alert_id": alert_id})
-    alert = Alert.from_row(
-        row,
-        status_of(row, silences, now),
-        records.get((row["model"], row["kind"], row["feature"])),
-        note.text if note else None,
-    )
     return AlertDetail(
-        alert=alert,
-        runbook=note,
+        alert=_alert(row, status_of(row, silences, now), records, notes),
+        runbook=notes.get((row["model"], row["kind"], row["feature"] or "")),
         bugs=tuple(LinkedBug.from_row(b) for b in bugs),
         drift=DriftPicture.from_view(drift) if drift is not None else None,
         events=tuple(AlertEvent.from_row(e) for e in events),
@@ -189,7 +196,7 @@ def list_silences(
         rows = fetch_rows(con, "silences_all")
     out = []
     for s in rows:
-        active = s["expired_at"] is None and s["starts_at"] <= now < s["ends_at"]
+        active = in_force(s, now)
         if not include_expired and not active:
             continue
         out.append({**s, "matchers": json.loads(s["matchers"]), "active": active})
