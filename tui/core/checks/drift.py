@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
-
-from tui.core.checks.baseline import Histogram, bin_counts, category_counts, score_bin_counts
+from tui.core.checks.baseline import bin_counts, category_counts, score_bin_counts
 from tui.core.checks.context import Context
 from tui.core.checks.results import Result, grade_above, localize
 from tui.core.checks.spans import Span
-from tui.core.config.settings import Model, Settings
+from tui.core.config.settings import Settings
 from tui.core.slices.metrics import jensen_shannon, psi
 from tui.core.store.sqlparts import predictions_table
 
@@ -19,14 +17,13 @@ def _distance(settings: Settings, expected: list[float], actual: list[float]) ->
     return psi(expected, actual)
 
 
-def _drift(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    settings: Settings,
-    span: Span,
-    base: dict[str, Histogram],
-) -> list[Result]:
+def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
+    """Every monitored feature's distribution against the baseline."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    settings = ctx.settings
+    base = ctx.baseline
     drift = settings.config.checks.drift
     table = predictions_table(model_name)
     numeric = [f for f, s in model.features.items() if s.type == "numeric" and f in base]
@@ -71,14 +68,13 @@ def _drift(
     return out
 
 
-def _score_drift(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    settings: Settings,
-    span: Span,
-    base: dict[str, Histogram],
-) -> list[Result]:
+def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
+    """The score distribution, overall and per slice value, against the baseline."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    settings = ctx.settings
+    base = ctx.baseline
     drift = settings.config.checks.drift
     if "score" not in base:
         return []
@@ -122,13 +118,3 @@ def _score_drift(
             )
     localize(out)
     return out
-
-
-def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
-    """Every monitored feature's distribution against the baseline."""
-    return _drift(ctx.con, ctx.model_name, ctx.model, ctx.settings, span, ctx.baseline)
-
-
-def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
-    """The score distribution, overall and per slice value, against the baseline."""
-    return _score_drift(ctx.con, ctx.model_name, ctx.model, ctx.settings, span, ctx.baseline)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import duckdb
-
 from tui.core.checks.context import Context
 from tui.core.checks.results import Result, Status, grade_above, grade_below
 from tui.core.checks.spans import Span
-from tui.core.config.settings import LOWER_IS_BETTER, Model, Settings, Slo
+from tui.core.config.settings import LOWER_IS_BETTER, Slo
 from tui.core.slices.outcomes import Counts, task_metrics, window_outcomes
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import predictions_table
@@ -17,13 +13,26 @@ from tui.core.store.sqlparts import predictions_table
 INF = float("inf")
 
 
-def _label_delay(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    span: Span,
-    now: datetime,
-) -> list[Result]:
+def _slo_status(slo: Slo, value: float | None, ci: tuple[float, float] | None) -> Status:
+    if value is None:
+        return "insufficient"
+    if slo.min is not None and value < slo.min:
+        certain = ci is not None and ci[1] < slo.min
+        relative = (slo.min - value) / abs(slo.min) if slo.min else INF
+        return "critical" if certain or (ci is None and relative > 0.1) else "warning"
+    if slo.max is not None and value > slo.max:
+        certain = ci is not None and ci[0] > slo.max
+        relative = (value - slo.max) / abs(slo.max) if slo.max else INF
+        return "critical" if certain or (ci is None and relative > 0.1) else "warning"
+    return "pass"
+
+
+def evaluate_label_delay(ctx: Context, span: Span) -> list[Result]:
+    """The share of each day's predictions labelled within the expected delay."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    now = ctx.now
     policy = model.labels
     rows = fetch_rows(
         con,
@@ -74,27 +83,14 @@ def _label_delay(
     return out
 
 
-def _slo_status(slo: Slo, value: float | None, ci: tuple[float, float] | None) -> Status:
-    if value is None:
-        return "insufficient"
-    if slo.min is not None and value < slo.min:
-        certain = ci is not None and ci[1] < slo.min
-        relative = (slo.min - value) / abs(slo.min) if slo.min else INF
-        return "critical" if certain or (ci is None and relative > 0.1) else "warning"
-    if slo.max is not None and value > slo.max:
-        certain = ci is not None and ci[0] > slo.max
-        relative = (value - slo.max) / abs(slo.max) if slo.max else INF
-        return "critical" if certain or (ci is None and relative > 0.1) else "warning"
-    return "pass"
-
-
-def _slos(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    span: Span,
-    now: datetime,
-) -> list[Result]:
+def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
+    """Every SLO of the model, per window (and slice value for `by:` SLOs)."""
+    if not ctx.model.slos:
+        return []
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    now = ctx.now
     out: list[Result] = []
     by_columns = sorted({s.by for s in model.slos if s.by})
     outcomes = window_outcomes(con, model_name, by_columns, span.start, span.end, span.step, now)
@@ -157,14 +153,13 @@ def _slos(
     return out
 
 
-def _offline_gap(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    settings: Settings,
-    span: Span,
-    now: datetime,
-) -> list[Result]:
+def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
+    """Online metrics against the offline validation ones."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    settings = ctx.settings
+    now = ctx.now
     gap = settings.config.checks.offline_gap
     if not model.offline:
         return []
@@ -199,20 +194,3 @@ def _offline_gap(
                 )
             )
     return out
-
-
-def evaluate_label_delay(ctx: Context, span: Span) -> list[Result]:
-    """The share of each day's predictions labelled within the expected delay."""
-    return _label_delay(ctx.con, ctx.model_name, ctx.model, span, ctx.now)
-
-
-def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
-    """Every SLO of the model, per window (and slice value for `by:` SLOs)."""
-    if not ctx.model.slos:
-        return []
-    return _slos(ctx.con, ctx.model_name, ctx.model, span, ctx.now)
-
-
-def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
-    """Online metrics against the offline validation ones."""
-    return _offline_gap(ctx.con, ctx.model_name, ctx.model, ctx.settings, span, ctx.now)

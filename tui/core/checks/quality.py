@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from tui.core.checks.baseline import Histogram, category_counts
+from tui.core.checks.baseline import category_counts
 from tui.core.checks.context import Context
 from tui.core.checks.results import (
     Result,
@@ -21,7 +21,7 @@ from tui.core.checks.results import (
     rate_lower_bound,
 )
 from tui.core.checks.spans import Span
-from tui.core.config.settings import Model, Settings
+from tui.core.config.settings import Model
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import (
     grouping_sets,
@@ -80,13 +80,47 @@ def _row_stats(
     )
 
 
-def _data_quality(
-    model_name: str,
-    model: Model,
-    settings: Settings,
-    span: Span,
-    rows: list[dict[str, Any]],
-) -> list[Result]:
+DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
+
+
+def _volume_history(
+    con: duckdb.DuckDBPyConnection, model_name: str, span: Span
+) -> dict[datetime, int]:
+    """Row counts of the week before a span, from the stored volume results."""
+    rows = fetch_rows(
+        con,
+        "results_volume_history",
+        {
+            "model": model_name,
+            "start": span.start - timedelta(days=7),
+            "end": span.start,
+        },
+    )
+    return {r["window_start"]: int(r["n"]) for r in rows}
+
+
+# ---------------------------------------------------------------- evaluators
+
+
+def _rows(ctx: Context, span: Span) -> list[dict[str, Any]]:
+    # One scan of the span serves every data-quality evaluator.
+    return ctx.memo(
+        ("row_stats", span), lambda: _row_stats(ctx.con, ctx.model_name, ctx.model, span)
+    )
+
+
+def _history(ctx: Context, span: Span) -> dict[datetime, int]:
+    return ctx.memo(
+        ("volume_history", span), lambda: _volume_history(ctx.con, ctx.model_name, span)
+    )
+
+
+def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
+    """Completeness, bounds and allowed values per window and slice."""
+    model_name = ctx.model_name
+    model = ctx.model
+    settings = ctx.settings
+    rows = _rows(ctx, span)
     checks = settings.config.checks
     out: list[Result] = []
     for row in rows:
@@ -179,16 +213,16 @@ def _data_quality(
     return out
 
 
-def _volume_and_freshness(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    settings: Settings,
-    span: Span,
-    rows: list[dict[str, Any]],
-    history: dict[datetime, int],
-    model: Model,
-) -> list[Result]:
-    """Rows per window against the same hour of the trailing days, and the data's lag."""
+def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
+    """Volume against a week earlier, and freshness.
+
+    Rows per window against the same hour of the trailing days, and the data's lag."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
+    settings = ctx.settings
+    rows = _rows(ctx, span)
+    history = _history(ctx, span)
     checks = settings.config.checks
     overall = {r["w"]: r for r in rows if which_slice(r, model.slices) is None}
     counts = dict(history)
@@ -273,18 +307,7 @@ def _volume_and_freshness(
     return out
 
 
-DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
-
-
-def _distinct(
-    model_name: str,
-    model: Model,
-    settings: Settings,
-    span: Span,
-    counts: dict[tuple[datetime, str], dict[str, int]],
-    base: dict[str, Histogram],
-    totals: dict[datetime, int],
-) -> list[Result]:
+def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     """Baseline values that should have shown up by now and did not.
 
     A value is tested over the shortest run of windows ending at this one in which at
@@ -293,7 +316,17 @@ def _distinct(
     those rows came. Frequent values are judged on the last window alone, rare ones
     on a longer stretch, and a quiet night is not mistaken for a vanished state.
     """
-    need = settings.config.checks.distinct.min_expected
+    model = ctx.model
+    rows = _rows(ctx, span)
+    totals = dict(_history(ctx, span))
+    totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
+    categorical = [f for f, s in model.features.items() if s.type == "categorical"]
+    lookback = span.step * DISTINCT_LOOKBACK
+    counts = category_counts(
+        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
+    )
+    model_name, base = ctx.model_name, ctx.baseline
+    need = ctx.settings.config.checks.distinct.min_expected
     out: list[Result] = []
     for name, spec in model.features.items():
         hist = base.get(name)
@@ -360,12 +393,11 @@ def _distinct(
     return out
 
 
-def _schema(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model,
-    span: Span,
-) -> list[Result]:
+def evaluate_schema(ctx: Context, span: Span) -> list[Result]:
+    """Missing declared columns and undeclared extra ones, per window."""
+    con = ctx.con
+    model_name = ctx.model_name
+    model = ctx.model
     findings = fetch_rows(
         con, "checks_schema_findings", {"model": model_name, "start": span.start, "end": span.end}
     )
@@ -395,71 +427,3 @@ def _schema(
                 )
             )
     return out
-
-
-def _volume_history(
-    con: duckdb.DuckDBPyConnection, model_name: str, span: Span
-) -> dict[datetime, int]:
-    """Row counts of the week before a span, from the stored volume results."""
-    rows = fetch_rows(
-        con,
-        "results_volume_history",
-        {
-            "model": model_name,
-            "start": span.start - timedelta(days=7),
-            "end": span.start,
-        },
-    )
-    return {r["window_start"]: int(r["n"]) for r in rows}
-
-
-# ---------------------------------------------------------------- evaluators
-
-
-def _rows(ctx: Context, span: Span) -> list[dict[str, Any]]:
-    return ctx.memo(
-        ("row_stats", span), lambda: _row_stats(ctx.con, ctx.model_name, ctx.model, span)
-    )
-
-
-def _history(ctx: Context, span: Span) -> dict[datetime, int]:
-    return ctx.memo(
-        ("volume_history", span), lambda: _volume_history(ctx.con, ctx.model_name, span)
-    )
-
-
-def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
-    """Completeness, bounds and allowed values per window and slice."""
-    return _data_quality(ctx.model_name, ctx.model, ctx.settings, span, _rows(ctx, span))
-
-
-def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
-    """Volume against a week earlier, and freshness."""
-    return _volume_and_freshness(
-        ctx.con,
-        ctx.model_name,
-        ctx.settings,
-        span,
-        _rows(ctx, span),
-        _history(ctx, span),
-        ctx.model,
-    )
-
-
-def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
-    """Baseline categories that should have come and did not."""
-    model = ctx.model
-    rows = _rows(ctx, span)
-    totals = dict(_history(ctx, span))
-    totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
-    categorical = [f for f, s in model.features.items() if s.type == "categorical"]
-    lookback = span.step * DISTINCT_LOOKBACK
-    counts = category_counts(
-        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
-    )
-    return _distinct(ctx.model_name, model, ctx.settings, span, counts, ctx.baseline, totals)
-
-
-def evaluate_schema(ctx: Context, span: Span) -> list[Result]:
-    """Missing declared columns and undeclared extra ones, per window."""
-    return _schema(ctx.con, ctx.model_name, ctx.model, span)
