@@ -70,13 +70,3 @@ class Action:
         data["at"] = datetime.fromisoformat(data["at"])
         data["kind"] = ActionKind(data["kind"])
         return cls(**data)
-
-    def describe(self) -> dict[str, Any]:
-        """The action for display."""
-        return {
-            "id": self.action_id,
-            "kind": str(self.kind),
-            "alert": self.alert_id,
-            "actor": self.actor,
-            "at": self.at,
-        }

@@ -100,8 +100,3 @@ class Clock:
         if self.fixed is not None:
             return self.fixed
         return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-    @property
-    def live(self) -> bool:
-        """Whether this clock follows the wall clock."""
-        return self.fixed is None
