@@ -191,16 +191,11 @@ class OncallApp(App[None]):
         """Apply waiting outbox actions, read the change counter. The next poll is
         scheduled when this one's worker has finished, however it finished."""
 
+        def refused(action: Action, exc: OncallError) -> None:
+            self.post_message(QueryFailed(f"pending {action.kind} #{action.alert_id}", exc.message))
+
         def job() -> Polled:
-            applied = 0
-            if outbox.pending(self.session.store):
-
-                def refused(action: Action, exc: OncallError) -> None:
-                    self.post_message(
-                        QueryFailed(f"pending {action.kind} #{action.alert_id}", exc.message)
-                    )
-
-                applied = flush(self.session, on_error=refused)
+            applied = flush(self.session, on_error=refused)  # nothing waiting: 0, no store
             try:
                 changes, holder = self._reader.changes(), None
             except StoreBusyError as exc:
