@@ -123,8 +123,6 @@ REGISTRY: dict[str, Kind] = {
 }
 
 KINDS = tuple(REGISTRY)
-# Kinds evaluated on the short data-quality window; the rest name their own.
-ROW_KINDS = tuple(k.name for k in REGISTRY.values() if k.step is _window)
 
 
 def detection_tolerance(settings: Settings, model: Model, kind: str) -> timedelta:
