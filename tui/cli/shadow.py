@@ -16,7 +16,7 @@ from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.core.errors import InputError, UsageError
 from tui.core.shadow import replay as core
 from tui.core.words import num, slice_text, what, when
-from tui.sandbox import drills as drills
+from tui.sandbox import drills
 from tui.sandbox.scenario import load_scenario
 
 app = typer.Typer(help="Shadow mode: replay, follow, drills and readiness.", no_args_is_help=True)

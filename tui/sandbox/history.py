@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +9,7 @@ from tui.core import alerts
 from tui.core.actions import Action, ActionKind, perform
 from tui.core.alerts.records import Alert
 from tui.core.checks.kinds import detection_tolerance
+from tui.core.checks.results import slice_of
 from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
 from tui.core.session import Session
@@ -87,7 +87,7 @@ def incident_alerts(
     kind = EXPECTED_KIND[incident["type"]]
     model = settings.model(incident["model"])
     tolerance = detection_tolerance(settings, model, kind)
-    want_slice = json.loads(incident["slice"]) if incident["slice"] else None
+    want_slice = slice_of(incident["slice"])
     want_feature = incident["feature"] if kind in FEATURE_KINDS else None
     start: datetime = incident["start_ts"]
     return [

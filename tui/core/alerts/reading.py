@@ -21,7 +21,7 @@ from tui.core.alerts.records import (
     TrackRecord,
 )
 from tui.core.checks.baseline import drift_view
-from tui.core.checks.results import SEVERITY_RANK
+from tui.core.checks.results import SEVERITY_RANK, slice_of
 from tui.core.config.settings import Settings
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.store.connection import Store, fetch_rows
@@ -159,9 +159,7 @@ def show_alert(
     NotFoundError if there is none. Both faces read this same answer."""
     with store.read() as con:
         row = alert_row(con, alert_id)
-        drift = drift_view(
-            con, settings, {**row, "slice": json.loads(row["slice"]) if row["slice"] else None}
-        )
+        drift = drift_view(con, settings, {**row, "slice": slice_of(row["slice"])})
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         events = fetch_rows(con, "alert_events", {"alert_id": alert_id})

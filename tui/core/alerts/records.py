@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
-def _loads(text: str | None) -> Any:
-    """A JSON column, or None when it is empty."""
-    return json.loads(text) if text else None
+from tui.core.checks.results import slice_of
 
 
 @dataclass(frozen=True)
@@ -105,7 +102,7 @@ class Alert:
             check=row["check_name"],
             kind=row["kind"],
             feature=row["feature"],
-            slice=_loads(row["slice"]),
+            slice=slice_of(row["slice"]),
             severity=row["severity"],
             status=status,
             first_seen=row["first_seen"],

@@ -28,6 +28,11 @@ def slice_key(slice_: dict[str, str] | None) -> str | None:
     return json.dumps(slice_, sort_keys=True, separators=(",", ":")) if slice_ else None
 
 
+def slice_of(text: str | None) -> dict[str, str] | None:
+    """A stored slice back from its JSON (`slice_key`), or None for the whole model."""
+    return json.loads(text) if text else None
+
+
 def fingerprint(
     model: str, check: str, kind: str, feature: str | None, slice_: dict[str, str] | None
 ) -> str:

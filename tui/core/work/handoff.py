@@ -9,16 +9,12 @@ from typing import Any
 
 from tui.core.alerts.reading import list_alerts
 from tui.core.alerts.records import Alert
+from tui.core.checks.results import slice_of
 from tui.core.config.settings import Settings
 from tui.core.store.connection import Store, fetch_rows
 from tui.core.words import num, slice_text, what
 from tui.core.work.bugs import OPEN, list_bugs, replay, show_bug
 from tui.core.work.shifts import shadows_of, shift_of
-
-
-def _loads(text: str | None) -> Any:
-    """A JSON column of a row (a slice, matchers, a detail), or None when empty."""
-    return json.loads(text) if text else None
 
 
 def _type(model: str, kind: str, feature: str | None, slice_: Any = None) -> str:
@@ -119,7 +115,7 @@ def handoff(
         state = "breached" if failing else "met" if not insufficient else "insufficient labels"
         lines.append(f"- **{model}**: {state}")
         for r in failing + insufficient[:3]:
-            where = slice_text(_loads(r["slice"])) or "overall"
+            where = slice_text(slice_of(r["slice"])) or "overall"
             lines.append(
                 f"  - {r['check_name']} {where}: {num(r['value'])} "
                 f"(threshold {num(r['threshold'])}, {r['status']})"
@@ -138,7 +134,7 @@ def handoff(
     for e in actions:
         detail = json.loads(e["detail"])
         said = detail.get("note") or detail.get("text") or detail.get("reason") or ""
-        about = _type(e["model"], e["kind"], e["feature"], _loads(e["slice"]))
+        about = _type(e["model"], e["kind"], e["feature"], slice_of(e["slice"]))
         timeline.append(
             (
                 e["acted_at"],
@@ -150,7 +146,7 @@ def handoff(
         timeline.append(
             (
                 s["starts_at"],
-                f"{s['created_by']} silenced {slice_text(_loads(s['matchers']))} "
+                f"{s['created_by']} silenced {slice_text(json.loads(s['matchers']))} "
                 f"until {s['ends_at']:%m-%d %H:%M}" + (f": {s['note']}" if s["note"] else ""),
             )
         )
