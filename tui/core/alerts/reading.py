@@ -32,7 +32,7 @@ STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 
 def _matches(silence: dict[str, Any], alert: dict[str, Any]) -> bool:
     matchers = json.loads(silence["matchers"])
-    slice_ = json.loads(alert["slice"]) if alert.get("slice") else {}
+    slice_ = slice_of(alert.get("slice")) or {}
     for key, value in matchers.items():
         if key in ("model", "kind", "feature", "severity", "fingerprint"):
             if str(alert.get(key)) != value:
