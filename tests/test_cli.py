@@ -57,3 +57,25 @@ def test_console_script_runs(tmp_path: Path) -> None:
     result = oncall_subprocess("--version", cwd=tmp_path)
     assert result.code == 0
     assert result.out.startswith("oncall ")
+
+
+def test_not_found_errors_say_where_the_ids_are_whichever_command_raised_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.helpers import write_config
+
+    config = write_config(tmp_path)
+    data = tmp_path / "a.parquet"
+    churn_frame(3).write_parquet(data)
+    assert cli(capsys, "--config", config, "ingest", "predictions", data, "-m", "churn").code == 0
+    for args, hint in (
+        (("alerts", "ack", "999"), "`oncall alerts list --status all` lists them"),
+        (("alerts", "show", "999"), "`oncall alerts list --status all` lists them"),
+        (("bugs", "comment", "999", "--text", "x"), "`oncall bugs list --status all` lists them"),
+        (("shadow", "replay"), "`oncall shift start` begins one"),
+        (("handoff",), "`oncall shift start` begins one"),
+    ):
+        result = cli(capsys, "--config", config, "--as", "alice", *args)
+        assert result.code == 2, (args, result.err)
+        assert hint in result.err, (args, result.err)
+        assert "Traceback" not in result.err

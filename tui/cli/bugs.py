@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,27 +10,13 @@ from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
 from tui.cli.slices import _time
-from tui.core.errors import NotFoundError, UsageError
+from tui.core.errors import UsageError
 from tui.core.words import num, slice_text, when
 from tui.core.work import bugs as core
 
 app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="The bug id.")]
-
-
-@contextmanager
-def _hints() -> Iterator[None]:
-    """The core's errors, plus where to look or what to run on the command line."""
-    try:
-        yield
-    except core.NoSuchBug as exc:
-        raise NotFoundError(f"{exc.message}; `oncall bugs list --status all` lists them") from exc
-    except core.NothingLinked as exc:
-        raise UsageError(
-            f"bug {exc.bug_id} links no predictions; `oncall bugs link {exc.bug_id} "
-            "--prediction ID` or `--where COL=VAL --since T --until T` first"
-        ) from exc
 
 
 def _done(env: Env, bug_id: int, message: str, as_json: bool) -> None:
@@ -82,24 +66,23 @@ def new(
     """File a bug; filing it from an alert links the alert and counts it as acted on."""
     env = env_of(ctx)
     store = env.store()
-    with _hints():
-        bug_id = core.file_bug(
-            store,
-            env.settings(),
-            core.NewBug(
-                title=title,
-                model=model,
-                priority=priority,
-                description=description,
-                tags=tuple(tag or ()),
-                root_cause=root_cause,
-                assignee=assignee,
-                alerts=tuple(alert or ()),
-            ),
-            env.actor,
-            env.now(),
-        )
-        bug = core.show_bug(store, bug_id)
+    bug_id = core.file_bug(
+        store,
+        env.settings(),
+        core.NewBug(
+            title=title,
+            model=model,
+            priority=priority,
+            description=description,
+            tags=tuple(tag or ()),
+            root_cause=root_cause,
+            assignee=assignee,
+            alerts=tuple(alert or ()),
+        ),
+        env.actor,
+        env.now(),
+    )
+    bug = core.show_bug(store, bug_id)
     if as_json:
         emit_json(bug.to_json())
     else:
@@ -141,8 +124,7 @@ def list_(
 def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
     """A bug with its links and its whole history."""
     env = env_of(ctx)
-    with _hints():
-        shown = core.show_bug(env.store(), bug_id)
+    shown = core.show_bug(env.store(), bug_id)
     if as_json:
         emit_json(shown.to_json())
         return
@@ -181,28 +163,27 @@ def edit(
     env = env_of(ctx)
     if mitigation_note is not None and mitigation is None:
         raise UsageError("--mitigation-note goes with --mitigation KIND")
-    with _hints():
-        version = core.edit_bug(
-            env.store(),
-            env.settings(),
-            bug_id,
-            env.actor,
-            env.now(),
-            {
-                "status": status,
-                "priority": priority,
-                "assignee": assignee,
-                "root_cause": root_cause,
-                "mitigation": mitigation,
-                "mitigation_note": mitigation_note,
-                "title": title,
-                "description": description,
-                "add_tags": tuple(tag or ()),
-                "drop_tags": tuple(untag or ()),
-            },
-            if_version,
-        )
-        _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
+    version = core.edit_bug(
+        env.store(),
+        env.settings(),
+        bug_id,
+        env.actor,
+        env.now(),
+        {
+            "status": status,
+            "priority": priority,
+            "assignee": assignee,
+            "root_cause": root_cause,
+            "mitigation": mitigation,
+            "mitigation_note": mitigation_note,
+            "title": title,
+            "description": description,
+            "add_tags": tuple(tag or ()),
+            "drop_tags": tuple(untag or ()),
+        },
+        if_version,
+    )
+    _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
 
 
 @app.command("comment")
@@ -214,9 +195,8 @@ def comment(
 ) -> None:
     """Comment on a bug."""
     env = env_of(ctx)
-    with _hints():
-        core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
-        _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
+    core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
+    _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
 
 
 @app.command("link")
@@ -245,21 +225,20 @@ def link(
         raise UsageError("link needs --alert, --prediction, --where or --bug")
     if where and (since is None or until is None):
         raise UsageError("a slice link (--where) needs --since and --until (the window)")
-    with _hints():
-        added = core.link(
-            env.store(),
-            env.settings(),
-            bug_id,
-            env.actor,
-            env.now(),
-            alerts=alert,
-            predictions=prediction,
-            where=where,
-            since=_time(since, "--since") if since else None,
-            until=_time(until, "--until") if until else None,
-            bugs=bug,
-        )
-        _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
+    added = core.link(
+        env.store(),
+        env.settings(),
+        bug_id,
+        env.actor,
+        env.now(),
+        alerts=alert,
+        predictions=prediction,
+        where=where,
+        since=_time(since, "--since") if since else None,
+        until=_time(until, "--until") if until else None,
+        bugs=bug,
+    )
+    _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
 
 
 @app.command("close")
@@ -272,11 +251,8 @@ def close(
 ) -> None:
     """Close a bug as fixed, wontfix or a duplicate of another."""
     env = env_of(ctx)
-    with _hints():
-        core.close(
-            env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of
-        )
-        _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
+    core.close(env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
+    _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
 
 
 @app.command("export")
@@ -288,8 +264,7 @@ def export(
 ) -> None:
     """Write the bug's linked examples with their labels: a validation-set delta."""
     env = env_of(ctx)
-    with _hints():
-        count = core.export(env.store(), env.settings(), bug_id, out)
+    count = core.export(env.store(), env.settings(), bug_id, out)
     done(
         f"wrote {num(count)} rows to {out}",
         as_json,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -23,7 +24,10 @@ from tui.cli import (
     slices,
 )
 from tui.cli.common import Env, err_console
+from tui.core.alerts.reading import NoSuchAlert
 from tui.core.errors import OncallError
+from tui.core.work.bug_records import NoSuchBug, NothingLinked
+from tui.core.work.shifts import NoShiftYet, NoSuchShift
 
 app = typer.Typer(
     name="oncall",
@@ -122,6 +126,28 @@ def flag_of(field: str) -> str:
     return FLAG_FOR_FIELD.get(field, "--" + field.replace(" ", "-").replace("_", "-"))
 
 
+# Where to look or what to run next, in the command line's words, for the core errors
+# that call for it; added here, once, whichever command raised them.
+HINTS: dict[type[OncallError], Callable[[Any], str]] = {
+    NoSuchAlert: lambda _e: "`oncall alerts list --status all` lists them",
+    NoSuchBug: lambda _e: "`oncall bugs list --status all` lists them",
+    NothingLinked: lambda e: (
+        f"`oncall bugs link {e.bug_id} --prediction ID` or `--where COL=VAL --since T "
+        "--until T` links them"
+    ),
+    NoSuchShift: lambda _e: "`oncall shift list` lists them",
+    NoShiftYet: lambda _e: "`oncall shift start` begins one",
+}
+
+
+def describe(exc: OncallError) -> str:
+    """A core error as the command line says it: the message, a hint of what to run,
+    and the flag of the setting it is about."""
+    hint = HINTS.get(type(exc))
+    text = exc.message + (f"; {hint(exc)}" if hint else "")
+    return text + (f" ({flag_of(exc.field)})" if exc.field else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code (0, 1, 2, 3 or 75)."""
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
@@ -132,9 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(returned, int):
             return returned
     except OncallError as exc:
-        where = f" ({flag_of(exc.field)})" if exc.field else ""
         err_console.print(
-            Text.assemble((f"{exc.title}:", "bold red"), f" {exc.message}{where}"), soft_wrap=True
+            Text.assemble((f"{exc.title}:", "bold red"), f" {describe(exc)}"), soft_wrap=True
         )
         return exc.exit_code
     except typer.Exit as exc:

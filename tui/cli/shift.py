@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,23 +10,11 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
-from tui.core.errors import NotFoundError
 from tui.core.words import when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
 
 app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
-
-
-@contextmanager
-def _hints() -> Iterator[None]:
-    """The core's errors about shifts, plus what to run on the command line."""
-    try:
-        yield
-    except core.NoSuchShift as exc:
-        raise NotFoundError(f"{exc.message}; `oncall shift list` lists them") from exc
-    except core.NoShiftYet as exc:
-        raise NotFoundError(f"{exc.message}; `oncall shift start` begins one") from exc
 
 
 @app.command("start")
@@ -102,8 +88,7 @@ def handoff(
 ) -> None:
     """The incident report of a shift, in Markdown (`--json`: its parts, and the Markdown)."""
     env = env_of(ctx)
-    with _hints():
-        report = build_handoff(env.store(), env.settings(), shift, env.now())
+    report = build_handoff(env.store(), env.settings(), shift, env.now())
     if out is not None:
         out.write_text(report["markdown"], encoding="utf-8")
         info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")

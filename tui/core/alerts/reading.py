@@ -178,11 +178,19 @@ def show_alert(
     )
 
 
+class NoSuchAlert(NotFoundError):
+    """No alert has this id (each face says where the ids are listed)."""
+
+    def __init__(self, alert_id: int) -> None:
+        super().__init__(f"no alert with id {alert_id}")
+        self.alert_id = alert_id
+
+
 def alert_row(con: duckdb.DuckDBPyConnection, alert_id: int) -> dict[str, Any]:
-    """The stored row of one alert; NotFoundError if there is none."""
+    """The stored row of one alert; NoSuchAlert if there is none."""
     rows = fetch_rows(con, "alert_get", {"alert_id": alert_id})
     if not rows:
-        raise NotFoundError(f"no alert with id {alert_id}")
+        raise NoSuchAlert(alert_id)
     return rows[0]
 
 
