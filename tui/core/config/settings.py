@@ -295,6 +295,17 @@ class ShadowPolicy(Strict):
     max_false_alarm_rate: Fraction = 0.5
 
 
+class IngestPolicy(Strict):
+    """Which prediction timestamps are believable: a row stamped 1970 or 9999 is a bug
+    upstream, and checking it would mean evaluating decades of empty windows."""
+
+    # A row served more than this after "now" is refused.
+    max_future: Duration = timedelta(days=1)
+    # A row served more than this before the model's baseline start (or, with no
+    # baseline window, before "now") is refused.
+    max_past: Duration = timedelta(days=365)
+
+
 class TeamMember(Strict):
     name: str
     role: Literal["veteran", "engineer", "trainee"] = "engineer"
@@ -310,6 +321,7 @@ class Config(Strict):
     alerting: Alerting = Field(default_factory=Alerting)
     team: list[TeamMember] = Field(default_factory=list)
     shadow: ShadowPolicy = Field(default_factory=ShadowPolicy)
+    ingest: IngestPolicy = Field(default_factory=IngestPolicy)
 
     @field_validator("models")
     @classmethod
