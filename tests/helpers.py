@@ -37,6 +37,7 @@ models:
 team:
   - {name: alice, role: veteran}
   - {name: bob, role: trainee}
+trust_as: true                  # the tests act `--as` each of them from one login
 """
 
 

@@ -143,6 +143,12 @@ def test_crash_mid_ingest_leaves_no_partial_rows_and_a_rerun_completes(project: 
     data = project / "big.parquet"
     big = pl.concat([churn_frame(100_000, start_id=k * 100_000) for k in range(20)])
     big.write_parquet(data)
+    # Two million minutes span four years: "now" is after the last, and the believable
+    # window (ingest.max_past before now) reaches back to the first.
+    now = {"ONCALL_NOW": "2030-10-01T00:00:00", "ONCALL_USER": "alice"}
+    (project / "oncall.yaml").write_text(
+        (project / "oncall.yaml").read_text() + "ingest: {max_past: 1500d}\n"
+    )
     db = project / "store.duckdb"
     script = Path(sys.executable).parent / "oncall"
     killed_while_writing = False
@@ -152,7 +158,7 @@ def test_crash_mid_ingest_leaves_no_partial_rows_and_a_rerun_completes(project: 
             cwd=project,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "ONCALL_USER": "alice"},
+            env={**os.environ, **now},
         )
         time.sleep(delay)
         finished = proc.poll() is not None
@@ -165,7 +171,9 @@ def test_crash_mid_ingest_leaves_no_partial_rows_and_a_rerun_completes(project: 
             assert count(db, "SELECT count(*) FROM predictions") in (0, 2_000_000)
             assert count(db, "SELECT count(*) FROM ingest_log") in (0, 1)
     assert killed_while_writing, "the ingest finished before any kill; make the file larger"
-    result = oncall_subprocess("ingest", "predictions", data, "--model", "churn", cwd=project)
+    result = oncall_subprocess(
+        "ingest", "predictions", data, "--model", "churn", cwd=project, env=now
+    )
     assert result.code == 0, result.err
     assert count(db, "SELECT count(*) FROM predictions") == 2_000_000
     assert count(db, "SELECT count(DISTINCT prediction_id) FROM predictions") == 2_000_000

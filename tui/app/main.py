@@ -45,6 +45,7 @@ from tui.core.config.times import Clock
 from tui.core.errors import OncallError, StoreBusyError
 from tui.core.session import Session
 from tui.core.store.connection import APP_TIMEOUT, Store
+from tui.core.words import visible
 from tui.core.work.bugs import file_bug
 from tui.core.work.shifts import current_shifts
 
@@ -141,7 +142,9 @@ class OncallApp(App[None]):
         markup: bool = False,
     ) -> None:
         """A notification, as plain text: messages carry user values (slices, titles,
-        errors quoting input) that must not be read as markup."""
+        errors quoting input) that must not be read as markup, nor reach the terminal
+        raw (control characters shown escaped)."""
+        message, title = visible(message, lines=True), visible(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def current_time(self) -> datetime:
@@ -192,16 +195,28 @@ class OncallApp(App[None]):
         scheduled when this one's worker has finished, however it finished."""
 
         def refused(action: Action, exc: OncallError) -> None:
-            self.post_message(QueryFailed(f"pending {action.kind} #{action.alert_id}", exc.message))
+            self.post_message(QueryFailed(f"pending {action.kind} {action.target}", exc.message))
+
+        def unreadable(count: int, path: Path) -> None:
+            self.post_message(QueryFailed("outbox", unreadable_text(count, path), "kept aside"))
 
         def job() -> Polled:
-            applied = flush(self.session, on_error=refused)  # nothing waiting: 0, no store
+            # Whatever goes wrong with the outbox is said, and the poll goes on.
+            try:
+                applied = flush(self.session, on_error=refused, on_quarantine=unreadable)
+            except Exception as exc:
+                applied = 0
+                self.post_message(QueryFailed("pending actions", f"{type(exc).__name__}: {exc}"))
             try:
                 changes, holder = self._reader.changes(), None
             except StoreBusyError as exc:
                 changes, holder = None, exc.holder_pid or 0
             # Counted last, so an action queued while this poll waited is not missed.
-            return Polled(changes, applied, len(outbox.pending(self.session.store)), holder)
+            try:
+                waiting = len(outbox.pending(self.session.store))
+            except OSError:
+                waiting = 0
+            return Polled(changes, applied, waiting, holder)
 
         run_store_job(self, "changes", job, ChangesPolled, group=POLL_GROUP, exclusive=True)
 
@@ -213,7 +228,10 @@ class OncallApp(App[None]):
 
     def on_changes_polled(self, message: ChangesPolled) -> None:
         polled = message.polled
-        status = self.query_one(StatusLine)
+        shown = self.query(StatusLine)
+        if not shown:
+            return  # a poll that answered as the app closed (its screen already gone)
+        status = shown.first()
         status.pending = polled.pending
         if polled.holder is not None:
             who = f"PID {polled.holder}" if polled.holder else "another process"
@@ -400,6 +418,12 @@ class OncallApp(App[None]):
                 binding.tooltip or binding.description,
                 run,
             )
+
+
+def unreadable_text(count: int, path: Path) -> str:
+    """What the app says of outbox lines it could not read and set aside."""
+    many = "s" if count != 1 else ""
+    return f"{count} queued action{many} could not be read; kept in {path}"
 
 
 def title_of(tab: str) -> str:

@@ -13,7 +13,7 @@ from tui.core import alerts as core
 from tui.core.actions import Action, ActionKind, perform
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
-from tui.core.words import num, pct, slice_text, what, when
+from tui.core.words import num, pct, slice_text, visible, what, when
 
 app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
 
@@ -88,7 +88,12 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     alert = detail.alert
     out_console.print(
         Text.assemble(
-            (f"#{alert.id} {alert.model} {alert.kind} {what(alert.feature, alert.slice)}", "bold"),
+            (
+                visible(
+                    f"#{alert.id} {alert.model} {alert.kind} {what(alert.feature, alert.slice)}"
+                ),
+                "bold",
+            ),
             f"  {alert.severity}, {alert.status}",
         )
     )
@@ -118,7 +123,10 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         )
     if detail.runbook:
         out_console.print(
-            Text.assemble(("runbook", "bold"), f" ({detail.runbook.author}): {detail.runbook.text}")
+            Text.assemble(
+                ("runbook", "bold"),
+                visible(f" ({detail.runbook.author}): {detail.runbook.text}", lines=True),
+            )
         )
     for bug in detail.bugs:
         out_console.print(f"bug #{bug.bug_id} {bug.title} ({bug.status})")
@@ -133,7 +141,7 @@ def _perform(
     env: Env, kind: ActionKind, alert_id: int, text: str = "", minutes: float = 0
 ) -> Action:
     """Take one alert action through the door every face uses; return it."""
-    session = env.session()
+    session = env.session(env.writer())
     action = Action.new(kind, alert_id, session.actor, session.now(), text, minutes)
     perform(session, action)
     return action
@@ -244,7 +252,7 @@ def silence(
     settings = env.settings()
     matchers = core.parse_matchers(settings, match)
     silence_id = core.silence(
-        env.store(), settings, matchers, env.actor, env.now(), _duration(for_, "--for"), note
+        env.writer(), settings, matchers, env.actor, env.now(), _duration(for_, "--for"), note
     )
     done(
         f"silence {silence_id} for {for_}: {slice_text(matchers)}",
@@ -286,7 +294,7 @@ def expire(
 ) -> None:
     """End a silence now."""
     env = env_of(ctx)
-    core.expire_silence(env.store(), env.settings(), silence_id, env.actor, env.now())
+    core.expire_silence(env.writer(), env.settings(), silence_id, env.actor, env.now())
     info(f"silence {silence_id} expired")
 
 
@@ -300,7 +308,7 @@ def runbook(
     """Leave a note on an alert type; it shows whenever that type fires."""
     env = env_of(ctx)
     model, kind, feature = core.write_runbook(
-        env.store(), env.settings(), alert_type, text, env.actor, env.now()
+        env.writer(), env.settings(), alert_type, text, env.actor, env.now()
     )
     done(
         f"runbook note saved for {'/'.join(x for x in (model, kind, feature) if x)}",

@@ -65,7 +65,7 @@ def new(
 ) -> None:
     """File a bug; filing it from an alert links the alert and counts it as acted on."""
     env = env_of(ctx)
-    store = env.store()
+    store = env.writer()
     bug_id = core.file_bug(
         store,
         env.settings(),
@@ -164,7 +164,7 @@ def edit(
     if mitigation_note is not None and mitigation is None:
         raise UsageError("--mitigation-note goes with --mitigation KIND")
     version = core.edit_bug(
-        env.store(),
+        env.writer(),
         env.settings(),
         bug_id,
         env.actor,
@@ -195,7 +195,7 @@ def comment(
 ) -> None:
     """Comment on a bug."""
     env = env_of(ctx)
-    core.comment(env.store(), env.settings(), bug_id, env.actor, env.now(), text)
+    core.comment(env.writer(), env.settings(), bug_id, env.actor, env.now(), text)
     _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
 
 
@@ -226,7 +226,7 @@ def link(
     if where and (since is None or until is None):
         raise UsageError("a slice link (--where) needs --since and --until (the window)")
     added = core.link(
-        env.store(),
+        env.writer(),
         env.settings(),
         bug_id,
         env.actor,
@@ -251,7 +251,7 @@ def close(
 ) -> None:
     """Close a bug as fixed, wontfix or a duplicate of another."""
     env = env_of(ctx)
-    core.close(env.store(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
+    core.close(env.writer(), env.settings(), bug_id, env.actor, env.now(), resolution, duplicate_of)
     _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
 
 

@@ -54,7 +54,7 @@ def check(
     if fail_on is not None and fail_on not in SEVERITY_RANK:
         raise UsageError("--fail-on takes warning or critical")
     settings = env.settings()
-    store = env.store()
+    store = env.writer()
     now = env.now()
     step = None
     if show_progress(as_json):
@@ -79,6 +79,8 @@ def check(
                 "resolved": run.resolved,
                 "firing": [a.to_json() for a in firing],
                 "seconds": run.seconds,
+                "complete": run.complete,
+                "remaining_windows": run.remaining,
             }
         )
     else:
@@ -104,6 +106,13 @@ def check(
                     num(a.value),
                 )
             err_console.print(table)
+    if not run.complete:
+        left = ", ".join(f"{name} {n:,}" for name, n in run.remaining.items())
+        info(
+            f"stopped early: windows remain ({left}; at most "
+            f"{settings.config.checks.max_windows_per_run:,} of each kind per run); "
+            "run `oncall check` again to continue"
+        )
     if fail_on is not None:
         worst = max((SEVERITY_RANK[a.severity] for a in firing), default=0)
         if worst >= SEVERITY_RANK[fail_on]:

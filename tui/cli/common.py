@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,22 +14,48 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
 from rich.text import Text
 
+from tui.core.actions import Action, flush
 from tui.core.config.settings import Settings, load_config
 from tui.core.config.times import Clock
-from tui.core.session import Session
+from tui.core.errors import OncallError
+from tui.core.session import Session, os_login
 from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
+from tui.core.words import visible
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
-# Markup off: what is printed carries user values (file names, slice values, titles,
-# error messages quoting input) and "[/x]" in one of them would raise a MarkupError
-# or vanish. Styling is given as Text and style= instead.
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-out_console = Console(highlight=False, markup=False)
+
+class SafeConsole(Console):
+    """A console that never writes user text raw: every string printed (a message, a
+    table cell, a title) has its control characters and bidi overrides shown escaped
+    (`words.visible`), newlines kept; and as a last guard, so does any text a hand-built
+    Text carries into the output (a control segment, a cursor move, stays as it is)."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text, lines=True), **kwargs)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            text = segment.text
+            if segment.control or text.isprintable():
+                yield segment
+            else:
+                yield Segment(visible(text, lines=True), segment.style)
+
+
+# Markup and emoji codes off: what is printed carries user values (file names, slice
+# values, titles, error messages quoting input) and "[/x]" in one of them would raise a
+# MarkupError or vanish, ":x:" would turn into a picture. Styling is given as Text and
+# style= instead.
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out_console = SafeConsole(highlight=False, markup=False, emoji=False)
 
 
 def default_user() -> str:
@@ -38,10 +63,7 @@ def default_user() -> str:
     env = os.environ.get("ONCALL_USER")
     if env:
         return env
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
+    return os_login()
 
 
 @dataclass
@@ -54,15 +76,28 @@ class Env:
     timeout: float | None = None
     _settings: Settings | None = None
     _clock: Clock | None = None
+    _drained: bool = False
 
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_config(self.config_path)
+            # `--as Bob` acts (and is recorded) as the roster's `bob`.
+            self.actor = self._settings.canonical_name(self.actor)
         return self._settings
 
     def store(self) -> Store:
         timeout = CLI_WRITE_TIMEOUT if self.timeout is None else self.timeout
         return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
+
+    def writer(self) -> Store:
+        """The store for a change: the outbox's waiting actions are applied first (as
+        their recorded actor at their recorded time), once per command, so every
+        writer drains it, not only an open app."""
+        store = self.store()
+        if not self._drained:
+            self._drained = True
+            drain_outbox(self.session(store))
+        return store
 
     def now(self) -> datetime:
         return self.clock().now()
@@ -77,6 +112,28 @@ class Env:
         """Who acts, on which store (by default the CLI's, which waits up to the
         timeout), under which settings, at what time."""
         return Session(self.settings(), store or self.store(), self.actor, self.clock())
+
+
+def drain_outbox(session: Session) -> int:
+    """Apply what the outbox holds, saying on stderr what was applied, refused or could
+    not be read; an outbox that cannot be read is said too, never a failed command."""
+
+    def refused(action: Action, exc: OncallError) -> None:
+        err_console.print(f"pending {action.kind} {action.target} refused: {exc.message}")
+
+    def unreadable(count: int, path: Path) -> None:
+        err_console.print(
+            f"{count} queued action{'s' if count != 1 else ''} could not be read; kept in {path}"
+        )
+
+    try:
+        applied = flush(session, on_error=refused, on_quarantine=unreadable)
+    except OSError as exc:
+        err_console.print(f"the outbox could not be read: {exc}")
+        return 0
+    if applied:
+        err_console.print(f"{applied} pending action(s) applied", style="dim")
+    return applied
 
 
 def _say_waiting() -> Any:

@@ -10,9 +10,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tui.cli.common import Env, emit_json, env_of, err_console, info, progress_bar, show_progress
+from tui.cli.common import (
+    Env,
+    default_user,
+    emit_json,
+    env_of,
+    err_console,
+    info,
+    progress_bar,
+    show_progress,
+)
 from tui.core.config.settings import Settings
-from tui.core.monitor.run import run_checks
+from tui.core.monitor.run import run_checks_to_end
 from tui.core.store.connection import Store
 from tui.core.store.summary import store_summary
 from tui.sandbox.demo import build_demo, count_files
@@ -31,7 +40,12 @@ def demo(
     ] = None,
     scale: Annotated[float, typer.Option("--scale", min=0.001, help="Multiply traffic.")] = 1.0,
     fresh: Annotated[
-        bool, typer.Option("--fresh", help="Rebuild even if the folder holds a demo.")
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Rebuild even if the folder holds a demo (only a folder the demo made "
+            "is ever deleted).",
+        ),
     ] = False,
     scenario: Annotated[
         str, typer.Option("--scenario", help="A scenario in fixtures/scenarios.")
@@ -53,6 +67,7 @@ def demo(
             now=env.now(),
             step=advance,
             run_checks=_checks_runner(),
+            you=default_user(),
         )
     what = "reused" if built.reused else "built"
     info(f"{what} the demo in {built.folder} in {built.seconds:.1f} s")
@@ -79,7 +94,7 @@ def _checks_runner() -> Callable[[Settings, Store, datetime], None] | None:
     """After building: run the checks, then replay the veterans' past decisions."""
 
     def run(settings: Settings, store: Store, now: datetime) -> None:
-        run_checks(store, settings, now)
+        run_checks_to_end(store, settings, now)
         apply_decisions(store, settings)
 
     return run

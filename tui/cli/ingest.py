@@ -36,7 +36,7 @@ def _run(
     env = env_of(ctx)
     settings = env.settings()
     settings.model(model)
-    store = env.store()
+    store = env.writer()
     results: list[IngestResult] = []
     with progress_bar(show_progress(as_json), len(files), f"ingesting {kind}") as advance:
         for path in files:

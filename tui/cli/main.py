@@ -23,9 +23,10 @@ from tui.cli import (
     shift,
     slices,
 )
+from tui.cli import store as store_commands
 from tui.cli.common import Env, err_console
 from tui.core.alerts.reading import NoSuchAlert
-from tui.core.errors import OncallError
+from tui.core.errors import OncallError, StoreDamaged, StoreUnavailable, UsageError
 from tui.core.work.bug_records import NoSuchBug, NothingLinked
 from tui.core.work.shifts import NoShiftYet, NoSuchShift
 
@@ -47,6 +48,12 @@ app.add_typer(shadow.app, name="shadow")
 app.command("check")(check.check)
 app.command("init")(init.init)
 app.command("demo")(demo.demo)
+app.command("doctor")(store_commands.doctor)
+app.command("backup")(store_commands.backup_command)
+app.command("restore")(store_commands.restore_command)
+
+# The longest --timeout: a day (NaN, infinity and negative seconds are refused).
+MAX_TIMEOUT = 86_400
 
 # Options every command takes, wherever they appear on the line.
 GLOBAL_OPTIONS = ("--config", "--as", "--now", "--timeout")
@@ -81,6 +88,8 @@ def root(
     ] = False,
 ) -> None:
     """Open the app on the configured store, or run a command."""
+    if timeout is not None and not 0 <= timeout <= MAX_TIMEOUT:  # NaN fails both
+        raise UsageError(f"--timeout takes seconds from 0 to {MAX_TIMEOUT:,}, got {timeout:g}")
     env = Env(config_path=config, now_text=now, timeout=timeout)
     if actor:
         env.actor = actor
@@ -137,6 +146,8 @@ HINTS: dict[type[OncallError], Callable[[Any], str]] = {
     ),
     NoSuchShift: lambda _e: "`oncall shift list` lists them",
     NoShiftYet: lambda _e: "`oncall shift start` begins one",
+    StoreDamaged: lambda _e: "`oncall restore BACKUP --yes` puts a backup back",
+    StoreUnavailable: lambda _e: "check the disk has room and the file's owner and mode",
 }
 
 

@@ -15,7 +15,7 @@ from rich.text import Text
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.core.errors import InputError, UsageError
 from tui.core.shadow import replay as core
-from tui.core.words import num, slice_text, what, when
+from tui.core.words import num, slice_text, visible, what, when
 from tui.sandbox import drills
 from tui.sandbox.scenario import load_scenario
 
@@ -105,10 +105,14 @@ def replay(
         t = truth[int(item["id"])]
         did = ", ".join(f"{v['who']} {v['action']}" for v in t["veteran"]) or "nobody did anything"
         out_console.print(
-            Text.assemble(("the veteran:", "bold"), f" {did}; it turned out to be {t['outcome']}")
+            Text.assemble(
+                ("the veteran:", "bold"), visible(f" {did}; it turned out to be {t['outcome']}")
+            )
         )
         if t["runbook"]:
-            out_console.print(Text.assemble(("runbook:", "bold"), f" {t['runbook']}"))
+            out_console.print(
+                Text.assemble(("runbook:", "bold"), visible(f" {t['runbook']}", lines=True))
+            )
     result = core.replay_score(store, settings, shift, env.actor, made, now)
     _print_score(result)
 

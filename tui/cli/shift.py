@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
-from tui.core.words import when
+from tui.core.words import visible, when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
 
@@ -25,7 +25,7 @@ def start(
 ) -> None:
     """Start your shift."""
     env = env_of(ctx)
-    shift_id = core.start_shift(env.store(), env.settings(), env.actor, env.now(), role)
+    shift_id = core.start_shift(env.writer(), env.settings(), env.actor, env.now(), role)
     done(f"shift {shift_id} started: {env.actor} is {role}", as_json, lambda: _shift(env, shift_id))
 
 
@@ -33,7 +33,7 @@ def start(
 def end(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """End your shift (then: `oncall handoff`)."""
     env = env_of(ctx)
-    shift_id = core.end_shift(env.store(), env.actor, env.now())
+    shift_id = core.end_shift(env.writer(), env.actor, env.now())
     done(
         f"shift {shift_id} ended; `oncall handoff --shift {shift_id}` writes the report",
         as_json,
@@ -95,5 +95,7 @@ def handoff(
     if as_json:
         emit_json(report)
     elif out is None:
-        sys.stdout.write(report["markdown"])  # as is: `oncall handoff > shift.md` is the file
+        # As is but for control characters (shown escaped, newlines kept): the notes in
+        # it are user text, and `oncall handoff > shift.md` is the file.
+        sys.stdout.write(visible(report["markdown"], lines=True))
         sys.stdout.flush()

@@ -76,6 +76,19 @@ class StoreError(OncallError):
     title = "store error"
 
 
+class StoreUnavailable(OncallError):
+    """The store or a file could not be read or written (unreadable, full disk)."""
+
+    exit_code = 74
+    title = "store unavailable"
+
+
+class StoreDamaged(StoreUnavailable):
+    """The store file is damaged or is not a store at all."""
+
+    title = "store damaged"
+
+
 class QueryCancelled(OncallError):
     """A read was interrupted on request (Esc in the app)."""
 

@@ -45,3 +45,36 @@ def slice_text(slice_: Mapping[str, Any] | None) -> str:
 def what(feature: str | None, slice_: Mapping[str, Any] | None) -> str:
     """What an alert is about: its feature and slice, `amount region=EU`."""
     return " ".join(x for x in (feature, slice_text(slice_)) if x)
+
+
+# Terminal safety: user text (titles, notes, comments, slice and feature values, names)
+# never reaches the terminal raw. An escape sequence in a bug title could recolour the
+# screen, retitle the window or hide what follows; a carriage return or backspace could
+# overwrite what was printed; a bidi override could show text in another order than it
+# is stored. Each such character is shown as its Python escape instead, `\x1b`, `\u202e`.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_UNSAFE = (*range(0x20), *range(0x7F, 0xA0), *_BIDI, 0x2028, 0x2029)
+
+
+def _escape(code: int) -> str:
+    named = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+    return named.get(code) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+_ONE_LINE = {code: _escape(code) for code in _UNSAFE}
+_LINES = {k: v for k, v in _ONE_LINE.items() if k not in (0x09, 0x0A)}
+
+
+def visible(text: str, *, lines: bool = False) -> str:
+    """User text as safe to write to a terminal: control characters (C0, DEL, C1, so
+    escape sequences too), bidi overrides and line separators shown as Python escapes,
+    `"\\x1b[31m"` → `"\\\\x1b[31m"`; everything else (accents, emoji) unchanged.
+
+    One line by default, a newline and a tab escaped too (a table cell, a title); with
+    `lines`, newlines and tabs stay (a note in a detail view), a CRLF read as a newline.
+    """
+    if text.isprintable():
+        return text
+    if lines:
+        return text.replace("\r\n", "\n").translate(_LINES)
+    return text.translate(_ONE_LINE)

@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
-from tui.core.config.settings import Settings, load_config
+from tui.core.config.settings import DEMO_BUILDING, Settings, load_config
 from tui.core.config.times import floor_time
+from tui.core.errors import UsageError
 from tui.core.ingest.load import ingest_file
 from tui.core.store.connection import Store
 from tui.sandbox.history import load_history
@@ -51,10 +52,12 @@ def build_world_dir(
     step: Step | None = None,
     run_checks: Callable[[Settings, Store, datetime], None] | None = None,
     with_history: bool = True,
+    you: str | None = None,
 ) -> Path:
     """Simulate ``spec``, write config and files under ``folder``, ingest them all and
     load the scenario's history (not for a drill, whose answers stay in the spec).
-    Returns the config path."""
+    ``you``, the login building it, joins the team as an engineer (unless on it
+    already), so the tour's commands work without `--as`. Returns the config path."""
     say = step or (lambda _msg, _n: None)
     end = floor_time(now, timedelta(hours=1))
     say("simulating the world", 0)
@@ -62,13 +65,16 @@ def build_world_dir(
     data = folder / "data"
     files = write_world(world, data)
     config = spec.oncall_config(world.start)
+    team = config.setdefault("team", [])
+    if you and all(str(m["name"]).casefold() != you.casefold() for m in team):
+        team.append({"name": you, "role": "engineer"})
     config_path = folder / "oncall.yaml"
     header = (
         f"# oncall config for the {spec.name!r} scenario, written by `oncall demo`.\n"
         f"# World: {world.start:%Y-%m-%d %H:%M} to {world.end:%Y-%m-%d %H:%M} UTC, seed {seed}.\n"
     )
     config_path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    settings = load_config(config_path)
+    settings = load_config(config_path, building=True)
     store = Store(settings.store_path)
     for model, kinds in files.items():
         for path in kinds["predictions"]:
@@ -107,15 +113,26 @@ def build_demo(
     now: datetime,
     step: Step | None = None,
     run_checks: Callable[[Settings, Store, datetime], None] | None = None,
+    you: str | None = None,
 ) -> DemoBuild:
     """Build the demo under ``folder``, or reuse it when it was built with the same
-    scenario, seed and scale (unless ``fresh``)."""
+    scenario, seed and scale (unless ``fresh``). Only a folder the demo made (holding
+    its marker, or its building marker) or an empty one is ever deleted."""
     started = time.perf_counter()
     spec = load_scenario(scenario)
     seed = spec.seed if seed is None else seed
     marker_path = folder / MARKER
+    building_path = folder / DEMO_BUILDING
     wanted = _marker(scenario, seed, scale)
     config_path = folder / "oncall.yaml"
+    if folder.exists() or folder.is_symlink():
+        refuse_unless_demo(folder)
+    half_built = building_path.exists()
+    if half_built and not fresh:
+        raise UsageError(
+            f"the demo in {folder} was not finished building; "
+            f"run `oncall demo --fresh --dir {folder}`"
+        )
     if not fresh and marker_path.exists() and config_path.exists():
         try:
             found = json.loads(marker_path.read_text(encoding="utf-8"))
@@ -130,14 +147,28 @@ def build_demo(
                 datetime.fromisoformat(found["now"]),
             )
     if folder.exists():
-        if any(folder.iterdir()) and not marker_path.exists() and not fresh:
-            from tui.core.errors import UsageError
-
-            raise UsageError(
-                f"{folder} exists and is not a demo folder; choose another --dir or pass --fresh"
-            )
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    build_world_dir(spec, folder, seed=seed, scale=scale, now=now, step=step, run_checks=run_checks)
+    # Written first, removed last: a build that was killed leaves it, and the config
+    # beside it then says the demo is half-built instead of answering from a partial store.
+    building_path.write_text(json.dumps({**wanted, "now": now.isoformat()}), encoding="utf-8")
+    build_world_dir(
+        spec, folder, seed=seed, scale=scale, now=now, step=step, run_checks=run_checks, you=you
+    )
     marker_path.write_text(json.dumps({**wanted, "now": now.isoformat()}), encoding="utf-8")
+    building_path.unlink()
     return DemoBuild(folder, config_path, False, time.perf_counter() - started, now)
+
+
+def refuse_unless_demo(folder: Path) -> None:
+    """UsageError unless ``folder`` is one the demo may delete: an empty folder, or one
+    holding the demo's marker or its building marker."""
+    if folder.is_dir() and not folder.is_symlink():
+        if not any(folder.iterdir()):
+            return
+        if (folder / MARKER).is_file() or (folder / DEMO_BUILDING).is_file():
+            return
+    raise UsageError(
+        f"{folder} is not a demo folder oncall made (no {MARKER}); choose another --dir",
+        field="dir",
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.core.config.settings import load_config
 from tui.core.errors import UsageError
-from tui.core.monitor.run import run_checks
+from tui.core.monitor.run import run_checks_to_end
 from tui.core.store.connection import Store
 from tui.core.words import slice_text
 from tui.core.work.bugs import ROOT_CAUSES
@@ -34,7 +34,7 @@ def build_drill(name: str, folder: Path, now: datetime) -> Path:
     spec = load_scenario(name)
     config = build_world_dir(spec, folder, seed=spec.seed, scale=1.0, now=now, with_history=False)
     settings = load_config(config)
-    run_checks(Store(settings.store_path), settings, now)
+    run_checks_to_end(Store(settings.store_path), settings, now)
     return config
 
 

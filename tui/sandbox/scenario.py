@@ -257,6 +257,8 @@ class ScenarioSpec(Spec):
         if self.alerting:
             config["alerting"] = self.alerting
         config["team"] = [m.model_dump() for m in self.team]
+        # A sandbox is shared: its tour acts `--as` each person on the team.
+        config["trust_as"] = True
         parse_config(config, {}, f"scenario {self.name}")
         return config
 

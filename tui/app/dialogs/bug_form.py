@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from tui.core.words import visible
 from tui.core.work.bugs import MITIGATIONS, PRIORITIES, ROOT_CAUSES, STATUSES, Bug, NewBug
 
 
@@ -52,14 +53,16 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         p = self.prefill
         with Vertical(classes="dialog-box wide"):
-            yield Label(f"New bug on {p['model']}", classes="dialog-title")
+            yield Label(Text(visible(f"New bug on {p['model']}")), classes="dialog-title")
             yield Input(p.get("title", ""), placeholder="title", id="bug-title")
             yield Input(p.get("description", ""), placeholder="description", id="bug-description")
             with Horizontal(classes="form-row"):
                 yield _select(PRIORITIES, p.get("priority", "P2"), "bug-priority", "priority")
                 yield _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause", "root cause")
             yield Label(
-                Text(p.get("links_text", "no links")), id="bug-links", classes="dialog-hint"
+                Text(visible(p.get("links_text", "no links"), lines=True)),
+                id="bug-links",
+                classes="dialog-hint",
             )
             with Horizontal(classes="form-row"):
                 yield Button("File bug", variant="primary", id="bug-save")
@@ -114,7 +117,7 @@ class BugEdit(ModalScreen[BugEdits | None]):
     def compose(self) -> ComposeResult:
         b = self.bug
         with Vertical(classes="dialog-box wide"):
-            yield Label(Text(f"Edit bug #{b.id}: {b.title}"), classes="dialog-title")
+            yield Label(Text(visible(f"Edit bug #{b.id}: {b.title}")), classes="dialog-title")
             with Horizontal(classes="form-row"):
                 yield _select(STATUSES, b.status, "edit-status", "status")
                 yield _select(PRIORITIES, b.priority, "edit-priority", "priority")

@@ -26,6 +26,7 @@ from tui.app.messages import (
 )
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
+from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
@@ -223,7 +224,7 @@ class AlertStream(Pane):
             f"\n{a.severity} · {a.status} · first {a.first_seen:%m-%d %H:%M}"
             f" · last {a.last_seen:%m-%d %H:%M} · {a.count} windows"
         )
-        self.query_one("#alert-title", Static).update(title)
+        self.query_one("#alert-title", Static).update(shown(title))
         values = [r.value for r in d.results]
         first = d.results[0].window_start if d.results else None
         caption = f"since {first:%m-%d %H:%M}" if first else ""
@@ -264,7 +265,7 @@ class AlertStream(Pane):
         for e in d.events[-8:]:
             said = " ".join(f"{v}" for v in e.detail.values() if v)
             facts.append(f"{e.acted_at:%m-%d %H:%M} {e.actor} {e.action} {said}\n")
-        self.query_one("#alert-facts", Static).update(facts)
+        self.query_one("#alert-facts", Static).update(shown(facts))
 
     # ------------------------------------------------------------ actions
 

@@ -15,7 +15,9 @@ from tui.app.dialogs.bug_form import BugEdits, new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, BugDetailLoaded, BugRequested, BugsLoaded
 from tui.app.panes.base import Pane
+from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
+from tui.core.actions import Action, ActionKind, perform_or_queue
 from tui.core.errors import UsageError
 from tui.core.words import slice_text, when
 from tui.core.work import bugs as core
@@ -135,7 +137,7 @@ class BugQueue(Pane):
         text.append("\nhistory\n", style="bold")
         for e in self.detail.events:
             text.append(f"{when(e.acted_at)} {e.actor} {e.action} {core.event_text(e)}\n")
-        self.query_one("#bug-facts", Static).update(text)
+        self.query_one("#bug-facts", Static).update(shown(text))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit", "comment", "link") and self.is_mounted and self.detail is None:
@@ -152,38 +154,42 @@ class BugQueue(Pane):
     def _edit(self, form: BugEdits | None) -> None:
         if form is None or self.detail is None:
             return
-        app, bid = self.oncall, self.detail.bug.id
-        self._done(
-            f"edit bug #{bid}",
-            lambda: core.edit_bug(
-                app.writer(),
-                app.settings,
-                bid,
-                app.actor,
-                app.current_time(),
-                dict(form.changes),
-                expected_version=form.version,
-            ),
+        session, bid = self.oncall.session, self.detail.bug.id
+        action = Action.on_bug(
+            ActionKind.BUG_EDIT,
+            bid,
+            session.actor,
+            session.now(),
+            changes=dict(form.changes),
+            version=form.version,
+        )
+        self._queueable(f"edited bug #{bid}", action)
+
+    def _queueable(self, label: str, action: Action) -> None:
+        """Through the action door: applied now, or kept in the outbox while the store is
+        busy and applied once, by the next flush."""
+        session = self.oncall.session
+        run_store_job(
+            self,
+            label,
+            lambda: perform_or_queue(session, action),
+            lambda applied: ActionDone(label, queued=not applied),
+            group="actions",
         )
 
     def action_comment(self) -> None:
         if self.detail is None:
             return
         bid = self.detail.bug.id
-        app = self.oncall
         self.app.push_screen(
             Prompt(f"Comment on bug #{bid}"),
-            lambda text: (
-                None
-                if not text
-                else self._done(
-                    f"comment on bug #{bid}",
-                    lambda: core.comment(
-                        app.writer(), app.settings, bid, app.actor, app.current_time(), text
-                    ),
-                )
-            ),
+            lambda text: None if not text or not text.strip() else self._comment(bid, text),
         )
+
+    def _comment(self, bid: int, text: str) -> None:
+        session = self.oncall.session
+        action = Action.on_bug(ActionKind.BUG_COMMENT, bid, session.actor, session.now(), text)
+        self._queueable(f"commented on bug #{bid}", action)
 
     def action_link(self) -> None:
         if self.detail is None:

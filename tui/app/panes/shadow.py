@@ -21,6 +21,7 @@ from tui.app.messages import (
     ShiftsListed,
 )
 from tui.app.panes.base import Pane
+from tui.app.widgets.safe import shown
 from tui.core.shadow import replay as core
 from tui.core.words import num, slice_text, what, when
 from tui.core.work.shifts import Shift, list_shifts
@@ -169,8 +170,10 @@ class ShiftReplay(Pane):
             return
         waiting = self.follow_next()
         self.query_one("#replay-progress", Label).update(
-            f"following shift {f['shift']} (primary {f['primary']}); "
-            f"{sum(1 for a in f['alerts'] if a['your_call'] is None)} awaiting your call"
+            shown(
+                f"following shift {f['shift']} (primary {f['primary']}); "
+                f"{sum(1 for a in f['alerts'] if a['your_call'] is None)} awaiting your call"
+            )
         )
         text = Text()
         if waiting is not None:
@@ -180,7 +183,7 @@ class ShiftReplay(Pane):
             text.append("Your call: a act · w watch · i ignore · b bug", style="dim")
         else:
             text.append("You have called every alert of this shift so far.")
-        self.query_one("#replay-alert", Static).update(text)
+        self.query_one("#replay-alert", Static).update(shown(text))
         done = Text()
         for a in f["alerts"]:
             if a["your_call"] is None:
@@ -189,7 +192,7 @@ class ShiftReplay(Pane):
             actions = a.get("primary") or []
             done.append(", ".join(f"{v['who']} {v['action']}" for v in actions) or "nothing yet")
             done.append("\n")
-        self.query_one("#replay-reveal", Static).update(done)
+        self.query_one("#replay-reveal", Static).update(shown(done))
         self.refresh_bindings()
 
     def follow_call(self, call: str) -> None:
@@ -288,7 +291,7 @@ class ShiftReplay(Pane):
         text.append(
             "What would you do? a act · w watch · i ignore · b bug · o investigate", style="dim"
         )
-        alert_view.update(text)
+        alert_view.update(shown(text))
         reveal.update("")
         self.revealed = False
         self.refresh_bindings()
@@ -341,7 +344,7 @@ class ShiftReplay(Pane):
         if t["runbook"]:
             text.append(f"Runbook: {t['runbook']}\n")
         text.append("n for the next alert", style="dim")
-        self.query_one("#replay-reveal", Static).update(text)
+        self.query_one("#replay-reveal", Static).update(shown(text))
         self.refresh_bindings()
 
     def action_next(self) -> None:

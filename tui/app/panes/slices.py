@@ -20,6 +20,7 @@ from tui.app.messages import BugRequested, ExamplesPageLoaded, SlicesComputed
 from tui.app.panes.base import Pane
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.rows import Column, RowsView
+from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core.config.settings import METRICS_BY_TASK
 from tui.core.config.times import floor_time, parse_duration, parse_timestamp
@@ -158,7 +159,7 @@ class SliceExplorer(Pane):
         by = [c.strip() for c in self.by.split(",") if c.strip()]
         metric = self.metric
         self.query_one("#slice-caption", Label).update(
-            Text(
+            shown(
                 f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
                 + (f" · {' '.join(self.filters)}" if self.filters else "")
                 + " · computing…"
@@ -207,7 +208,7 @@ class SliceExplorer(Pane):
         self.rows, self.worst = d.rows, d.worst
         req = d.req
         self.query_one("#slice-caption", Label).update(
-            Text(
+            shown(
                 f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
                 + (f" · {' '.join(self.filters)}" if self.filters else "")
                 + f" · worst {metric} first · from {d.source}"
@@ -347,7 +348,7 @@ class SliceExplorer(Pane):
         self.page, self.pages, self.prefetched, self.marked = None, [None], {}, set()
         self.refresh_bindings()
         self.query_one("#example-caption", Label).remove_class("hidden")
-        self.query_one("#example-caption", Label).update(Text(f"{' '.join(filters)}: reading…"))
+        self.query_one("#example-caption", Label).update(shown(f"{' '.join(filters)}: reading…"))
         rows = self.query_one("#example-rows", RowsView)
         rows.remove_class("hidden")
         self.query_one("#slice-plot", SeriesPlot).add_class("hidden")
@@ -401,7 +402,7 @@ class SliceExplorer(Pane):
         first = (len(self.pages) - 1) * PAGE + 1
         what = " ".join(self.example_filters or []) or "all rows"
         self.query_one("#example-caption", Label).update(
-            Text(
+            shown(
                 f"{what}{', wrong only' if self.wrong else ''}: page {len(self.pages)}, "
                 + (f"rows {first:,}–{first + len(rows) - 1:,}" if rows else "no rows")
                 + (" · ] next page" if page["next"] is not None else " · last page")

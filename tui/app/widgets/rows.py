@@ -21,6 +21,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.app.widgets.safe import shown
+
 Cell = str | Text
 
 
@@ -126,7 +128,7 @@ class RowsView(ScrollView, can_focus=True):
     def _text(self, cells: Sequence[Cell]) -> Text:
         line = Text(no_wrap=True, end="")
         for column, cell in zip(self.columns, cells, strict=False):
-            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            text = shown(cell, lines=False).copy()
             text.truncate(column.width, overflow="ellipsis", pad=True)
             line.append_text(text)
             line.append(" ")

@@ -2,7 +2,8 @@
 
 DataTable reads string cells and column labels as Rich markup: a slice value, feature
 value or bug title such as "[/x]" raised a MarkupError and "[red]" vanished. Here every
-string becomes plain Text before the table sees it.
+string becomes plain Text before the table sees it, its control characters (an escape
+sequence in a title, say) shown escaped on one line, never written to the terminal raw.
 
 DataTable also binds Enter to its own (hidden) "select", which hid the pane's Enter
 from the key bar: the alert stream's "⏎ Slices" never showed. Declining that action
@@ -23,10 +24,16 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
+from tui.app.widgets.safe import shown
+from tui.core.words import visible
+
 
 def plain(value: Any) -> Any:
-    """A string as plain Text (not markup); anything else unchanged."""
-    return Text(value, no_wrap=True, end="") if isinstance(value, str) else value
+    """A string as plain Text (not markup), a string or Text on one line with its control
+    characters shown escaped; anything else unchanged."""
+    if isinstance(value, str):
+        return Text(visible(value), no_wrap=True, end="")
+    return shown(value, lines=False) if isinstance(value, Text) else value
 
 
 # What a table shows: its columns (label, width) if the caller sets them, and each

@@ -1,15 +1,18 @@
-"""The one door every alert action goes through, from the command line and the app.
+"""The one door every alert action (and a bug comment or edit taken while the store is
+busy) goes through, from the command line and the app.
 
 `perform` checks who acts (the role rule, in `tui.core.session.roles`), applies the
 action and records its id in the same transaction, so it takes effect exactly once
 however often it is retried. `perform_or_queue` keeps it in the outbox when the store
-stays busy.
+stays busy; `flush` applies what the outbox holds, and every writer calls it first
+(the app on each poll, the command line before each change).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -20,6 +23,7 @@ from tui.core.errors import OncallError, StoreBusyError, StoreError
 from tui.core.session.roles import changing
 from tui.core.session.session import Session
 from tui.core.store.connection import execute, fetch_rows
+from tui.core.work import bugs
 
 Handler = Callable[[duckdb.DuckDBPyConnection, Action], object]
 
@@ -36,15 +40,20 @@ HANDLERS: dict[ActionKind, Handler] = {
     ActionKind.MARK_ACTIONABLE: lambda con, a: changes.mark(
         con, a.alert_id, a.actor, a.at, actionable=True
     ),
+    ActionKind.BUG_COMMENT: lambda con, a: bugs.add_comment(con, a.bug_id, a.actor, a.at, a.text),
+    ActionKind.BUG_EDIT: lambda con, a: bugs.apply_edit(
+        con, a.bug_id, a.actor, a.at, a.changes, a.version
+    ),
 }
 
 
-def perform(session: Session, action: Action) -> None:
-    """Apply one action now, exactly once (its id is recorded in the same transaction).
-    NotAllowedError for a trainee or a shadow, before anything is written."""
+def perform(session: Session, action: Action) -> bool:
+    """Apply one action now, exactly once (its id is recorded in the same transaction);
+    False if it had been applied already. NotAllowedError for a trainee or a shadow,
+    before anything is written."""
     with changing(session.store, session.settings, action.actor) as con:
         if fetch_rows(con, "outbox_applied", {"action_id": action.action_id}):
-            return
+            return False
         HANDLERS[action.kind](con, action)
         execute(
             con,
@@ -56,6 +65,7 @@ def perform(session: Session, action: Action) -> None:
                 "at": action.at,
             },
         )
+    return True
 
 
 def perform_or_queue(session: Session, action: Action) -> bool:
@@ -68,26 +78,39 @@ def perform_or_queue(session: Session, action: Action) -> bool:
         return False
 
 
-def flush(session: Session, on_error: Callable[[Action, OncallError], None] | None = None) -> int:
-    """Apply every action waiting in the outbox; return how many were applied now. A busy
-    or failing store leaves the rest for later; an action refused for good (its alert is
-    gone) is taken out of the outbox and reported through `on_error`."""
-    waiting = outbox.pending(session.store)
-    if not waiting:
-        return 0
+def flush(
+    session: Session,
+    on_error: Callable[[Action, OncallError], None] | None = None,
+    on_quarantine: Callable[[int, Path], None] | None = None,
+) -> int:
+    """Apply every action waiting in the outbox, as its recorded actor at its recorded
+    time; return how many were applied now. A busy or failing store leaves the rest for
+    later; an action refused for good (its alert is gone) is taken out of the outbox and
+    reported through `on_error`; lines that do not parse are quarantined and reported
+    through `on_quarantine` (how many, and where they are kept).
+
+    The outbox is locked only to read it and to remove what was done, by id, never
+    while the store is waited on: actions appended meanwhile stay for the next flush.
+    A crash between applying and removing is harmless: the id recorded with the change
+    makes the next flush skip it."""
+    taken = outbox.take(session.store)
+    if taken.quarantined and on_quarantine is not None:
+        on_quarantine(taken.quarantined, taken.quarantine)
     applied = 0
-    keep: list[Action] = []
-    for i, action in enumerate(waiting):
-        try:
-            perform(session, action)
-            applied += 1
-        except (StoreBusyError, StoreError):
-            # The store is busy or failing for now: keep this and the rest for later.
-            keep = waiting[i:]
-            break
-        except OncallError as exc:
-            # A permanent refusal (the alert is gone, the action is invalid): report it.
-            if on_error is not None:
-                on_error(action, exc)
-    outbox.rewrite(session.store, keep)
+    done: list[str] = []
+    try:
+        for action in taken.actions:
+            try:
+                if perform(session, action):
+                    applied += 1
+            except (StoreBusyError, StoreError):
+                # The store is busy or failing for now: keep this and the rest for later.
+                break
+            except OncallError as exc:
+                # A permanent refusal (the alert is gone, the action is invalid): report it.
+                if on_error is not None:
+                    on_error(action, exc)
+            done.append(action.action_id)
+    finally:
+        outbox.remove(session.store, done)
     return applied

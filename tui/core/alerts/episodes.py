@@ -18,6 +18,7 @@ import duckdb
 
 from tui.core.checks.results import FAILING, PASSING, SEVERITY_RANK
 from tui.core.config.settings import Settings
+from tui.core.session.login import record_login
 from tui.core.store.connection import execute, fetch_rows
 
 SYSTEM = "oncall"
@@ -111,6 +112,7 @@ def add_event(
         },
     )[0]["event_id"]
     execute(con, "alert_event_seal", {"event_id": event_id})
+    record_login(con, "alert", event_id)
 
 
 def reconcile_alerts(

@@ -32,7 +32,9 @@ def plan_spans(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> dict[str, Span]:
-    """The due windows of every kind that applies to the model."""
+    """The due windows of every kind that applies to the model, at most
+    ``checks.max_windows_per_run`` of each (the earliest; the next run resumes)."""
+    limit = settings.config.checks.max_windows_per_run
     return {
         kind.name: due_span(
             kind.name,
@@ -44,6 +46,7 @@ def plan_spans(
             until,
             lag=kind.lag(settings, model),
             horizon=kind.horizon(settings, model),
+            max_windows=limit,
         )
         for kind in REGISTRY.values()
         if kind.applies(model)

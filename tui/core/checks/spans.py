@@ -10,11 +10,13 @@ from tui.core.config.times import ceil_time, floor_time
 
 @dataclass(frozen=True)
 class Span:
-    """The windows of one step to evaluate: [start, end) in steps of ``step``."""
+    """The windows of one step to evaluate: [start, end) in steps of ``step``;
+    ``remaining`` more were due but left for the next run."""
 
     start: datetime
     end: datetime
     step: timedelta
+    remaining: int = 0
 
     def windows(self) -> list[datetime]:
         out, w = [], self.start
@@ -42,8 +44,10 @@ def due_span(
     until: datetime | None,
     lag: timedelta = timedelta(0),
     horizon: timedelta | None = None,
+    max_windows: int | None = None,
 ) -> Span:
-    """The due windows of a kind: after its watermark (or the first data), complete by now."""
+    """The due windows of a kind: after its watermark (or the first data), complete by now;
+    at most ``max_windows`` of them, the earliest, with the count of the rest."""
     end = floor_time(now - lag, step)
     if until is not None:
         end = min(end, ceil_time(until, step))
@@ -54,4 +58,8 @@ def due_span(
         if horizon is not None:
             start = min(start, floor_time(now - horizon, step))
         start = max(start, floor_time(first_ts, step))
+    if max_windows is not None and start < end:
+        due = (end - start) // step
+        if due > max_windows:
+            return Span(start, start + max_windows * step, step, due - max_windows)
     return Span(start, end, step)

@@ -22,12 +22,15 @@ from pydantic import (
     model_validator,
 )
 
-from tui.core.config.times import parse_duration
+from tui.core.config.times import MAX_DURATION, parse_duration
 from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
 from tui.core.errors import ConfigError
 
 CONFIG_ENV = "ONCALL_CONFIG"
 DEFAULT_CONFIG_NAME = "oncall.yaml"
+# `oncall demo` writes this beside the config while it builds, and removes it when done:
+# a config beside it belongs to a half-built demo (the build was killed).
+DEMO_BUILDING = ".oncall-demo.building"
 
 # Columns the data contract and the store own; a slice or feature may not reuse them.
 RESERVED_COLUMNS = frozenset(
@@ -59,6 +62,8 @@ LOWER_IS_BETTER = frozenset({"fpr", "mae", "rmse"})
 
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
+        if value > MAX_DURATION:
+            raise ValueError(f"duration too long: at most 3650d (ten years), got {value}")
         return value
     if not isinstance(value, str):
         raise ValueError(f"expected a duration such as 30m, 2h or 3d, got {value!r}")
@@ -278,6 +283,9 @@ class Checks(Strict):
     distinct: DistinctCheck = Field(default_factory=DistinctCheck)
     offline_gap: GapCheck = Field(default_factory=GapCheck)
     min_rows: int = Field(default=30, ge=1)
+    # One `oncall check` evaluates at most this many windows of each kind; the rest
+    # wait for the next run, which resumes from the watermark.
+    max_windows_per_run: int = Field(default=2000, ge=1, le=100_000)
 
 
 class Alerting(Strict):
@@ -307,8 +315,18 @@ class IngestPolicy(Strict):
 
 
 class TeamMember(Strict):
-    name: str
+    """One person on the roster. Names compare case-insensitively. ``logins`` are the
+    OS logins allowed to act as this member; with none listed, the login that equals
+    the member's name is."""
+
+    name: str = Field(min_length=1)
     role: Literal["veteran", "engineer", "trainee"] = "engineer"
+    logins: list[str] = Field(default_factory=list)
+
+    def allows_login(self, login: str) -> bool:
+        """Whether the OS ``login`` may act as this member."""
+        allowed = self.logins or [self.name]
+        return login.casefold() in {a.casefold() for a in allowed}
 
 
 class Config(Strict):
@@ -320,6 +338,9 @@ class Config(Strict):
     checks: Checks = Field(default_factory=Checks)
     alerting: Alerting = Field(default_factory=Alerting)
     team: list[TeamMember] = Field(default_factory=list)
+    # Believe `--as NAME` (and $ONCALL_USER) whatever the OS login: for a shared
+    # sandbox such as the demo. Off, acting as a roster member needs one of their logins.
+    trust_as: bool = False
     shadow: ShadowPolicy = Field(default_factory=ShadowPolicy)
     ingest: IngestPolicy = Field(default_factory=IngestPolicy)
 
@@ -353,10 +374,21 @@ class Config(Strict):
     @field_validator("team")
     @classmethod
     def _team(cls, team: list[TeamMember]) -> list[TeamMember]:
-        names = [m.name for m in team]
-        for name in names:
-            if names.count(name) > 1:
-                raise ValueError(f"team member {name!r} is listed twice")
+        seen: dict[str, str] = {}
+        for member in team:
+            first = seen.get(member.name.casefold())
+            if first is not None:
+                also = "" if first == member.name else f" (as {first!r} too)"
+                raise ValueError(f"team member {member.name!r} is listed twice{also}")
+            seen[member.name.casefold()] = member.name
+        owner: dict[str, str] = {}
+        for member in team:
+            for login in {login.casefold() for login in member.logins}:
+                if login in owner:
+                    raise ValueError(
+                        f"login {login!r} is listed for both {owner[login]!r} and {member.name!r}"
+                    )
+                owner[login] = member.name
         return team
 
     @field_validator("timezone")
@@ -389,12 +421,32 @@ class Settings(BaseModel):
             known = ", ".join(sorted(self.config.models))
             raise ConfigError(f"unknown model {name!r}; declared models: {known}") from None
 
-    def role_of(self, user: str) -> str | None:
-        """The roster role of ``user``, or None if not on the team."""
+    def member(self, user: str) -> TeamMember | None:
+        """The roster member ``user`` names (case-insensitively), or None."""
+        wanted = user.casefold()
         for member in self.config.team:
-            if member.name == user:
-                return member.role
+            if member.name.casefold() == wanted:
+                return member
         return None
+
+    def member_of_login(self, login: str) -> TeamMember | None:
+        """The roster member who lists the OS ``login`` among their logins, or None."""
+        wanted = login.casefold()
+        for member in self.config.team:
+            if wanted in {x.casefold() for x in member.logins}:
+                return member
+        return None
+
+    def canonical_name(self, user: str) -> str:
+        """``user`` spelled as the roster spells it (``Bob`` is ``bob``); a login a
+        member lists stands for that member; anyone else keeps their name."""
+        member = self.member(user) or self.member_of_login(user)
+        return member.name if member else user
+
+    def role_of(self, user: str) -> str | None:
+        """The roster role of ``user`` (case-insensitively), or None if not on the team."""
+        member = self.member(user)
+        return member.role if member else None
 
 
 def find_config(explicit: str | Path | None) -> Path:
@@ -445,11 +497,20 @@ def parse_config(data: Any, lines: dict[KeyPath, int], source: str) -> Config:
         raise ConfigError("\n".join(problems)) from None
 
 
-def load_config(explicit: str | Path | None = None) -> Settings:
-    """Find, read and validate the config; raise ConfigError with file, key path and line."""
+def load_config(explicit: str | Path | None = None, *, building: bool = False) -> Settings:
+    """Find, read and validate the config; raise ConfigError with file, key path and line.
+    A config of a demo that was not finished building is refused (unless ``building``:
+    the builder itself reading it)."""
     path = find_config(explicit)
     if not path.exists():
         raise ConfigError(f"{path}: no config file; run `oncall init` to write one", field="config")
+    folder = path.resolve().parent
+    if not building and (folder / DEMO_BUILDING).exists():
+        raise ConfigError(
+            f"the demo in {folder} was not finished building; "
+            f"run `oncall demo --fresh --dir {folder}`",
+            field="config",
+        )
     try:
         data, lines = load_yaml_file(path)
     except YamlError as exc:

@@ -7,8 +7,18 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from tui.core.errors import UsageError
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+# The longest duration anything takes (a window, a snooze, a delay): ten years. Beyond
+# it a duration is a typo, and adding it to a time would overflow.
+MAX_DURATION = timedelta(days=3650)
+
+# "Now" must fall in these years: a clock outside them is a typo, and checking up to
+# it would mean evaluating millions of windows.
+MIN_NOW_YEAR, MAX_NOW_YEAR = 1970, 2200
 
 
 def parse_duration(text: str) -> timedelta:
@@ -16,10 +26,13 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"expected a duration such as 30m, 2h, 3d or 1w, got {text!r}")
-    amount, unit = int(match.group(1)), match.group(2)
-    if amount == 0:
+    digits, unit = match.group(1).lstrip("0"), match.group(2)
+    if not digits:
         raise ValueError(f"a duration must be positive, got {text!r}")
-    return timedelta(seconds=amount * _UNITS[unit])
+    # Compare the digits before converting, so that no number is too big to convert.
+    if len(digits) > 12 or int(digits) * _UNITS[unit] > MAX_DURATION.total_seconds():
+        raise ValueError(f"duration too long: at most 3650d (ten years), got {text.strip()!r}")
+    return timedelta(seconds=int(digits) * _UNITS[unit])
 
 
 def format_duration(delta: timedelta) -> str:
@@ -75,6 +88,19 @@ def ceil_time(moment: datetime, step: timedelta) -> datetime:
     return floored if floored == moment else floored + step
 
 
+class BadNow(UsageError, ValueError):
+    """`--now` or `$ONCALL_NOW` is not a time, or not a believable one."""
+
+
+def check_now(moment: datetime, source: str = "--now") -> datetime:
+    """``moment`` if it lies in the years a clock may say; BadNow otherwise."""
+    if moment.year < MIN_NOW_YEAR:
+        raise BadNow(f"{source} is before the year {MIN_NOW_YEAR}: {moment:%Y-%m-%d}")
+    if moment.year >= MAX_NOW_YEAR:
+        raise BadNow(f"{source} is beyond the year {MAX_NOW_YEAR}: {moment:%Y-%m-%d}")
+    return moment
+
+
 @dataclass(frozen=True)
 class Clock:
     """What "now" is for a session: fixed at a moment (`--now`, `$ONCALL_NOW`, a replay)
@@ -84,11 +110,19 @@ class Clock:
 
     @classmethod
     def from_text(cls, text: str | datetime | None = None) -> Clock:
-        """`text` if given, else `$ONCALL_NOW`, else the wall clock; ValueError if the
-        text is not a time."""
+        """`text` if given, else `$ONCALL_NOW`, else the wall clock; BadNow (a
+        ValueError) if the text is not a time or not one between 1970 and 2200."""
+        source = "--now"
         if text is None:
             text = os.environ.get("ONCALL_NOW") or None
-        return cls(None if text is None else parse_timestamp(text))
+            source = "$ONCALL_NOW"
+        if text is None:
+            return cls(None)
+        try:
+            moment = parse_timestamp(text)
+        except ValueError as exc:
+            raise BadNow(f"{source}: {exc}") from None
+        return cls(check_now(moment, source))
 
     @classmethod
     def at(cls, moment: datetime) -> Clock:

@@ -16,9 +16,35 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 KeyPath = tuple[str | int, ...]
 
+# Limits on what a config file may be, so that a hostile or broken one is refused
+# quickly: its size, how deep it nests, and how many values it stands for once its
+# aliases (``*name``) are expanded -- a few hundred bytes of nested aliases ("billion
+# laughs") would otherwise stand for billions.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 100
+MAX_NODES = 100_000
+
+
+class YamlError(ValueError):
+    """A YAML file could not be read; the message names the file and line."""
+
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars and no duplicate keys."""
+    """SafeLoader with YAML 1.2 core-schema scalars, no duplicate keys, bounded depth."""
+
+    source = "<yaml>"
+    depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        # PyYAML composes recursively; stop long before Python's recursion limit.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+                raise YamlError(f"{self.source}:{line}: nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # Drop the YAML 1.1 implicit resolvers for bool, int and float, then add 1.2 core ones.
@@ -65,12 +91,42 @@ def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-class YamlError(ValueError):
-    """A YAML file could not be read; the message names the file and line."""
+class _Budget:
+    """How many values the walk may still visit, counting each alias's expansion."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.left = MAX_NODES
+        # The lines of the values being walked, outermost first.
+        self.lines: list[int] = []
+
+    def spend(self, node: Node) -> None:
+        self.left -= 1
+        if self.left < 0 or len(self.lines) > MAX_DEPTH:
+            # An alias points back up the file, so the walk's furthest line is the
+            # one that uses it.
+            line = max(self.lines, default=node.start_mark.line + 1)
+            raise YamlError(
+                f"{self.source}:{line}: config uses YAML aliases (&/*) that expand to more "
+                f"than {MAX_NODES:,} values or {MAX_DEPTH} levels; write the values out"
+            )
 
 
-def _key_lines(node: Node, path: KeyPath, out: dict[KeyPath, int], source: str) -> None:
+def _key_lines(
+    node: Node, path: KeyPath, out: dict[KeyPath, int], source: str, budget: _Budget
+) -> None:
+    budget.spend(node)
     out[path] = node.start_mark.line + 1
+    budget.lines.append(node.start_mark.line + 1)
+    try:
+        _walk_children(node, path, out, source, budget)
+    finally:
+        budget.lines.pop()
+
+
+def _walk_children(
+    node: Node, path: KeyPath, out: dict[KeyPath, int], source: str, budget: _Budget
+) -> None:
     if isinstance(node, MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -81,22 +137,30 @@ def _key_lines(node: Node, path: KeyPath, out: dict[KeyPath, int], source: str) 
                     f"{source}:{line}: duplicate key {key!r} (first defined on line {seen[key]})"
                 )
             seen[key] = line
-            _key_lines(value_node, (*path, str(key)), out, source)
+            _key_lines(value_node, (*path, str(key)), out, source, budget)
             out[(*path, str(key))] = line
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _key_lines(item, (*path, index), out, source)
+            _key_lines(item, (*path, index), out, source, budget)
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse one YAML document; return the data and a map from key path to line number."""
+    """Parse one YAML document; return the data and a map from key path to line number.
+
+    Refused with a YamlError: more than MAX_FILE_BYTES of text, nesting deeper than
+    MAX_DEPTH, or aliases that expand to more than MAX_NODES values.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise YamlError(f"{source}: too big for a config file: at most {MAX_FILE_BYTES:,} bytes")
     loader = _StrictLoader(text)
+    loader.source = source
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}
         lines: dict[KeyPath, int] = {}
-        _key_lines(node, (), lines, source)
+        # Every value is visited here, aliases expanded, before anything is built from them.
+        _key_lines(node, (), lines, source, _Budget(source))
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -112,9 +176,15 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
 def load_yaml_file(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Read and parse a YAML file (see :func:`load_yaml`)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            # Read one byte past the limit, never the whole of a huge (or endless) file.
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise YamlError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlError(f"{path}: too big for a config file: at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise YamlError(f"{path}: not UTF-8 text") from None
     return load_yaml(text, str(path))

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from tui.core.config.settings import Model, Settings
+from tui.core.config.settings import IngestPolicy, Model, Settings
 from tui.core.errors import ConfigError, InputError
 from tui.core.ingest.files import (
     FileColumn,
@@ -28,9 +28,17 @@ from tui.core.ingest.files import (
     detect_format,
     inspect_file,
     reader_error,
-    sha256_of,
 )
 from tui.core.ingest.rollups import mark_dirty, sync_rollup_table
+from tui.core.ingest.rules import (
+    check_classes,
+    file_has,
+    show_value,
+    timestamp_sql,
+    ts_window,
+    undeclared_findings,
+)
+from tui.core.ingest.snapshot import private_folder, take_snapshot
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
     Fragment,
@@ -195,6 +203,24 @@ def _expression(target: Target, col: FileColumn | None, now_sql: str) -> tuple[s
     checks: list[Check] = []
     if target.required:
         checks.append(Check(target.name, col.name, f"{src} IS NULL", "a value (it is empty)"))
+    placeholder = f"CAST(NULL AS {sql_type(target.sql_type)})"
+    if col.nested:
+        # A Parquet list id would otherwise be stored as the text "[1]".
+        single = f"a single value, not a {col.type.split('(')[0].lower()}"
+        return placeholder, [*checks, Check(target.name, col.name, f"{src} IS NOT NULL", single)]
+    if kind == "BOOLEAN" and (target.role == "score" or target.required):
+        # true would silently become a score (or a value) of 1.0.
+        number = "a number, not true or false"
+        return placeholder, [*checks, Check(target.name, col.name, f"{src} IS NOT NULL", number)]
+    if kind == "JSON":
+        checks.append(
+            Check(
+                target.name,
+                col.name,
+                f"json_type({src}) IN ('ARRAY', 'OBJECT')",
+                "a single value, not a list or an object",
+            )
+        )
     if target.role in ("number", "score"):
         if kind == "DOUBLE":
             expr = src
@@ -257,27 +283,50 @@ class _Plan:
     checks: list[Check]
     stage_columns: list[str]
     findings: list[tuple[str, str, str]]  # (column, finding, detail)
+    # The SQL reading each target from the file (to find a staged value's row again).
+    expressions: dict[str, str] = field(default_factory=dict)
 
 
-def _plan(kind: Kind, model_name: str, model: Model, shape: FileShape, now: datetime) -> _Plan:
-    now_sql = f"TIMESTAMP '{now.isoformat(sep=' ')}'"
+def _plan(
+    kind: Kind,
+    model_name: str,
+    model: Model,
+    shape: FileShape,
+    now: datetime,
+    policy: IngestPolicy | None = None,
+) -> _Plan:
+    now_sql = timestamp_sql(now)
     targets = _targets(kind, model)
     missing_required = [
         t.name for t in targets if t.required and _SOURCE.get(t.name, t.name) not in shape.columns
     ]
     if missing_required:
-        have = ", ".join(shape.columns) or "(none)"
+        known = {_SOURCE.get(t.name, t.name) for t in targets}
         raise InputError(
             f"{shape.path}: missing required column {missing_required[0]!r} for {kind} of "
-            f"model {model_name!r}; the file has: {have}; nothing was written"
+            f"model {model_name!r}; {file_has(shape, known)}; nothing was written"
         )
     parts: list[str] = []
     checks: list[Check] = []
+    expressions: dict[str, str] = {}
     for target in targets:
         col = shape.columns.get(_SOURCE.get(target.name, target.name))
         expr, target_checks = _expression(target, col, now_sql)
         parts.append(f"{expr} AS {ident(target.name)}")
         checks += target_checks
+        expressions[target.name] = expr
+        if target.name == "ts" and col is not None and not col.nested:
+            earliest, latest = ts_window(model, policy or IngestPolicy(), now)
+            checks.append(
+                Check(
+                    "ts",
+                    col.name,
+                    f"{expr} < {timestamp_sql(earliest)} OR {expr} > {timestamp_sql(latest)}",
+                    f"a time between {earliest:%Y-%m-%d %H:%M} and {latest:%Y-%m-%d %H:%M} "
+                    "UTC (the believable window: ingest.max_past before the baseline or "
+                    "now, ingest.max_future after now)",
+                )
+            )
     if checks:
         cases = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
         parts.append(f"CASE {cases} END AS _bad")
@@ -296,14 +345,13 @@ def _plan(kind: Kind, model_name: str, model: Model, shape: FileShape, now: date
                     findings.append(
                         (name, "type_change", f"declared {expected}, the file holds {col.type}")
                     )
-        for name in shape.columns:
-            if name not in declared:
-                findings.append((name, "unexpected", f"column {name!r} is not declared"))
+        findings += undeclared_findings([n for n in shape.columns if n not in declared])
     return _Plan(
         select_list=raw(", ".join(parts)),
         checks=checks,
         stage_columns=[t.name for t in targets],
         findings=findings,
+        expressions=expressions,
     )
 
 
@@ -317,12 +365,12 @@ def _refuse(
         check = plan.checks[first]
         src = shape.columns[check.source]
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value, ({check.condition}) AS failed")
-        params = {"path": str(shape.path), "needle": None}
+        params = {"path": str(shape.source), "needle": None}
         fragments = shape.reader_fragments(probe_list=probe, condition=raw("failed"))
         rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
         where = shape.line_of(int(rows[0]["row_no"])) if rows else "a row"
         value = rows[0]["raw_value"] if rows else None
-        shown = "empty" if value is None else repr(value)
+        shown = "empty" if value is None else show_value(value)
         more = f" ({total - 1} more rows fail checks)" if total > 1 else ""
         return InputError(
             f"{shape.path}: {where}: column {check.source!r}: expected {check.expected}, "
@@ -333,12 +381,12 @@ def _refuse(
         dup = str(dups[0]["prediction_id"])
         src = shape.columns["prediction_id"]
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value")
-        params = {"path": str(shape.path), "needle": dup}
+        params = {"path": str(shape.source), "needle": dup}
         fragments = shape.reader_fragments(probe_list=probe, condition=raw("true"))
         rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
         where = " and ".join(shape.line_of(int(r["row_no"])) for r in rows) or "a row"
         return InputError(
-            f"{shape.path}: {where}: column 'prediction_id': {dup!r} appears "
+            f"{shape.path}: {where}: column 'prediction_id': {show_value(dup)} appears "
             f"{dups[0]['n']} times in the file; ids must be unique; nothing was written"
         )
     return None
@@ -347,28 +395,9 @@ def _refuse(
 def _stage(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: _Plan) -> None:
     fragments = shape.reader_fragments(select_list=plan.select_list)
     try:
-        execute(con, shape.reader_query(stage=True), {"path": str(shape.path)}, **fragments)
+        execute(con, shape.reader_query(stage=True), {"path": str(shape.source)}, **fragments)
     except duckdb.Error as exc:
-        raise reader_error(shape.path, exc) from None
-
-
-def _check_labels(con: duckdb.DuckDBPyConnection, shape: FileShape, model: Model) -> None:
-    if model.task != "binary":
-        return
-    values = [str(r["label"]) for r in fetch_rows(con, "stage_label_values")]
-    allowed = set(model.classes or [])
-    if allowed:
-        bad = [v for v in values if v not in allowed]
-        if bad:
-            raise InputError(
-                f"{shape.path}: column 'label': {bad[0]!r} is not one of the declared classes "
-                f"{sorted(allowed)}; nothing was written"
-            )
-    elif len(values) > 2:
-        raise InputError(
-            f"{shape.path}: column 'label': a binary model's labels take two values, the file "
-            f"has {len(values)} ({', '.join(values[:5])}…); nothing was written"
-        )
+        raise reader_error(shape, exc) from None
 
 
 def _merge_predictions(
@@ -421,10 +450,47 @@ def ingest_file(
     started = time.perf_counter()
     step = progress or (lambda _msg: None)
     file_format: Format = detect_format(path, fmt)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     step(f"hashing {path.name}")
-    digest = sha256_of(path)
+    # One snapshot, hashed as it is copied, is both what the log names and what is read.
+    snapshot = take_snapshot(path, private_folder(store.path.parent), f".{file_format}")
+    try:
+        return _ingest_snapshot(
+            store,
+            settings,
+            kind,
+            model_name,
+            model,
+            path,
+            snapshot.copy,
+            snapshot.sha256,
+            actor=actor,
+            now=now,
+            file_format=file_format,
+            force=force,
+            step=step,
+            started=started,
+        )
+    finally:
+        snapshot.discard()
+
+
+def _ingest_snapshot(
+    store: Store,
+    settings: Settings,
+    kind: Kind,
+    model_name: str,
+    model: Model,
+    path: Path,
+    copy: Path,
+    digest: str,
+    *,
+    actor: str,
+    now: datetime,
+    file_format: Format,
+    force: bool,
+    step: Progress,
+    started: float,
+) -> IngestResult:
     with store.write() as con:
         if not force:
             seen = fetch_rows(
@@ -446,16 +512,15 @@ def ingest_file(
                 )
         sync_columns(con, settings)
         step(f"reading {path.name}")
-        shape = inspect_file(con, path, file_format)
-        plan = _plan(kind, model_name, model, shape, now)
+        shape = inspect_file(con, path, file_format, read_path=copy)
+        plan = _plan(kind, model_name, model, shape, now, settings.config.ingest)
         _stage(con, shape, plan)
         step(f"checking {path.name}")
         summary = fetch_rows(con, f"stage_check_{kind}")[0]
         refusal = _refuse(con, shape, plan, summary)
         if refusal is not None:
             raise refusal
-        if kind == "labels":
-            _check_labels(con, shape, model)
+        check_classes(con, shape, plan.expressions, kind, model_name, model)
         rows = int(summary["n"])
         if rows == 0:
             raise InputError(f"{path}: the file has a header but no rows; nothing was written")

@@ -1,4 +1,5 @@
-"""Who may change state: trainees and anyone in a shadow shift may not."""
+"""Who may change state: a roster member, acting from a login allowed for them, who is
+not a trainee and not in a shadow shift."""
 
 from __future__ import annotations
 
@@ -9,16 +10,35 @@ import duckdb
 
 from tui.core.config.settings import Settings
 from tui.core.errors import NotAllowedError
+from tui.core.session.login import os_login
 from tui.core.store.connection import Store, fetch_rows
 
 
-def require_can_change(settings: Settings, actor: str) -> None:
-    """Refuse a state change by a trainee, in core, whatever face asked for it."""
-    if settings.role_of(actor) == "trainee":
+def require_can_change(settings: Settings, actor: str, login: str | None = None) -> str:
+    """Refuse a state change, in core, whatever face asked for it, by someone not on the
+    roster (when the config has one), a trainee, or someone whose OS login (``login``,
+    by default the process's) may not act as them unless the config trusts `--as`.
+    Returns the actor as the roster spells it (``Bob`` is ``bob``)."""
+    if not settings.config.team:
+        return actor  # no roster: a team of one, or a config that has not named anyone
+    member = settings.member(actor) or settings.member_of_login(actor)
+    if member is None:
         raise NotAllowedError(
-            f"{actor} is a trainee and cannot change alerts or bugs; "
+            f"{actor} is not on the roster in {settings.path}; add them under team:"
+        )
+    if member.role == "trainee":
+        raise NotAllowedError(
+            f"{member.name} is a trainee and cannot change alerts or bugs; "
             "shadow the primary with `oncall shadow follow` instead"
         )
+    who = os_login() if login is None else login
+    if not settings.config.trust_as and not member.allows_login(who):
+        raise NotAllowedError(
+            f"the login {who!r} may not act as {member.name}; list it under "
+            f"`logins:` of {member.name} in the team: of {settings.path} "
+            "(or set `trust_as: true` there to believe --as)"
+        )
+    return member.name
 
 
 def refuse_shadow(con: duckdb.DuckDBPyConnection, actor: str) -> None:
@@ -34,8 +54,10 @@ def refuse_shadow(con: duckdb.DuckDBPyConnection, actor: str) -> None:
 @contextmanager
 def changing(store: Store, settings: Settings, actor: str) -> Iterator[duckdb.DuckDBPyConnection]:
     """The write transaction of a change to alert or bug state: refused, before anything
-    is written, for a trainee or for someone in a shadow shift."""
-    require_can_change(settings, actor)
+    is written, for anyone `require_can_change` refuses or someone in a shadow shift."""
+    name = require_can_change(settings, actor)
     with store.write() as con:
-        refuse_shadow(con, actor)
+        refuse_shadow(con, name)
+        if name != actor:
+            refuse_shadow(con, actor)
         yield con

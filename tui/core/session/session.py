@@ -24,6 +24,11 @@ class Session:
     actor: str
     clock: Clock
 
+    def __post_init__(self) -> None:
+        # Names compare case-insensitively: `--as Bob` acts as the roster's `bob`, and
+        # is recorded so.
+        object.__setattr__(self, "actor", self.settings.canonical_name(self.actor))
+
     def now(self) -> datetime:
         """The session's "now"."""
         return self.clock.now()

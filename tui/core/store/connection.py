@@ -12,23 +12,34 @@ that readers poll to know whether anything moved.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import polars as pl
 
-from tui.core.errors import QueryCancelled, StoreBusyError, StoreError
-from tui.core.store.queries import migrations, query
-from tui.core.store.sqlparts import Fragment
+from tui.core.errors import (
+    OncallError,
+    QueryCancelled,
+    StoreBusyError,
+    StoreDamaged,
+    StoreError,
+    StoreUnavailable,
+)
+from tui.core.store import chain, ids
+from tui.core.store.files import PRIVATE, private_files
+from tui.core.store.queries import migrations
+from tui.core.store.sql import Params as Params
+from tui.core.store.sql import execute as execute
+from tui.core.store.sql import fetch as fetch
+from tui.core.store.sql import fetch_rows as fetch_rows
 
 _LOCK_MARK = "Could not set lock on file"
 # Within one process DuckDB shares a database between connections of the same
@@ -43,7 +54,31 @@ APP_TIMEOUT = 3.0
 # disk. `$ONCALL_MEMORY_LIMIT` overrides it (a DuckDB size such as 2GB).
 MEMORY_LIMIT = "800MB"
 
-Params = Mapping[str, Any]
+_DAMAGE_MARKS = ("corrupt", "not a valid duckdb database", "checksum", "serializ", "malformed")
+_FULL_MARKS = ("no space left", "disk is full", "quota exceeded")
+
+
+def store_failure(path: Path, exc: BaseException) -> OncallError | None:
+    """The user's error for a store that cannot be read or written (exit 74): damaged,
+    on a full disk, or unreadable; None for any other failure. Never DuckDB's text."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return StoreUnavailable(f"{path}: the disk is full; nothing was changed")
+        return StoreUnavailable(
+            f"{path}: the store cannot be read or written ({exc.strerror or 'I/O error'})"
+        )
+    if not isinstance(exc, duckdb.Error) or is_lock_error(exc):
+        return None
+    text = str(exc).lower()
+    if any(mark in text for mark in _FULL_MARKS):
+        return StoreUnavailable(f"{path}: the disk is full; nothing was changed")
+    if "permission denied" in text:
+        return StoreUnavailable(f"{path}: the store cannot be read or written (permission denied)")
+    if isinstance(exc, duckdb.SerializationException) or any(m in text for m in _DAMAGE_MARKS):
+        return StoreDamaged(f"{path}: the store is damaged or is not an oncall store")
+    if isinstance(exc, duckdb.IOException):
+        return StoreUnavailable(f"{path}: the store cannot be read or written")
+    return None
 
 
 def _lock_holder(exc: BaseException) -> int | None:
@@ -82,7 +117,12 @@ class Store:
                 con = duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
                 if not is_lock_error(exc):
-                    raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
+                    failure = store_failure(self.path, exc)
+                    if failure is None:
+                        failure = StoreDamaged(
+                            f"{self.path}: the store cannot be opened; it may be damaged"
+                        )
+                    raise failure from None
                 holder = _lock_holder(exc)
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -107,6 +147,16 @@ class Store:
         """Create the store or bring its schema up to date (once per Store object)."""
         if self._ready:
             return
+        try:
+            self._ensure()
+        except OSError as exc:
+            failure = store_failure(self.path, exc)
+            assert failure is not None
+            raise failure from None
+
+    def _ensure(self) -> None:
+        if self.path.is_dir():
+            raise StoreUnavailable(f"{self.path}: is a folder, not a store")
         if self.path.exists():
             con = self._connect(read_only=True)
             try:
@@ -120,11 +170,12 @@ class Store:
             self._create()
             self._ready = True
             return
-        con = self._connect(read_only=False)
-        try:
-            _migrate(con)
-        finally:
-            con.close()
+        with private_files():
+            con = self._connect(read_only=False)
+            try:
+                _migrate(con)
+            finally:
+                con.close()
         self._ready = True
 
     def _create(self) -> None:
@@ -138,11 +189,15 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f".{self.path.name}.new-{os.getpid()}")
         temp.unlink(missing_ok=True)
-        con = duckdb.connect(str(temp))
-        try:
-            _migrate(con)
-        finally:
-            con.close()
+        with private_files():
+            con = duckdb.connect(str(temp))
+            try:
+                _migrate(con)
+                # The new file must hold everything: its WAL stays behind under the temp name.
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+        os.chmod(temp, PRIVATE)
         try:
             os.link(temp, self.path)
         except FileExistsError:
@@ -162,6 +217,9 @@ class Store:
         except duckdb.InterruptException as exc:
             raise QueryCancelled("the query was cancelled") from exc
         except duckdb.Error as exc:
+            failure = store_failure(self.path, exc)
+            if failure is not None:
+                raise failure from exc
             raise StoreError(f"query failed: {exc}") from exc
         finally:
             with self._guard:
@@ -185,20 +243,27 @@ class Store:
         back and re-raises on any exception.
         """
         self.ensure()
-        con = self._connect(read_only=False)
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with private_files():
+            con = self._connect(read_only=False)
             try:
-                yield con
-                execute(con, "store_bump_changes")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            raise StoreError(f"write failed, nothing was changed: {exc}") from exc
-        finally:
-            con.close()
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    losses = ids.guard(con, self.path)
+                    yield con
+                    chain.extend(con)
+                    execute(con, "store_bump_changes")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+                ids.record(con, self.path, losses)
+            except duckdb.Error as exc:
+                failure = store_failure(self.path, exc)
+                if failure is not None:
+                    raise failure from exc
+                raise StoreError(f"write failed, nothing was changed: {exc}") from exc
+            finally:
+                con.close()
 
     def changes(self) -> int:
         """The change counter: it moves whenever anything is written."""
@@ -234,56 +299,3 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def _prepare(
-    name: str, params: Params, fragments: dict[str, Fragment]
-) -> tuple[str, dict[str, Any]]:
-    """The filled SQL and the parameters it uses; every declared one must be supplied."""
-    q = query(name)
-    missing = set(q.params) - set(params)
-    extra = set(params) - set(q.params)
-    if missing or extra:
-        raise StoreError(
-            f"query {name}: parameters missing {sorted(missing)}, unexpected {sorted(extra)}"
-        )
-    text = q.sql(**fragments)
-    used = q.used_params(text)
-    return text, {k: v for k, v in params.items() if k in used}
-
-
-def execute(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    params: Params | None = None,
-    **fragments: Fragment,
-) -> None:
-    """Run a named statement with bound parameters."""
-    text, bound = _prepare(name, params or {}, fragments)
-    # DuckDB 2 refuses the next statement until a result is read to the end.
-    con.execute(text, bound or None).fetchall()
-
-
-def fetch(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    params: Params | None = None,
-    **fragments: Fragment,
-) -> pl.DataFrame:
-    """Run a named query with bound parameters and return its rows as a polars DataFrame."""
-    text, bound = _prepare(name, params or {}, fragments)
-    frame: pl.DataFrame = con.sql(text, params=bound or None).pl()
-    return frame
-
-
-def fetch_rows(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    params: Params | None = None,
-    **fragments: Fragment,
-) -> list[dict[str, Any]]:
-    """Like :func:`fetch`, as a list of dicts (for small results)."""
-    text, bound = _prepare(name, params or {}, fragments)
-    cursor = con.execute(text, bound or None)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

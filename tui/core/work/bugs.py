@@ -18,6 +18,7 @@ import duckdb
 from tui.core.alerts.episodes import add_event as add_alert_event
 from tui.core.config.settings import Settings
 from tui.core.errors import ConflictError, NotFoundError, UsageError
+from tui.core.session.login import record_login
 from tui.core.session.roles import changing
 from tui.core.slices.examples import write_examples
 from tui.core.store.connection import Store, execute, fetch_rows
@@ -103,6 +104,7 @@ def _event(
         },
     )[0]["event_id"]
     execute(con, "bug_event_seal", {"event_id": event_id})
+    record_login(con, "bug", event_id)
 
 
 def _get(con: duckdb.DuckDBPyConnection, bug_id: int) -> Bug:
@@ -271,9 +273,30 @@ def comment(
     if not text.strip():
         raise UsageError("a comment needs text")
     with changing(store, settings, actor) as con:
-        _get(con, bug_id)
-        version = int(fetch_rows(con, "bug_touch", {"bug_id": bug_id, "at": now})[0]["version"])
-        _event(con, bug_id, now, actor, "comment", version, text=text)
+        add_comment(con, bug_id, actor, now, text)
+
+
+def add_comment(
+    con: duckdb.DuckDBPyConnection, bug_id: int, actor: str, now: datetime, text: str
+) -> None:
+    """Add a comment inside a write transaction already open (the outbox's door)."""
+    if not text.strip():
+        raise UsageError("a comment needs text")
+    _get(con, bug_id)
+    version = int(fetch_rows(con, "bug_touch", {"bug_id": bug_id, "at": now})[0]["version"])
+    _event(con, bug_id, now, actor, "comment", version, text=text)
+
+
+def apply_edit(
+    con: duckdb.DuckDBPyConnection,
+    bug_id: int,
+    actor: str,
+    now: datetime,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+) -> int:
+    """`edit_bug` inside a write transaction already open (the outbox's door)."""
+    return _apply(con, bug_id, actor, now, dict(changes), expected_version)
 
 
 def link(
