@@ -13,8 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.helpers import SMALL_CONFIG, churn_frame, cli, count, oncall_subprocess, write_config
-from tui.core.ingest import load
+from tests.helpers import (
+    SMALL_CONFIG,
+    Result,
+    churn_frame,
+    cli,
+    count,
+    oncall_subprocess,
+    write_config,
+)
+from tui.core.ingest import load, snapshot
 
 DB = "store.duckdb"
 NOW = "2026-11-25T00:00"
@@ -25,7 +33,7 @@ def _row(i: int, ts: str = "2026-11-20T10:00:00Z", prediction: str = "yes") -> s
     return f"p{i},{ts},{prediction},0.5,smb,10,a\n"
 
 
-def _ingest(capsys: pytest.CaptureFixture[str], kind: str, path: Path, *extra: str) -> object:
+def _ingest(capsys: pytest.CaptureFixture[str], kind: str, path: Path, *extra: str) -> Result:
     return cli(capsys, "--now", NOW, "ingest", kind, path, "--model", "churn", *extra)
 
 
@@ -101,7 +109,7 @@ def test_a_file_replaced_after_hashing_is_not_read(
     path = project / "a.csv"
     first = HEADER + _row(1) + _row(2)
     path.write_text(first)
-    real = load.take_snapshot
+    real = snapshot.take_snapshot
 
     def then_replace(*args: object) -> object:
         snap = real(*args)  # type: ignore[arg-type]
@@ -110,8 +118,8 @@ def test_a_file_replaced_after_hashing_is_not_read(
 
     monkeypatch.setattr(load, "take_snapshot", then_replace)
     result = _ingest(capsys, "predictions", path, "--json")
-    assert result.code == 0, result.err  # type: ignore[attr-defined]
-    summary = result.json()[0]  # type: ignore[attr-defined]
+    assert result.code == 0, result.err
+    summary = result.json()[0]
     assert summary["sha256"] == hashlib.sha256(first.encode()).hexdigest()
     assert summary["rows"] == 2
     assert count(project / DB, "SELECT count(*) FROM predictions WHERE prediction_id = 'p1'") == 1
@@ -128,8 +136,8 @@ def test_a_path_with_glob_characters_is_that_one_file(
     path = project / name
     path.write_text(HEADER + _row(1))
     result = _ingest(capsys, "predictions", path, "--json")
-    assert result.code == 0, result.err  # type: ignore[attr-defined]
-    assert result.json()[0]["rows"] == 1  # type: ignore[attr-defined]
+    assert result.code == 0, result.err
+    assert result.json()[0]["rows"] == 1
     assert _stored(project) == 1
 
 
@@ -245,8 +253,8 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(
     path = project / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + (HEADER + _row(1)).encode())
     result = _ingest(capsys, "predictions", path, "--json")
-    assert result.code == 0, result.err  # type: ignore[attr-defined]
-    assert result.json()[0]["schema_findings"] == []  # type: ignore[attr-defined]
+    assert result.code == 0, result.err
+    assert result.json()[0]["schema_findings"] == []
     assert _stored(project) == 1
 
 
@@ -302,16 +310,15 @@ def test_an_unreadable_file_exits_74(
 ) -> None:
     path = project / "locked.csv"
     path.write_text(HEADER + _row(1))
-    from tui.core.ingest import snapshot
 
     def denied(*_args: object) -> int:
         raise PermissionError(13, "Permission denied")
 
     # Tests run as root here, where chmod 000 does not stop a read.
-    monkeypatch.setattr(snapshot.os, "open", denied)
+    monkeypatch.setattr(os, "open", denied)
     result = _ingest(capsys, "predictions", path)
-    assert result.code == 74  # type: ignore[attr-defined]
-    assert "permission denied" in result.err  # type: ignore[attr-defined]
+    assert result.code == 74
+    assert "permission denied" in result.err
 
 
 @pytest.mark.parametrize(
@@ -348,8 +355,8 @@ def test_ten_thousand_undeclared_columns_are_one_finding(
     path.write_text("\n".join(lines) + "\n")
     started = time.monotonic()
     result = _ingest(capsys, "predictions", path, "--json")
-    assert result.code == 0, result.err  # type: ignore[attr-defined]
-    findings = result.json()[0]["schema_findings"]  # type: ignore[attr-defined]
+    assert result.code == 0, result.err
+    findings = result.json()[0]["schema_findings"]
     assert len(findings) == 1
     assert findings[0]["detail"].startswith("10000 undeclared columns: x0, x1, x2, … and 9997 more")
     assert count(project / DB, "SELECT count(*) FROM schema_findings") == 1
