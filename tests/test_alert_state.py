@@ -316,6 +316,29 @@ def test_the_horizon_re_evaluates_recent_windows_but_not_before_the_first_data()
     assert old.start == datetime(2026, 11, 21)
 
 
+def test_capped_runs_always_move_on_even_with_a_horizon_wider_than_the_cap() -> None:
+    """A re-check horizon of more windows than one run may take must not make every run
+    take the same earliest slice: behind, runs walk forward; caught up, they take the
+    newest windows; each run ends after its watermark, so running again ends."""
+    now = datetime(2026, 11, 26)
+    marks: dict[str, datetime] = {}
+    runs = 0
+    while True:
+        span = due_span("slo", HOUR, FIRST, marks, now, None, None, horizon=4 * DAY, max_windows=10)
+        runs += 1
+        assert (span.end - span.start) // HOUR <= 10
+        assert span.end > marks.get("slo", FIRST)
+        marks["slo"] = span.end
+        if span.remaining == 0:
+            break
+        assert runs < 200
+    assert marks["slo"] == now
+    caught_up = due_span(
+        "slo", HOUR, FIRST, marks, now, None, None, horizon=4 * DAY, max_windows=10
+    )
+    assert (caught_up.start, caught_up.end, caught_up.remaining) == (now - 10 * HOUR, now, 0)
+
+
 def test_plan_spans_gives_score_drift_to_binary_models_only(settings: Settings) -> None:
     fraud = plan_spans(settings, settings.model("fraud"), FIRST, {}, NOW)
     price = plan_spans(settings, settings.model("price"), FIRST, {}, NOW)

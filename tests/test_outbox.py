@@ -241,6 +241,52 @@ def test_a_refused_action_is_reported_and_taken_out(settings: Settings, bug_id: 
     assert comments(settings, bug_id) == ["fine"]
 
 
+def test_a_store_that_cannot_be_written_keeps_the_queue(
+    settings: Settings, bug_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk or a damaged store is for now, not a refusal: nothing is dropped."""
+    from tui.core.actions import door
+    from tui.core.errors import StoreUnavailable
+
+    store = Store(settings.store_path)
+    outbox.append(store, comment(bug_id, "kept"))
+
+    def full(*_args: object) -> bool:
+        raise StoreUnavailable("disk full")
+
+    monkeypatch.setattr(door, "perform", full)
+    assert flush(session_of(settings)) == 0
+    assert [a.text for a in outbox.pending(store)] == ["kept"]
+    monkeypatch.undo()
+    assert flush(session_of(settings)) == 1
+    assert comments(settings, bug_id) == ["kept"]
+
+
+def test_a_replay_acts_under_the_login_that_queued_the_action(project: Path) -> None:
+    """Bob's process drains alice's queued comment: it is checked and recorded as
+    alice's login, not refused (and not dropped) because bob may not act as alice."""
+    config = project / "oncall.yaml"
+    text = config.read_text().replace("trust_as: true", "trust_as: false")
+    text = text.replace(
+        "{name: alice, role: veteran}", "{name: alice, role: veteran, logins: [alice-os]}"
+    )
+    config.write_text(text)
+    settings = load_config(config)
+    assert not settings.config.trust_as and settings.config.team[0].logins == ["alice-os"]
+    store = Store(settings.store_path)
+    from tui.core.session.login import acting_as_login
+
+    with acting_as_login("alice-os"):
+        bug = file_bug(store, settings, NewBug("flaky", "churn"), "alice", NOW)
+        outbox.append(store, comment(bug, "from alice"))
+    with acting_as_login("bob-os"):
+        assert flush(session_of(settings)) == 1
+    assert comments(settings, bug) == ["from alice"]
+    with store.read() as con:
+        logins = {r[0] for r in con.execute("SELECT login FROM event_logins").fetchall()}
+    assert logins == {"alice-os"}
+
+
 def test_a_cli_write_drains_the_outbox_first(
     capsys: pytest.CaptureFixture[str], settings: Settings, bug_id: int
 ) -> None:

@@ -235,3 +235,19 @@ def test_the_session_and_alert_events_keep_the_roster_name_and_the_login(
             con.execute("DELETE FROM event_logins")
     finally:
         con.close()
+
+
+def test_a_roster_of_names_alone_keeps_believing_as_among_its_members(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Configs written before `logins:` list names only: their members may still act
+    `--as` one another from any login; a stranger and a trainee stay refused."""
+    names_only = write_config(
+        tmp_path,
+        BASE + "team:\n  - {name: alice, role: veteran}\n  - {name: bob, role: trainee}\n",
+    )
+    login_is(monkeypatch, "eve")
+    new_bug(capsys, names_only, "--as", "Alice")
+    assert "not on the roster" in new_bug(capsys, names_only, "--as", "mallory", code=3).err
+    assert "trainee" in new_bug(capsys, names_only, "--as", "bob", code=3).err
+    assert events(names_only) == [("alice", "eve")]

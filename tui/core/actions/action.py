@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tui.core.session.login import os_login
+
 
 class ActionKind(StrEnum):
     """What the action does; the values are what the outbox and the store record."""
@@ -55,6 +57,9 @@ class Action:
     bug_id: int = 0
     changes: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
     version: int | None = None
+    # The OS login of whoever took it: a replay by another process checks and records
+    # this one. Empty in lines written before it was kept.
+    login: str = field(default_factory=os_login)
 
     @classmethod
     def new(

@@ -19,7 +19,14 @@ import duckdb
 from tui.core.actions import outbox
 from tui.core.actions.action import Action, ActionKind
 from tui.core.alerts import changes
-from tui.core.errors import OncallError, StoreBusyError, StoreError
+from tui.core.errors import (
+    OncallError,
+    StoreBusyError,
+    StoreDamaged,
+    StoreError,
+    StoreUnavailable,
+)
+from tui.core.session.login import acting_as_login
 from tui.core.session.roles import changing
 from tui.core.session.session import Session
 from tui.core.store.connection import execute, fetch_rows
@@ -51,7 +58,10 @@ def perform(session: Session, action: Action) -> bool:
     """Apply one action now, exactly once (its id is recorded in the same transaction);
     False if it had been applied already. NotAllowedError for a trainee or a shadow,
     before anything is written."""
-    with changing(session.store, session.settings, action.actor) as con:
+    with (
+        acting_as_login(action.login),
+        changing(session.store, session.settings, action.actor) as con,
+    ):
         if fetch_rows(con, "outbox_applied", {"action_id": action.action_id}):
             return False
         HANDLERS[action.kind](con, action)
@@ -103,8 +113,9 @@ def flush(
             try:
                 if perform(session, action):
                     applied += 1
-            except (StoreBusyError, StoreError):
-                # The store is busy or failing for now: keep this and the rest for later.
+            except (StoreBusyError, StoreError, StoreUnavailable, StoreDamaged):
+                # The store is busy, full or failing for now: keep this and the rest for
+                # later (the outbox exists for exactly this).
                 break
             except OncallError as exc:
                 # A permanent refusal (the alert is gone, the action is invalid): report it.

@@ -46,20 +46,26 @@ def due_span(
     horizon: timedelta | None = None,
     max_windows: int | None = None,
 ) -> Span:
-    """The due windows of a kind: after its watermark (or the first data), complete by now;
-    at most ``max_windows`` of them, the earliest, with the count of the rest."""
+    """The due windows of a kind: after its watermark (or the first data), complete by now,
+    plus the windows within ``horizon`` that are judged again as late labels arrive.
+
+    At most ``max_windows`` of them: a run that is behind takes the earliest new windows
+    and says how many remain (the next run goes on from its watermark); one that is
+    caught up takes the newest, re-judging as much of the horizon as fits. Either way
+    each run moves the watermark on, so running again always ends."""
     end = floor_time(now - lag, step)
     if until is not None:
         end = min(end, ceil_time(until, step))
+    first = floor_time(first_ts, step)
     if since is not None:
-        start = floor_time(since, step)
+        fresh = start = floor_time(since, step)
     else:
-        start = watermarks.get(kind, floor_time(first_ts, step))
+        fresh = start = max(watermarks.get(kind, first), first)
         if horizon is not None:
-            start = min(start, floor_time(now - horizon, step))
-        start = max(start, floor_time(first_ts, step))
-    if max_windows is not None and start < end:
-        due = (end - start) // step
-        if due > max_windows:
-            return Span(start, start + max_windows * step, step, due - max_windows)
+            start = max(min(start, floor_time(now - horizon, step)), first)
+    if max_windows is not None and start < end and (end - start) // step > max_windows:
+        new = max((end - fresh) // step, 0)
+        if new >= max_windows:
+            return Span(fresh, fresh + max_windows * step, step, new - max_windows)
+        return Span(end - max_windows * step, end, step)
     return Span(start, end, step)

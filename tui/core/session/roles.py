@@ -32,7 +32,10 @@ def require_can_change(settings: Settings, actor: str, login: str | None = None)
             "shadow the primary with `oncall shadow follow` instead"
         )
     who = os_login() if login is None else login
-    if not settings.config.trust_as and not member.allows_login(who):
+    # Logins bind once the team lists any: a roster of names alone (the shape configs
+    # had before `logins:`) keeps believing `--as` among its members.
+    binds = any(m.logins for m in settings.config.team)
+    if binds and not settings.config.trust_as and not member.allows_login(who):
         raise NotAllowedError(
             f"the login {who!r} may not act as {member.name}; list it under "
             f"`logins:` of {member.name} in the team: of {settings.path} "
