@@ -77,7 +77,11 @@ def root(
         typer.Option("--as", help="Who acts; default $ONCALL_USER, then the login name."),
     ] = None,
     now: Annotated[
-        str | None, typer.Option("--now", help="Treat this time as now (ISO); default $ONCALL_NOW.")
+        str | None,
+        typer.Option(
+            "--now",
+            help="Treat this time as now: ISO, -2h, 'yesterday 09:00'; default $ONCALL_NOW.",
+        ),
     ] = None,
     timeout: Annotated[
         float | None,

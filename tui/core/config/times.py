@@ -69,6 +69,39 @@ def parse_timestamp(text: str | datetime | date) -> datetime:
     return value
 
 
+_RELATIVE = re.compile(r"^\s*([+-])\s*(\d+\s*[smhdw])\s*$")
+_DAY_WORD = re.compile(r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.I)
+_DAY_OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def parse_now(text: str, wall: datetime) -> datetime:
+    """A "now" as a person writes it, as naive UTC: an ISO time or date, ``now``,
+    an offset from the wall clock (``-2h``, ``+30m``, ``-3d``) or a day word with an
+    optional time (``yesterday 09:00``, ``today``: midnight UTC); ValueError else."""
+    raw = text.strip()
+    if raw.lower() == "now":
+        return wall
+    relative = _RELATIVE.match(raw)
+    if relative:
+        delta = parse_duration(relative.group(2))
+        return wall - delta if relative.group(1) == "-" else wall + delta
+    day = _DAY_WORD.match(raw)
+    if day:
+        hour, minute = int(day.group(2) or 0), int(day.group(3) or 0)
+        if hour > 23 or minute > 59:
+            raise ValueError(f"{hour:02d}:{minute:02d} is not a time of day, in {text!r}")
+        midnight = wall.replace(hour=0, minute=0, second=0)
+        offset = timedelta(days=_DAY_OFFSET[day.group(1).lower()])
+        return midnight + offset + timedelta(hours=hour, minutes=minute)
+    try:
+        return parse_timestamp(raw)
+    except ValueError:
+        raise ValueError(
+            f"expected a time such as 2026-11-20T14:00, 2026-11-20, -2h or "
+            f"'yesterday 09:00', got {text!r}"
+        ) from None
+
+
 # DuckDB's time_bucket counts intervals from Monday 2000-01-03; windows in Python
 # use the same origin so both agree for any step.
 BUCKET_ORIGIN = datetime(2000, 1, 3)
@@ -118,8 +151,11 @@ class Clock:
             source = "$ONCALL_NOW"
         if text is None:
             return cls(None)
+        if isinstance(text, datetime):
+            return cls(check_now(parse_timestamp(text), source))
+        wall = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         try:
-            moment = parse_timestamp(text)
+            moment = parse_now(text, wall)
         except ValueError as exc:
             raise BadNow(f"{source}: {exc}") from None
         return cls(check_now(moment, source))
