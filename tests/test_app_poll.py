@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tui.app.dialogs import HelpScreen
 from tui.app.main import OncallApp
+from tui.app.messages import (
+    ActionDone,
+    ShiftLoaded,
+    StoreAnswered,
+    StoreChanged,
+    StoreWaited,
+    StoreWasBusy,
+)
+from tui.app.widgets import StatusLine
 from tui.core.config.settings import load_config
 from tui.core.errors import QueryCancelled
 
@@ -59,3 +69,35 @@ async def test_polling_goes_on_after_a_cancelled_and_a_failed_read(
         assert calls.count(False) >= POLLS_AFTER, f"polling stopped after a failure: {calls}"
         # The polls after the failures answered and the app took their counter.
         assert app.changes == real_changes()
+
+
+async def test_store_reports_land_under_a_dialog_and_are_dropped_after_close(
+    demo_copy: Path,
+) -> None:
+    """Workers answer whenever they finish: while a dialog (help, a comment, the
+    palette) is on top, and after the app has begun closing. Under a dialog the report
+    reaches the main screen's status line; once its widgets are gone it is dropped."""
+    # No poll in this test: it would reset the pending count this test reads.
+    app = OncallApp.open(load_config(demo_copy), "alice", NOW, poll_seconds=3600)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.push_screen(HelpScreen("the app", []))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        app.post_message(StoreWaited("a slow read"))
+        await pilot.pause()
+        status = app.query_one(StatusLine)
+        assert status.waiting == "a slow read"
+        app.post_message(StoreAnswered("a slow read"))
+        app.post_message(ActionDone("noted", queued=True))
+        for _ in range(5):
+            await pilot.pause()
+        assert (status.waiting, status.pending) == ("", 1)
+        assert isinstance(app.screen, HelpScreen)
+    # The late answers a closing app gets: each is dropped without raising.
+    app.on_store_waited(StoreWaited("late"))
+    app.on_store_answered(StoreAnswered("late"))
+    app.on_store_was_busy(StoreWasBusy("late", 1234))
+    app.on_action_done(ActionDone("late", queued=True))
+    app.on_store_changed(StoreChanged())
+    app.on_shift_loaded(ShiftLoaded("late"))

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker
 
@@ -48,6 +49,8 @@ from tui.core.store.connection import APP_TIMEOUT, Store
 from tui.core.words import visible
 from tui.core.work.bugs import file_bug
 from tui.core.work.shifts import current_shifts
+
+W = TypeVar("W", bound=Widget)
 
 POLL_SECONDS = 3.0
 POLL_GROUP = "poll"
@@ -151,6 +154,13 @@ class OncallApp(App[None]):
         """Now, by the session's clock (fixed by `--now` or a replay, else live)."""
         return self.session.now()
 
+    def home_widget(self, kind: type[W]) -> W | None:
+        """The main screen's one `kind` widget, or None once the app is closing: a
+        worker can answer after the screen's widgets are gone, and its report must
+        then be dropped, not crash the app on its way out."""
+        found = self.query(kind)
+        return found.first() if found else None
+
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
@@ -228,10 +238,9 @@ class OncallApp(App[None]):
 
     def on_changes_polled(self, message: ChangesPolled) -> None:
         polled = message.polled
-        shown = self.query(StatusLine)
-        if not shown:
+        status = self.home_widget(StatusLine)
+        if status is None:
             return  # a poll that answered as the app closed (its screen already gone)
-        status = shown.first()
         status.pending = polled.pending
         if polled.holder is not None:
             who = f"PID {polled.holder}" if polled.holder else "another process"
@@ -245,7 +254,8 @@ class OncallApp(App[None]):
         self.changes = polled.changes
 
     def on_shift_loaded(self, message: ShiftLoaded) -> None:
-        self.query_one(StatusLine).shift = message.text
+        if (status := self.home_widget(StatusLine)) is not None:
+            status.shift = message.text
 
     def load_shift(self) -> None:
         def job() -> str:
@@ -260,10 +270,13 @@ class OncallApp(App[None]):
         run_store_job(self, "shift", job, ShiftLoaded, group="shift")
 
     def on_store_changed(self, _message: StoreChanged) -> None:
-        self.query_one(AlertStream).load()
-        self.query_one(BugQueue).load()
+        alerts, bugs = self.home_widget(AlertStream), self.home_widget(BugQueue)
+        replay = self.home_widget(ShiftReplay)
+        if alerts is None or bugs is None or replay is None:
+            return
+        alerts.load()
+        bugs.load()
         self.load_shift()
-        replay = self.query_one(ShiftReplay)
         if replay.following is not None:
             replay.action_follow()  # new alerts and the primary's actions, as they happen
 
@@ -271,7 +284,8 @@ class OncallApp(App[None]):
 
     def on_store_waited(self, message: StoreWaited) -> None:
         self.waiting[message.what] = self.waiting.get(message.what, 0) + 1
-        self.query_one(StatusLine).waiting = message.what
+        if (status := self.home_widget(StatusLine)) is not None:
+            status.waiting = message.what
 
     def on_store_answered(self, message: StoreAnswered) -> None:
         count = self.waiting.get(message.what, 1) - 1
@@ -279,11 +293,13 @@ class OncallApp(App[None]):
             self.waiting.pop(message.what, None)
         else:
             self.waiting[message.what] = count
-        self.query_one(StatusLine).waiting = next(iter(self.waiting), "")
+        if (status := self.home_widget(StatusLine)) is not None:
+            status.waiting = next(iter(self.waiting), "")
 
     def on_store_was_busy(self, message: StoreWasBusy) -> None:
         who = f"PID {message.holder_pid}" if message.holder_pid else "another process"
-        self.query_one(StatusLine).busy = f"store busy ({who}); retrying"
+        if (status := self.home_widget(StatusLine)) is not None:
+            status.busy = f"store busy ({who}); retrying"
 
     def on_query_failed(self, message: QueryFailed) -> None:
         self.notify(
@@ -291,7 +307,9 @@ class OncallApp(App[None]):
         )
 
     def on_action_done(self, message: ActionDone) -> None:
-        status = self.query_one(StatusLine)
+        status = self.home_widget(StatusLine)
+        if status is None:
+            return
         if message.queued:
             status.pending += 1
             self.notify(
@@ -364,7 +382,8 @@ class OncallApp(App[None]):
         target = message.target
         if message.as_of is not None:
             self.session = self.session.at(message.as_of)
-            self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
+            if (status := self.home_widget(StatusLine)) is not None:
+                status.now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
         self.query_one(TabbedContent).active = "slices"
         start = target.first_seen - timedelta(hours=6)
         end = target.last_seen + timedelta(hours=1)
@@ -386,7 +405,8 @@ class OncallApp(App[None]):
     def action_back_to_now(self) -> None:
         if self.session.clock != self.live_clock:
             self.session = self.session.with_clock(self.live_clock)
-            self.query_one(StatusLine).now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
+            if (status := self.home_widget(StatusLine)) is not None:
+                status.now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette offers the screens and every action of the current pane."""
