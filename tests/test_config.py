@@ -239,3 +239,59 @@ def test_config_errors_name_settings_not_flags(
     result = cli(capsys, "--config", tmp_path / "nope.yaml", "check")
     assert result.code == 2
     assert "no config file; run `oncall init` to write one (--config)" in result.err
+
+
+PER_MODEL = """\
+models:
+  small:
+    task: binary
+    positive: "1"
+    features: {amount: {type: numeric}}
+    checks:
+      window: 1d
+      drift: {min_support: 50, window: 7d}
+  big:
+    task: binary
+    positive: "1"
+checks:
+  window: 1h
+  drift: {metric: js, warn: 0.05, crit: 0.2, min_support: 5000}
+"""
+
+
+def test_a_model_checks_section_lays_its_keys_over_the_global_one(tmp_path: Path) -> None:
+    settings = load_config(write_config(tmp_path, PER_MODEL))
+    small, big = settings.model("small").checks, settings.model("big").checks
+    # The small model's own keys win; the rest come from the global section...
+    assert (small.window, small.drift.window) == (timedelta(days=1), timedelta(days=7))
+    assert (small.drift.min_support, small.drift.metric, small.drift.warn) == (50, "js", 0.05)
+    # ... and a model without a section gets the global one as it is.
+    assert big == settings.config.checks
+    assert (big.window, big.drift.min_support) == (timedelta(hours=1), 5000)
+
+
+def test_a_model_checks_error_names_its_own_key_path_and_line(tmp_path: Path) -> None:
+    text = PER_MODEL.replace("min_support: 50,", "min_support: 0,")
+    message = _error(tmp_path, text)
+    assert "oncall.yaml:8: models.small.checks.drift.min_support:" in message
+    assert message.count("\n") == 0, message
+    typo = PER_MODEL.replace("window: 1d", "windw: 1d")
+    assert "models.small.checks.windw: unknown key" in _error(tmp_path, typo)
+
+
+def test_a_bad_global_checks_section_is_said_once_not_per_model(tmp_path: Path) -> None:
+    message = _error(tmp_path, PER_MODEL.replace("min_support: 5000", "min_support: -1"))
+    assert message.count("min_support") == 1, message
+    assert "checks.drift.min_support" in message
+
+
+def test_each_model_is_checked_on_its_own_windows(tmp_path: Path) -> None:
+    from tui.core.checks.kinds import REGISTRY
+
+    settings = load_config(write_config(tmp_path, PER_MODEL))
+    small, big = settings.model("small"), settings.model("big")
+    completeness, drift = REGISTRY["completeness"], REGISTRY["drift"]
+    assert completeness.step(settings, small) == timedelta(days=1)
+    assert completeness.step(settings, big) == timedelta(hours=1)
+    assert drift.step(settings, small) == timedelta(days=7)
+    assert drift.step(settings, big) == timedelta(days=1)

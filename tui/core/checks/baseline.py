@@ -297,7 +297,7 @@ def drift_view(
         return None
     model_name = str(alert["model"])
     model = settings.model(model_name)
-    drift = settings.config.checks.drift
+    drift = model.checks.drift
     table = predictions_table(model_name)
     first = fetch_rows(con, "checks_time_range", table=table)[0]["first_ts"]
     if first is None:

@@ -6,13 +6,13 @@ from tui.core.checks.baseline import bin_counts, category_counts, score_bin_coun
 from tui.core.checks.context import Context
 from tui.core.checks.results import Result, grade_above, localize
 from tui.core.checks.spans import Span
-from tui.core.config.settings import Settings
+from tui.core.config.settings import Model
 from tui.core.slices.metrics import jensen_shannon, psi
 from tui.core.store.sqlparts import predictions_table
 
 
-def _distance(settings: Settings, expected: list[float], actual: list[float]) -> float | None:
-    if settings.config.checks.drift.metric == "js":
+def _distance(model: Model, expected: list[float], actual: list[float]) -> float | None:
+    if model.checks.drift.metric == "js":
         return jensen_shannon(expected, actual)
     return psi(expected, actual)
 
@@ -22,9 +22,8 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    settings = ctx.settings
     base = ctx.baseline
-    drift = settings.config.checks.drift
+    drift = model.checks.drift
     table = predictions_table(model_name)
     numeric = [f for f, s in model.features.items() if s.type == "numeric" and f in base]
     categorical = [f for f, s in model.features.items() if s.type == "categorical" and f in base]
@@ -47,7 +46,7 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
                 actual.append(float(sum(v for k, v in values.items() if k not in known)))
                 expected = [*(float(c) for c in hist.counts), 0.0]
             n = int(sum(actual))
-            value = _distance(settings, expected, actual) if n >= drift.min_support else None
+            value = _distance(model, expected, actual) if n >= drift.min_support else None
             status = grade_above(value, drift.warn, drift.crit)
             out.append(
                 Result(
@@ -73,9 +72,8 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    settings = ctx.settings
     base = ctx.baseline
-    drift = settings.config.checks.drift
+    drift = model.checks.drift
     if "score" not in base:
         return []
     edges = list(base["score"].edges or ())
@@ -94,7 +92,7 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
             actual = [float(per_bin.get(b, 0)) for b in range(len(hist.counts))]
             n = int(sum(actual))
             metric = (
-                _distance(settings, [float(c) for c in hist.counts], actual)
+                _distance(model, [float(c) for c in hist.counts], actual)
                 if n >= drift.min_support and hist.total >= drift.min_support
                 else None
             )

@@ -89,7 +89,7 @@ def evaluate_model(
             model_name,
             model,
             baseline_window(model, first_ts),
-            settings.config.checks.drift.bins,
+            model.checks.drift.bins,
             model.slices,
             now,
         )

@@ -45,12 +45,12 @@ class Kind:
         return model.task == "binary" or not self.binary_only
 
 
-def _window(settings: Settings, _model: Model) -> timedelta:
-    return settings.config.checks.window
+def _window(_settings: Settings, model: Model) -> timedelta:
+    return model.checks.window
 
 
-def _drift_window(settings: Settings, _model: Model) -> timedelta:
-    return settings.config.checks.drift.window
+def _drift_window(_settings: Settings, model: Model) -> timedelta:
+    return model.checks.drift.window
 
 
 def _delay(_settings: Settings, model: Model) -> timedelta:
@@ -88,13 +88,13 @@ REGISTRY: dict[str, Kind] = {
         Kind("bounds", DATA_QUALITY, _window, _window),
         Kind("allowed_values", DATA_QUALITY, _window, _window),
         # Enough rows must come to tell that a category vanished rather than was rare.
-        Kind("distinct", DISTINCT, _window, lambda s, _m: s.config.checks.window * 4),
+        Kind("distinct", DISTINCT, _window, lambda s, _m: _m.checks.window * 4),
         Kind("volume", VOLUME, _window, _window),
         Kind(
             "freshness",
             VOLUME,
             _window,
-            lambda s, _m: s.config.checks.window + s.config.checks.freshness.max_lag,
+            lambda _s, m: m.checks.window + m.checks.freshness.max_lag,
         ),
         Kind("drift", DRIFT, _drift_window, _drift_window),
         Kind("score_drift", SCORE_DRIFT, _drift_window, _drift_window, binary_only=True),
@@ -115,8 +115,8 @@ REGISTRY: dict[str, Kind] = {
         Kind(
             "offline_gap",
             OFFLINE_GAP,
-            lambda s, _m: s.config.checks.offline_gap.window,
-            lambda s, m: s.config.checks.offline_gap.window + m.labels.expected_delay,
+            lambda _s, m: m.checks.offline_gap.window,
+            lambda _s, m: m.checks.offline_gap.window + m.labels.expected_delay,
             horizon=_relabel_horizon,
         ),
     )

@@ -158,9 +158,8 @@ def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    settings = ctx.settings
     now = ctx.now
-    gap = settings.config.checks.offline_gap
+    gap = model.checks.offline_gap
     if not model.offline:
         return []
     outcomes = window_outcomes(con, model_name, [], span.start, span.end, span.step, now)

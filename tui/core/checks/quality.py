@@ -119,9 +119,8 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
     """Completeness, bounds and allowed values per window and slice."""
     model_name = ctx.model_name
     model = ctx.model
-    settings = ctx.settings
     rows = _rows(ctx, span)
-    checks = settings.config.checks
+    checks = model.checks
     out: list[Result] = []
     for row in rows:
         w = row["w"]
@@ -220,10 +219,9 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    settings = ctx.settings
     rows = _rows(ctx, span)
     history = _history(ctx, span)
-    checks = settings.config.checks
+    checks = model.checks
     overall = {r["w"]: r for r in rows if which_slice(r, model.slices) is None}
     counts = dict(history)
     for w in span.windows():
@@ -326,7 +324,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
         ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
     )
     model_name, base = ctx.model_name, ctx.baseline
-    need = ctx.settings.config.checks.distinct.min_expected
+    need = model.checks.distinct.min_expected
     out: list[Result] = []
     for name, spec in model.features.items():
         hist = base.get(name)

@@ -160,70 +160,6 @@ class Slo(Strict):
         return self
 
 
-class Model(Strict):
-    """One production model and what to watch on it."""
-
-    task: Literal["binary", "multiclass", "regression"]
-    positive: ClassLabel | None = None
-    threshold: Fraction = 0.5
-    classes: list[ClassLabel] | None = None
-    slices: list[str] = Field(default_factory=list)
-    features: dict[str, Feature] = Field(default_factory=dict)
-    baseline: Baseline | None = None
-    offline: dict[str, float] = Field(default_factory=dict)
-    labels: LabelPolicy = Field(default_factory=LabelPolicy)
-    slos: list[Slo] = Field(default_factory=list)
-
-    @field_validator("slices")
-    @classmethod
-    def _unique_slices(cls, slices: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for name in slices:
-            _check_identifier(name)
-            if name in seen:
-                raise ValueError(f"slice {name!r} is declared twice")
-            seen.add(name)
-        return slices
-
-    @field_validator("features")
-    @classmethod
-    def _feature_names(cls, features: dict[str, Feature]) -> dict[str, Feature]:
-        for name in features:
-            _check_identifier(name)
-        return features
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Model:
-        both = set(self.slices) & set(self.features)
-        if both:
-            raise ValueError(f"{sorted(both)[0]!r} is declared both as a slice and a feature")
-        if self.task == "binary" and self.positive is None:
-            raise ValueError("a binary model needs `positive`, the positive class")
-        valid = METRICS_BY_TASK[self.task]
-        for name in self.offline:
-            if name not in valid:
-                raise ValueError(f"offline metric {name!r} is not one of {', '.join(valid)}")
-        for slo in self.slos:
-            if slo.metric not in valid:
-                raise ValueError(
-                    f"SLO metric {slo.metric!r} is not one of {', '.join(valid)} "
-                    f"for a {self.task} model"
-                )
-            if slo.by is not None and slo.by not in self.slices:
-                raise ValueError(f"SLO `by: {slo.by}` is not one of the slices {self.slices}")
-        return self
-
-
-def _check_identifier(name: str) -> None:
-    if not IDENTIFIER.match(name):
-        raise ValueError(
-            f"column name {name!r} must start with a letter or _ and hold only "
-            "letters, digits and _"
-        )
-    if name in RESERVED_COLUMNS:
-        raise ValueError(f"column name {name!r} is reserved by the data contract")
-
-
 class VolumeCheck(Strict):
     min_ratio: float = Field(default=0.5, ge=0)
     max_ratio: float = Field(default=2.0, gt=0)
@@ -288,6 +224,86 @@ class Checks(Strict):
     max_windows_per_run: int = Field(default=2000, ge=1, le=100_000)
 
 
+class Model(Strict):
+    """One production model and what to watch on it."""
+
+    task: Literal["binary", "multiclass", "regression"]
+    positive: ClassLabel | None = None
+    threshold: Fraction = 0.5
+    classes: list[ClassLabel] | None = None
+    slices: list[str] = Field(default_factory=list)
+    features: dict[str, Feature] = Field(default_factory=dict)
+    baseline: Baseline | None = None
+    offline: dict[str, float] = Field(default_factory=dict)
+    labels: LabelPolicy = Field(default_factory=LabelPolicy)
+    slos: list[Slo] = Field(default_factory=list)
+    # The global `checks:` with this model's own `checks:` laid over it, key by key
+    # (filled in by Config): a 165-rows-a-day model and a million-rows-a-day one
+    # need different windows and supports in one file.
+    checks: Checks = Field(default_factory=Checks)
+
+    @field_validator("slices")
+    @classmethod
+    def _unique_slices(cls, slices: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in slices:
+            _check_identifier(name)
+            if name in seen:
+                raise ValueError(f"slice {name!r} is declared twice")
+            seen.add(name)
+        return slices
+
+    @field_validator("features")
+    @classmethod
+    def _feature_names(cls, features: dict[str, Feature]) -> dict[str, Feature]:
+        for name in features:
+            _check_identifier(name)
+        return features
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Model:
+        both = set(self.slices) & set(self.features)
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} is declared both as a slice and a feature")
+        if self.task == "binary" and self.positive is None:
+            raise ValueError("a binary model needs `positive`, the positive class")
+        valid = METRICS_BY_TASK[self.task]
+        for name in self.offline:
+            if name not in valid:
+                raise ValueError(f"offline metric {name!r} is not one of {', '.join(valid)}")
+        for slo in self.slos:
+            if slo.metric not in valid:
+                raise ValueError(
+                    f"SLO metric {slo.metric!r} is not one of {', '.join(valid)} "
+                    f"for a {self.task} model"
+                )
+            if slo.by is not None and slo.by not in self.slices:
+                raise ValueError(f"SLO `by: {slo.by}` is not one of the slices {self.slices}")
+        return self
+
+
+def overlay(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` laid on it: nested mappings merged key by key, anything
+    else in ``over`` replacing what ``base`` had."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = overlay(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _check_identifier(name: str) -> None:
+    if not IDENTIFIER.match(name):
+        raise ValueError(
+            f"column name {name!r} must start with a letter or _ and hold only "
+            "letters, digits and _"
+        )
+    if name in RESERVED_COLUMNS:
+        raise ValueError(f"column name {name!r} is reserved by the data contract")
+
+
 class Alerting(Strict):
     """How alerts open, escalate and close."""
 
@@ -343,6 +359,29 @@ class Config(Strict):
     trust_as: bool = False
     shadow: ShadowPolicy = Field(default_factory=ShadowPolicy)
     ingest: IngestPolicy = Field(default_factory=IngestPolicy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_checks(cls, data: Any) -> Any:
+        # Each model's `checks` is the global section overlaid with its own keys. A
+        # global section that does not validate is left to report itself, once.
+        if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+            return data
+        shared = data.get("checks", {})
+        if shared is None:
+            shared = {}
+        try:
+            Checks.model_validate(shared)
+        except ValidationError:
+            return data
+        models = {}
+        for name, model in data["models"].items():
+            if isinstance(model, dict):
+                own = model.get("checks", {})
+                merged = overlay(shared, own) if isinstance(own, dict) else own
+                model = {**model, "checks": merged}
+            models[name] = model
+        return {**data, "models": models}
 
     @field_validator("models")
     @classmethod
