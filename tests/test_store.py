@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import churn_frame, cli, count, oncall_subprocess
 from tui.core.errors import StoreBusyError, StoreError
-from tui.core.store.connection import Store, fetch_rows
+from tui.core.store.connection import Store, error_log_path, fetch_rows
 from tui.core.store.queries import migrations
 
 
@@ -107,13 +107,26 @@ def test_ingest_waits_for_the_holder_then_succeeds(project: Path) -> None:
     churn_frame(50).write_parquet(data)
     db = project / "store.duckdb"
     Store(db).ensure()
-    holder = _hold(db, 2.0)
+    holder = _hold(db, 60)
+    script = Path(sys.executable).parent / "oncall"
+    ingest = subprocess.Popen(
+        [str(script), "ingest", "predictions", str(data), "--model", "churn"],
+        cwd=project,
+        env={**os.environ, "NO_COLOR": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert ingest.stderr is not None
     try:
-        result = oncall_subprocess("ingest", "predictions", data, "--model", "churn", cwd=project)
+        # Released only once the ingest says it is waiting, however slow its start-up.
+        said = ingest.stderr.readline()
+        assert f"held by PID {holder.pid}" in said, said
     finally:
+        holder.kill()
         holder.wait()
-    assert result.code == 0, result.err
-    assert f"held by PID {holder.pid}" in result.err
+    _out, rest = ingest.communicate(timeout=120)
+    assert ingest.returncode == 0, said + rest
     assert count(db, "SELECT count(*) FROM predictions") == 50
 
 
@@ -225,3 +238,17 @@ def test_a_running_read_can_be_interrupted(tmp_path: Path) -> None:
     worker.join(timeout=30)
     assert not worker.is_alive()
     assert failure and isinstance(failure[0], QueryCancelled)
+
+
+def test_a_failing_query_says_what_failed_without_the_databases_text(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    store = Store(db)
+    for block in (store.read, store.write):
+        with pytest.raises(StoreError) as info, block() as con:
+            con.execute("SELECT no_such_column FROM predictions")
+        said = str(info.value)
+        assert "Binder" not in said and "no_such_column" not in said, said
+        assert "failed inside oncall" in said and str(error_log_path(db)) in said
+    logged = error_log_path(db).read_text(encoding="utf-8")
+    assert "a query: BinderException" in logged and "a write (nothing" in logged, logged
+    assert error_log_path(db).stat().st_mode & 0o077 == 0

@@ -34,14 +34,16 @@ def extend(con: duckdb.DuckDBPyConnection) -> int:
     for table, query in CHAINED.items():
         head = fetch_rows(con, "chain_head", {"table_name": table})
         last_id, previous = (int(head[0]["event_id"]), str(head[0]["hash"])) if head else (0, "")
+        ids: list[int] = []
+        hashes: list[str] = []
         for event in fetch_rows(con, query, {"after": last_id}):
             previous = link_hash(previous, table, event)
-            execute(
-                con,
-                "chain_insert",
-                {"table_name": table, "event_id": event["event_id"], "hash": previous},
-            )
-            added += 1
+            ids.append(int(event["event_id"]))
+            hashes.append(previous)
+        if ids:
+            # One statement for the lot: an upgraded store links its whole history once.
+            execute(con, "chain_insert", {"table_name": table, "event_ids": ids, "hashes": hashes})
+        added += len(ids)
     return added
 
 

@@ -58,6 +58,29 @@ _DAMAGE_MARKS = ("corrupt", "not a valid duckdb database", "checksum", "serializ
 _FULL_MARKS = ("no space left", "disk is full", "quota exceeded")
 
 
+def error_log_path(store: Path) -> Path:
+    """Where the store's unexpected query failures are written in full, beside it."""
+    return store.with_name(store.name + ".errors.log")
+
+
+def query_failure(path: Path, exc: duckdb.Error, doing: str) -> OncallError:
+    """The user's error for a store operation that failed: the store's own condition
+    (damaged, full, unreadable) when it is that, else a StoreError saying what failed.
+    DuckDB's text (a query, a binder error) never reaches the user: it goes to the
+    error log beside the store, which the message names, for a bug report."""
+    failure = store_failure(path, exc)
+    if failure is not None:
+        return failure
+    log = error_log_path(path)
+    try:
+        with private_files(), log.open("a", encoding="utf-8") as out:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            out.write(f"{stamp} pid {os.getpid()} {doing}: {type(exc).__name__}: {exc}\n")
+    except OSError:
+        return StoreError(f"{doing} failed inside oncall (a bug; the details could not be kept)")
+    return StoreError(f"{doing} failed inside oncall (a bug); the details are in {log}")
+
+
 def store_failure(path: Path, exc: BaseException) -> OncallError | None:
     """The user's error for a store that cannot be read or written (exit 74): damaged,
     on a full disk, or unreadable; None for any other failure. Never DuckDB's text."""
@@ -217,10 +240,7 @@ class Store:
         except duckdb.InterruptException as exc:
             raise QueryCancelled("the query was cancelled") from exc
         except duckdb.Error as exc:
-            failure = store_failure(self.path, exc)
-            if failure is not None:
-                raise failure from exc
-            raise StoreError(f"query failed: {exc}") from exc
+            raise query_failure(self.path, exc, "a query") from exc
         finally:
             with self._guard:
                 self._reading.discard(con)
@@ -258,10 +278,7 @@ class Store:
                 con.execute("COMMIT")
                 ids.record(con, self.path, losses)
             except duckdb.Error as exc:
-                failure = store_failure(self.path, exc)
-                if failure is not None:
-                    raise failure from exc
-                raise StoreError(f"write failed, nothing was changed: {exc}") from exc
+                raise query_failure(self.path, exc, "a write (nothing was changed)") from exc
             finally:
                 con.close()
 
