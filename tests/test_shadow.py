@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,9 @@ from tests.conftest import DEMO_NOW
 from tests.helpers import cli
 from tui.app.main import OncallApp
 from tui.app.panes import ShiftReplay
+from tui.core.alerts.changes import mark
 from tui.core.config.settings import load_config
-from tui.core.shadow.replay import score
+from tui.core.shadow.replay import score, veteran_decisions
 from tui.core.store.connection import Store
 from tui.sandbox.drills import score_drill
 from tui.sandbox.scenario import load_scenario
@@ -316,3 +317,43 @@ async def test_follow_a_live_shift_in_the_app(
             "JOIN shadow_sessions s USING (session_id)"
         ).fetchall()
     assert rows == [("follow", first["id"], "watch")]
+
+
+def test_a_replay_counts_only_what_its_primary_did_during_the_shift(
+    demo_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reviewer's later mark or bug, or the primary's own hindsight after the shift
+    ended, is not the call the trainee is scored against."""
+    settings = load_config(demo_copy)
+    store = Store(settings.store_path)
+    now = datetime.fromisoformat(DEMO_NOW)
+    ended = [s for s in _primary_shifts(capsys, demo_copy) if s["ended_at"]]
+    shift, before = max(
+        ((s, veteran_decisions(store, settings, s["id"], now)) for s in ended),
+        key=lambda sd: sum(not t["acted"] for t in sd[1].values()),
+    )
+    let_go = [i for i, t in before.items() if not t["acted"]]
+    assert len(let_go) >= 2, "the demo's shift should have alerts its primary let go"
+    other = "carol" if shift["engineer"] != "carol" else "alice"
+    reviewer, hindsight = let_go[0], let_go[1]
+    run(capsys, demo_copy, "alerts", "mark", str(reviewer), "--actionable", who=other)
+    run(capsys, demo_copy, "alerts", "mark", str(hindsight), "--actionable", who=shift["engineer"])
+    run(
+        capsys,
+        demo_copy,
+        "alerts",
+        "ack",
+        str(hindsight),
+        "--note",
+        "it was real",
+        who=shift["engineer"],
+    )
+    after = veteran_decisions(store, settings, shift["id"], now)
+    assert {i: t["acted"] for i, t in after.items()} == {i: t["acted"] for i, t in before.items()}
+    assert after[reviewer]["veteran"] == before[reviewer]["veteran"]
+    assert after[hindsight]["veteran"] == before[hindsight]["veteran"]
+    # The same marks inside the shift do count: the filter is the moment, not the mark.
+    inside = datetime.fromisoformat(str(shift["ended_at"])) - timedelta(minutes=1)
+    with store.write() as con:
+        mark(con, reviewer, shift["engineer"], inside, actionable=True)
+    assert veteran_decisions(store, settings, shift["id"], now)[reviewer]["acted"] is True

@@ -84,8 +84,14 @@ def veteran_decisions(
     store: Store, settings: Settings, shift_id: int | None, now: datetime
 ) -> dict[int, dict[str, Any]]:
     """Per alert of the shift: what the veteran did, what it turned out to be (the bug it
-    led to and its root cause, or noise), and the runbook note of its type."""
-    _, alerts = shift_alerts(store, settings, shift_id, now)
+    led to and its root cause, or noise), and the runbook note of its type.
+
+    The veteran is the shift's primary, and only what they did up to the end of their
+    shift counts: a reviewer's later bug or mark is hindsight, not the call being learnt.
+    What it turned out to be may use everything known since."""
+    shift, alerts = shift_alerts(store, settings, shift_id, now)
+    end = shift.ended_at or now
+    primary = settings.canonical_name(shift.engineer).casefold()
     with store.read() as con:
         events = fetch_rows(con, "alert_events_all")
         notes = runbooks(con)
@@ -94,13 +100,13 @@ def veteran_decisions(
         }
     by_alert: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in events:
-        by_alert[int(e["alert_id"])].append(e)
+        if settings.canonical_name(str(e["actor"])).casefold() == primary and e["acted_at"] <= end:
+            by_alert[int(e["alert_id"])].append(e)
     out = {}
     for a in alerts:
         done = by_alert.get(a.id, [])
-        acked_note = any(e["action"] == "ack" and json.loads(e["detail"]).get("note") for e in done)
+        acted = _acted(done)
         bugs = bug_rows[a.id]
-        acted = bool(bugs) or acked_note or a.marked == "actionable"
         note = notes.get((a.model, a.kind, a.feature or ""))
         out[a.id] = {
             "acted": acted,
@@ -126,6 +132,18 @@ def veteran_decisions(
             "type": _type(a),
         }
     return out
+
+
+def _acted(events: list[dict[str, Any]]) -> bool:
+    """Whether these events (one person's, in order) acted on the alert: a bug filed
+    from it, an acknowledgement with a note, or a last mark of actionable."""
+    marks = [e["action"] for e in events if str(e["action"]).startswith("mark_")]
+    if marks and marks[-1] == "mark_actionable":
+        return True
+    return any(
+        e["action"] == "bug_filed" or (e["action"] == "ack" and json.loads(e["detail"]).get("note"))
+        for e in events
+    )
 
 
 def score(
