@@ -20,7 +20,8 @@ from rich.segment import Segment
 from rich.text import Text
 
 from tui.core.actions import Action, flush
-from tui.core.config.settings import Settings, load_config
+from tui.core.config.folder_clock import folder_clock
+from tui.core.config.settings import Settings, find_config, load_config
 from tui.core.config.times import Clock
 from tui.core.errors import OncallError
 from tui.core.session import Session, os_login
@@ -103,9 +104,15 @@ class Env:
         return self.clock().now()
 
     def clock(self) -> Clock:
-        """`--now`, else `$ONCALL_NOW`, else the wall clock; read once per command."""
+        """`--now`, else `$ONCALL_NOW`, else the clock the config's folder keeps (the
+        demo's), else the wall clock; read once per command."""
         if self._clock is None:
-            self._clock = Clock.from_text(self.now_text)
+            clock = Clock.from_text(self.now_text)
+            if clock.fixed is None:
+                kept = folder_clock(find_config(self.config_path))
+                if kept is not None:
+                    clock = Clock.at(kept)
+            self._clock = clock
         return self._clock
 
     def session(self, store: Store | None = None) -> Session:

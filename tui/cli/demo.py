@@ -24,7 +24,7 @@ from tui.core.config.settings import Settings
 from tui.core.monitor.run import run_checks_to_end
 from tui.core.store.connection import Store
 from tui.core.store.summary import store_summary
-from tui.sandbox.demo import build_demo, count_files
+from tui.sandbox.demo import DEMO_NOW, build_demo, count_files
 from tui.sandbox.history import apply_decisions
 from tui.sandbox.scenario import load_scenario
 
@@ -64,7 +64,8 @@ def demo(
             seed=seed,
             scale=scale,
             fresh=fresh,
-            now=env.now(),
+            # The demo's own moment unless `--now` (or $ONCALL_NOW) names another.
+            now=env.clock().fixed or DEMO_NOW,
             step=advance,
             run_checks=_checks_runner(),
             you=default_user(),

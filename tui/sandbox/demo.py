@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from tui.core.config.folder_clock import DEMO_MARKER
 from tui.core.config.settings import DEMO_BUILDING, Settings, load_config
 from tui.core.config.times import floor_time
 from tui.core.errors import UsageError
@@ -22,7 +23,11 @@ from tui.sandbox.history import load_history
 from tui.sandbox.scenario import ScenarioSpec, load_scenario
 from tui.sandbox.simulator import simulate, write_world
 
-MARKER = ".oncall-demo.json"
+MARKER = DEMO_MARKER
+# The demo's world is always the same moment, whenever it is built: the same seed then
+# gives the same alerts with the same ids, and the README's tour (which names alert
+# ids and dates) is true of every build. Commands in its folder keep this clock.
+DEMO_NOW = datetime(2026, 11, 26, 4, 0)
 Step = Callable[[str, int], None]
 
 
