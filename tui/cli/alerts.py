@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
+from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core import alerts as core
 from tui.core.actions import Action, ActionKind, perform
 from tui.core.config.times import parse_duration
@@ -45,25 +46,24 @@ def list_(
         ),
     ] = "status",
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
-    """List alerts: firing first, by severity and how often their type was acted on."""
+    """List alerts: firing first, by severity and how often their type was acted on.
+
+    Example: oncall alerts list --status all --model fraud --format tsv | cut -f1,5
+    """
     env = env_of(ctx)
+    shape = chosen(fmt, as_json)
     if model:
         env.settings().model(model)
     rows = core.list_alerts(
         env.store(), env.now(), status=status, model=model, kind=kind, sort=sort
     )
-    if as_json:
-        emit_json([a.to_json() for a in rows])
-        return
-    if not rows:
+    if not rows and shape is Format.table:
         info(f"no {status} alerts")
         return
-    table = Table(box=None, pad_edge=False)
-    for col in ("id", "status", "sev", "model", "kind", "feature/slice", "last", "n", "act"):
-        table.add_column(col, no_wrap=col in ("id", "last"))
-    for a in rows:
-        table.add_row(
+    cells = [
+        [
             str(a.id),
             a.status,
             a.severity[:4],
@@ -73,8 +73,14 @@ def list_(
             when(a.last_seen),
             str(a.count),
             pct(a.actionability),
-        )
-    out_console.print(table)
+        ]
+        for a in rows
+    ]
+    columns = ("id", "status", "sev", "model", "kind", "feature/slice", "last", "n", "act")
+    emit(
+        Listing(columns, cells, lambda: [a.to_json() for a in rows], wrap=frozenset(columns[1:6])),
+        shape,
+    )
 
 
 @app.command("show")

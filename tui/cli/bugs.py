@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
+from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import _time
 from tui.core.errors import UsageError
 from tui.core.words import num, slice_text, when
@@ -100,24 +100,27 @@ def list_(
     tag: Annotated[str | None, typer.Option("--tag")] = None,
     assignee: Annotated[str | None, typer.Option("--assignee")] = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
-    """Bugs by priority, open ones by default."""
+    """Bugs by priority, open ones by default.
+
+    Example: oncall bugs list --status all --format csv > bugs.csv
+    """
     env = env_of(ctx)
     rows = core.list_bugs(env.store(), status, model, tag, assignee)
-    if as_json:
-        emit_json([b.to_json() for b in rows])
-        return
-    if not rows:
+    shape = chosen(fmt, as_json)
+    if not rows and shape is Format.table:
         info(f"no {status} bugs")
         return
-    table = Table(box=None)
-    for col in ("id", "pri", "status", "model", "title", "assignee", "updated"):
-        table.add_column(col, no_wrap=col not in ("title",))
-    for b in rows:
-        table.add_row(
-            str(b.id), b.priority, b.status, b.model, b.title, b.assignee or "—", when(b.updated_at)
-        )
-    out_console.print(table)
+    cells = [
+        [str(b.id), b.priority, b.status, b.model, b.title, b.assignee or "—", when(b.updated_at)]
+        for b in rows
+    ]
+    columns = ("id", "pri", "status", "model", "title", "assignee", "updated")
+    emit(
+        Listing(columns, cells, lambda: [b.to_json() for b in rows], wrap=frozenset({"title"})),
+        shape,
+    )
 
 
 @app.command("show")

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tui.cli.common import emit_json, env_of, err_console, info, show_progress
+from tui.cli.listing import Format, Listing, emit
 from tui.core.alerts.reading import list_alerts
 from tui.core.checks.results import FAILING, SEVERITY_RANK
 from tui.core.checks.storing import results_json
@@ -81,6 +81,7 @@ def check(
                 "seconds": run.seconds,
                 "complete": run.complete,
                 "remaining_windows": run.remaining,
+                "problems": run.problems,
             }
         )
     else:
@@ -92,11 +93,10 @@ def check(
             f"{len(run.resolved)} resolved; {len(firing)} firing"
         )
         if firing:
-            table = Table(title="firing", title_justify="left")
-            for col in ("id", "sev", "model", "kind", "what", "since", "value"):
-                table.add_column(col)
-            for a in firing[:20]:
-                table.add_row(
+            # The firing alerts are the answer: on stdout, so `oncall check | less` shows
+            # them; what was done goes to stderr.
+            cells = [
+                [
                     str(a.id),
                     a.severity[:4],
                     a.model,
@@ -104,8 +104,15 @@ def check(
                     what(a.feature, a.slice),
                     when(a.first_seen),
                     num(a.value),
-                )
-            err_console.print(table)
+                ]
+                for a in firing[:20]
+            ]
+            columns = ("id", "sev", "model", "kind", "what", "since", "value")
+            emit(Listing(columns, cells, lambda: None, title="firing"), Format.table)
+            if len(firing) > 20:
+                info(f"… and {len(firing) - 20} more: `oncall alerts list --status firing`")
+    for problem in run.problems:
+        err_console.print(f"error: {problem}", style="red", markup=False, highlight=False)
     if not run.complete:
         left = ", ".join(f"{name} {n:,}" for name, n in run.remaining.items())
         info(

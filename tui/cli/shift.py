@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
+from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info
+from tui.cli.listing import FormatOpt, Listing, chosen, emit
 from tui.core.words import visible, when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
@@ -61,21 +61,20 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Every shift, newest first."""
+def list_(ctx: typer.Context, as_json: JsonOpt = False, fmt: FormatOpt = None) -> None:
+    """Every shift, newest first.
+
+    Example: oncall shift list --format tsv
+    """
     env = env_of(ctx)
+    shape = chosen(fmt, as_json)
     rows = core.list_shifts(env.store())
-    if as_json:
-        emit_json([s.to_json() for s in rows])
-        return
-    table = Table(box=None)
-    for col in ("id", "engineer", "role", "started", "ended", "source"):
-        table.add_column(col)
-    for s in rows:
-        table.add_row(
-            str(s.id), s.engineer, s.role, when(s.started_at), when(s.ended_at) or "open", s.source
-        )
-    out_console.print(table)
+    cells = [
+        [str(s.id), s.engineer, s.role, when(s.started_at), when(s.ended_at) or "open", s.source]
+        for s in rows
+    ]
+    columns = ("id", "engineer", "role", "started", "ended", "source")
+    emit(Listing(columns, cells, lambda: [s.to_json() for s in rows]), shape)
 
 
 def handoff(
