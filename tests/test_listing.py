@@ -25,7 +25,7 @@ LISTINGS = (
 def test_every_format_lists_the_same_rows(
     drill_config: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
 ) -> None:
-    base = ("--config", drill_config, "--now", "2026-11-26T04:00", *command)
+    base: tuple[str | Path, ...] = ("--config", drill_config, "--now", "2026-11-26T04:00", *command)
     if command[0] == "bugs":
         model = next(iter(load_config(drill_config).config.models))
         for title in ("plain", 'a title, with "quotes"\tand a tab'):
