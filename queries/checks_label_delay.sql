@@ -1,10 +1,11 @@
 -- name: checks_label_delay
--- Per prediction window: rows, rows labelled within the expected delay (as known
--- now), and delay percentiles in hours among labelled rows.
+-- Per prediction window, overall and per value of each slice column: rows, rows
+-- labelled within the expected delay (as known now), and delay percentiles in hours
+-- among labelled rows.
 -- params: model, start, end, step, delay, now
--- fragments: table
--- returns: w, n, labeled, on_time, p50_hours, p90_hours, p99_hours
-SELECT time_bucket(to_seconds($step), p.ts) AS w,
+-- fragments: table, slice_keys, grouping_sets
+-- returns: w, slice columns with g__ flags, n, labeled, on_time, p50_hours, p90_hours, p99_hours
+SELECT time_bucket(to_seconds($step), p.ts) AS w, {{slice_keys}}
        count(*) AS n,
        count(l.prediction_id) AS labeled,
        count(*) FILTER (WHERE l.labeled_at - p.ts <= to_seconds($delay)) AS on_time,
@@ -15,4 +16,4 @@ FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
 WHERE p.ts >= $start AND p.ts < $end
-GROUP BY ALL
+GROUP BY GROUPING SETS ({{grouping_sets}})

@@ -355,8 +355,10 @@ def test_plan_spans_uses_each_kinds_step_lag_and_horizon(settings: Settings) -> 
     assert spans["completeness"] == Span(
         datetime(2026, 11, 26), datetime(2026, 11, 26, 4), two_hours
     )
-    assert spans["drift"].step == 12 * HOUR
-    assert spans["score_drift"].step == 12 * HOUR
+    # Drift is judged every check window (over the trailing 12h drift window), no
+    # longer once per drift window: the same span as the data-quality kinds.
+    assert spans["drift"] == spans["completeness"]
+    assert spans["score_drift"] == spans["completeness"]
     # Label delay waits for the expected delay (2d) before judging a day.
     assert spans["label_delay"].step == DAY
     assert spans["label_delay"].end == datetime(2026, 11, 24)
@@ -494,6 +496,9 @@ def test_every_kind_has_a_step_tolerance_and_evaluator(settings: Settings) -> No
         "distinct",
         "volume",
         "freshness",
+        # Judged every check window over the trailing drift window (12h here).
+        "drift",
+        "score_drift",
     }
 
 
@@ -508,8 +513,11 @@ def test_detection_tolerance_per_kind(settings: Settings) -> None:
         "volume": 2 * HOUR,
         "distinct": 8 * HOUR,  # four windows, to tell vanished from rare
         "freshness": 5 * HOUR,  # a window plus the allowed lag
-        "drift": 12 * HOUR,
-        "score_drift": 12 * HOUR,
+        # Judged every 2h over the trailing 12h: half the drift window (a planted,
+        # strong shift shows well within it; it was the whole window when drift was
+        # judged only as each drift window closed).
+        "drift": 6 * HOUR,
+        "score_drift": 6 * HOUR,
         "label_delay": 3 * DAY,  # a day plus the expected delay
         "slo": 6 * HOUR + 2 * DAY,  # the shortest SLO window plus the delay
         "offline_gap": 5 * DAY,

@@ -108,7 +108,14 @@ def test_multiclass_metrics_match_sklearn(seed: int) -> None:
     for cls, value in zip(sorted(set(y) | set(p)), recalls, strict=True):
         expected = None if math.isnan(value) else value
         assert got.get(f"recall_{cls}") == pytest.approx(expected)
-    assert multiclass_metrics({}, 0, 0) == {"accuracy": None, "macro_f1": None}
+    assert got["weighted_f1"] == pytest.approx(
+        skm.f1_score(y, p, average="weighted", zero_division=0)
+    )
+    assert multiclass_metrics({}, 0, 0) == {
+        "accuracy": None,
+        "macro_f1": None,
+        "weighted_f1": None,
+    }
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -122,7 +129,13 @@ def test_regression_metrics_match_sklearn(seed: int) -> None:
     assert got["mae"] == pytest.approx(skm.mean_absolute_error(y, p))
     assert got["rmse"] == pytest.approx(math.sqrt(skm.mean_squared_error(y, p)))
     assert got["bias"] == pytest.approx(err.mean())
-    assert regression_metrics(0, 0, 0, 0) == {"mae": None, "rmse": None, "bias": None}
+    assert regression_metrics(0, 0, 0, 0) == {
+        "mae": None,
+        "rmse": None,
+        "bias": None,
+        "mape": None,
+        "r2": None,
+    }
 
 
 def _psi_oracle(e: np.ndarray, a: np.ndarray, eps: float = 1e-4) -> float:

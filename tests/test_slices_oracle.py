@@ -345,13 +345,13 @@ def test_bad_columns_and_metrics_exit_2_with_the_valid_ones(
     bad_by = cli(
         capsys, "--config", config, "slices", "metrics", "--model", "bin", "--by", "planet"
     )
-    assert bad_by.code == 2 and "valid: seg, region, model_version" in bad_by.err
+    assert bad_by.code == 2 and "known: seg, region, model_version" in bad_by.err
     bad_metric = cli(
         capsys, "--config", config, "slices", "worst", "--model", "reg", "--metric", "f1"
     )
     assert bad_metric.code == 2 and "mae, rmse, bias" in bad_metric.err
     bad_where = cli(capsys, "--config", config, "examples", "--model", "bin", "--where", "nope=1")
-    assert bad_where.code == 2 and "valid: seg, region, x" in bad_where.err
+    assert bad_where.code == 2 and "known: seg, region, x" in bad_where.err
     ok = cli(
         capsys,
         "--config",

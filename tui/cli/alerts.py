@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -11,10 +11,14 @@ from rich.text import Text
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core import alerts as core
-from tui.core.actions import Action, ActionKind, perform
+from tui.core.actions.action import ActionKind
+from tui.core.chart import Series, render_plot
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
-from tui.core.words import num, pct, slice_text, visible, what, when
+from tui.core.words import facts, num, pct, slice_text, visible, what, when
+
+if TYPE_CHECKING:
+    from tui.core.actions import Action
 
 app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
 
@@ -116,7 +120,25 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
             f"{num(record.median_minutes_to_resolve)} min to resolve"
         )
     if alert.detail:
-        out_console.print(f"detail: {alert.detail}")
+        out_console.print(f"detail: {facts(alert.detail)}")
+    if detail.results:
+        # The same episode chart the app draws, from the same points.
+        points = detail.results
+        out_console.print(
+            f"{alert.check} over the episode, {when(points[0].window_start)} to "
+            f"{when(points[-1].window_end)} UTC ({len(points)} windows, "
+            f"{sum(p.status in ('warning', 'critical') for p in points)} failing):"
+        )
+        out_console.print(
+            render_plot(
+                [Series(alert.check, [p.value for p in points])],
+                alert.threshold,
+                min(max(out_console.width, 60), 120),
+                6,
+                times=[p.window_start for p in points],
+                marks=[p.status for p in points],
+            )
+        )
     if detail.drift is not None:
         # The bins that moved most (there may be dozens of categories), in bin order.
         drift = detail.drift
@@ -137,16 +159,15 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     for bug in detail.bugs:
         out_console.print(f"bug #{bug.bug_id} {bug.title} ({bug.status})")
     for e in detail.events:
-        out_console.print(
-            f"  {when(e.acted_at)} {e.actor}: {e.action} "
-            f"{' '.join(f'{k}={v}' for k, v in e.detail.items() if v)}"
-        )
+        out_console.print(f"  {when(e.acted_at)} {e.actor}: {e.action} {facts(e.detail)}")
 
 
 def _perform(
     env: Env, kind: ActionKind, alert_id: int, text: str = "", minutes: float = 0
 ) -> Action:
     """Take one alert action through the door every face uses; return it."""
+    from tui.core.actions import Action, perform
+
     session = env.session(env.writer())
     action = Action.new(kind, alert_id, session.actor, session.now(), text, minutes)
     perform(session, action)

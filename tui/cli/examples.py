@@ -12,6 +12,7 @@ from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.errors import UsageError
 from tui.core.slices.examples import MAX_PAGE, examples_page, write_examples
+from tui.core.store.sqlparts import slice_value
 from tui.core.words import num, when
 
 
@@ -97,7 +98,7 @@ def examples(
         table.add_row(
             str(r["prediction_id"]),
             when(r["ts"]),
-            *(str(r[c]) for c in slice_cols),
+            *(slice_value(r[c]) for c in slice_cols),
             str(r["prediction"]),
             num(r["score"]),
             str(r["label"] or "—"),

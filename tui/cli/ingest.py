@@ -1,19 +1,40 @@
-"""`oncall ingest predictions|labels FILE... --model M`."""
+"""`oncall ingest predictions|labels FILE|FOLDER... [--glob PATTERN]... --model M`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, progress_bar, show_progress
-from tui.core.ingest.load import IngestResult, Kind, ingest_file
+from tui.core.errors import UsageError
+from tui.core.ingest.load import IngestResult, ingest_file, ingest_pattern
+from tui.core.ingest.plan import Kind
 
 app = typer.Typer(help="Load prediction or label files into the store.", no_args_is_help=True)
 
-Files = Annotated[list[Path], typer.Argument(help="Parquet, CSV or JSON-lines files.")]
+Files = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Parquet, CSV or JSON-lines files (.csv and .jsonl may end in .gz or .zst), "
+        "or folders: a folder or Hive tree (dt=2026-11-20/part-0.parquet) is one ingest, "
+        "all files or none; key=value folders fill declared columns the files lack.",
+        metavar="FILE|FOLDER",
+        show_default=False,
+    ),
+]
+GlobOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--glob",
+        metavar="PATTERN",
+        help="Ingest the files a pattern names (preds/dt=*/*.parquet; ** spans folders) "
+        "as one ingest, all or nothing. Quote it so the shell leaves it alone.",
+        show_default=False,
+    ),
+]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="The model the rows belong to.")]
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="parquet, csv or json; default: by extension.")
@@ -28,24 +49,30 @@ def _run(
     ctx: typer.Context,
     kind: Kind,
     files: list[Path],
+    patterns: list[str],
     model: str,
     fmt: str | None,
     as_json: bool,
     force: bool,
 ) -> None:
+    if not files and not patterns:
+        raise UsageError("name at least one file or folder, or give --glob PATTERN")
     env = env_of(ctx)
     settings = env.settings()
     settings.model(model)
     store = env.writer()
     results: list[IngestResult] = []
-    with progress_bar(show_progress(as_json), len(files), f"ingesting {kind}") as advance:
-        for path in files:
-            result = ingest_file(
+    sources: list[Path | str] = [*files, *patterns]
+    with progress_bar(show_progress(as_json), len(sources), f"ingesting {kind}") as advance:
+        for source in sources:
+            # A Path is a file or folder the user named; a str is a --glob pattern.
+            ingest: Any = ingest_file if isinstance(source, Path) else ingest_pattern
+            result = ingest(
                 store,
                 settings,
                 kind,
                 model,
-                path,
+                source,
                 actor=env.actor,
                 now=env.now(),
                 fmt=fmt,
@@ -64,8 +91,9 @@ def _say(r: IngestResult) -> None:
     if r.already_ingested:
         info(f"{r.file}: already ingested ({r.rows:,} rows unchanged)")
         return
+    several = f" from {r.files:,} files" if r.files > 1 else ""
     info(
-        f"{r.file}: {r.rows:,} rows — {r.added:,} added, {r.replaced:,} replaced, "
+        f"{r.file}: {r.rows:,} rows{several} — {r.added:,} added, {r.replaced:,} replaced, "
         f"{r.unchanged:,} unchanged in {r.seconds:.2f} s"
     )
     for finding in r.schema_findings:
@@ -79,24 +107,27 @@ def _say(r: IngestResult) -> None:
 @app.command("predictions")
 def predictions(
     ctx: typer.Context,
-    files: Files,
     model: ModelOpt,
+    files: Files = None,
+    patterns: GlobOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     force: ForceOpt = False,
 ) -> None:
-    """Ingest prediction files: each file all or nothing, the same rows twice change nothing."""
-    _run(ctx, "predictions", files, model, fmt, as_json, force)
+    """Ingest prediction files: each file, folder or pattern all or nothing; the same rows
+    twice change nothing."""
+    _run(ctx, "predictions", files or [], patterns or [], model, fmt, as_json, force)
 
 
 @app.command("labels")
 def labels(
     ctx: typer.Context,
-    files: Files,
     model: ModelOpt,
+    files: Files = None,
+    patterns: GlobOpt = None,
     fmt: FormatOpt = None,
     as_json: JsonOpt = False,
     force: ForceOpt = False,
 ) -> None:
     """Ingest label files; a later label for a prediction replaces the earlier one."""
-    _run(ctx, "labels", files, model, fmt, as_json, force)
+    _run(ctx, "labels", files or [], patterns or [], model, fmt, as_json, force)

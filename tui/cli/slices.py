@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
-from tui.core.config.settings import LOWER_IS_BETTER, METRICS_BY_TASK
+from tui.core.config.settings import CHECKS_ONLY_METRICS, LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.config.times import parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
 from tui.core.ingest.rollups import refresh
@@ -110,7 +110,9 @@ def metrics(
         return
     shown = metric or primary_metric(req.model)
     names = [
-        m for m in METRICS_BY_TASK[req.model.task] if m not in ("predicted_positive_rate", "fpr")
+        m
+        for m in METRICS_BY_TASK[req.model.task]
+        if m not in ("predicted_positive_rate", "fpr", *CHECKS_ONLY_METRICS)
     ]
     if out_console.width < 110:
         # At 80 columns: the ranking metric and one companion fit without truncation.

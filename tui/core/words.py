@@ -47,6 +47,45 @@ def what(feature: str | None, slice_: Mapping[str, Any] | None) -> str:
     return " ".join(x for x in (feature, slice_text(slice_)) if x)
 
 
+def facts(detail: Mapping[str, Any], limit: int = 6) -> str:
+    """A result's detail as a person reads it: `key value` pairs, numbers rounded,
+    fractions of a share as percentages, lists shortened, times as `MM-DD HH:MM`;
+    `{"share": 0.7608, "rows": 1234}` → `share 76.1%, rows 1,234`."""
+    parts = []
+    for key, value in detail.items():
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        parts.append(f"{key.replace('_', ' ')} {_fact(key, value, limit)}")
+    return ", ".join(parts)
+
+
+def _fact(key: str, value: Any, limit: int) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if any(w in key for w in ("share", "rate", "fraction", "coverage")) and 0 <= value <= 1:
+            return f"{100 * value:.1f}%"
+        return num(value)
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, str):
+        try:
+            return when(datetime.fromisoformat(value)) if "T" in value else value
+        except ValueError:
+            return value
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{k} {_fact(str(k), v, limit)}" for k, v in list(value.items())[:limit])
+        more = f", … {len(value) - limit} more" if len(value) > limit else ""
+        return f"({inner}{more})"
+    if isinstance(value, list | tuple):
+        shown = ", ".join(_fact(key, v, limit) for v in value[:limit])
+        more = f", … {len(value) - limit} more" if len(value) > limit else ""
+        return f"[{shown}{more}]"
+    return str(value)
+
+
 # Terminal safety: user text (titles, notes, comments, slice and feature values, names)
 # never reaches the terminal raw. An escape sequence in a bug title could recolour the
 # screen, retitle the window or hide what follows; a carriage return or backspace could

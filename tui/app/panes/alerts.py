@@ -225,11 +225,13 @@ class AlertStream(Pane):
             f" · last {a.last_seen:%m-%d %H:%M} · {a.count} windows"
         )
         self.query_one("#alert-title", Static).update(shown(title))
+        # The whole episode with margins, its failing windows marked, a dated axis.
         values = [r.value for r in d.results]
-        first = d.results[0].window_start if d.results else None
-        caption = f"since {first:%m-%d %H:%M}" if first else ""
         self.query_one("#alert-plot", SeriesPlot).plot(
-            [Series(a.check, values)], a.threshold, caption
+            [Series(a.check, values)],
+            a.threshold,
+            times=[r.window_start for r in d.results],
+            marks=[r.status for r in d.results],
         )
         # For drift, a picture of what moved: baseline and last-window shares per bin.
         drift_plot = self.query_one("#alert-drift", SeriesPlot)

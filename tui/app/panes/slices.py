@@ -22,8 +22,8 @@ from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.rows import Column, RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
-from tui.core.config.settings import METRICS_BY_TASK
-from tui.core.config.times import floor_time, parse_duration, parse_timestamp
+from tui.core.config.settings import CHECKS_ONLY_METRICS, METRICS_BY_TASK
+from tui.core.config.times import floor_time, parse_timestamp, trailing_start
 from tui.core.errors import OncallError, StoreBusyError
 from tui.core.ingest.rollups import refresh
 from tui.core.slices.examples import examples_page
@@ -31,6 +31,7 @@ from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
 from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
+from tui.core.store.sqlparts import slice_value
 from tui.core.words import interval, num, pct, slice_pairs, slice_text, when
 
 PAGE = 200
@@ -119,7 +120,7 @@ class SliceExplorer(Pane):
     def _metric_options(self) -> None:
         task = self.oncall.settings.model(self.model).task
         select = self.query_one("#slice-metric", Select)
-        select.set_options([(m, m) for m in METRICS_BY_TASK[task]])
+        select.set_options([(m, m) for m in METRICS_BY_TASK[task] if m not in CHECKS_ONLY_METRICS])
         self.metric = primary_metric(self.oncall.settings.model(self.model))
         select.value = self.metric
 
@@ -134,7 +135,8 @@ class SliceExplorer(Pane):
             since, until = parse_timestamp(start), parse_timestamp(end)
         else:
             until = floor_time(now, timedelta(hours=1))
-            since = until - parse_duration(text)
+            # `1mo` is a calendar month back, `7d` seven days.
+            since = trailing_start(until, text)
         return Request(
             self.model,
             spec,
@@ -379,7 +381,8 @@ class SliceExplorer(Pane):
                 for name in ("prediction_id", "ts", *spec.slices, "prediction", "score", "label")
             ),
             Column("delay h", 7),
-            *(Column(f, max(len(f), 8)) for f in spec.features),
+            # A feature that is also a slice is shown once, with the slices.
+            *(Column(f, max(len(f), 8)) for f in spec.features if f not in spec.slices),
         ]
         rows = []
         for r in page["rows"]:
@@ -389,12 +392,16 @@ class SliceExplorer(Pane):
                     "•" if str(r["prediction_id"]) in self.marked else "",
                     Text(str(r["prediction_id"]), style="red" if wrong else ""),
                     when(r["ts"]),
-                    *(str(r[c]) for c in spec.slices),
+                    *(slice_value(r[c]) for c in spec.slices),
                     str(r["prediction"]),
                     num(r["score"]),
                     str(r["label"] or "—"),
                     num(r["delay_hours"]),
-                    *(num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in spec.features),
+                    *(
+                        num(r[f]) if isinstance(r[f], float) else str(r[f])
+                        for f in spec.features
+                        if f not in spec.slices
+                    ),
                 )
             )
         self.query_one("#example-rows", RowsView).set_rows(columns, rows)

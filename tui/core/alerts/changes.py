@@ -14,6 +14,7 @@ import duckdb
 from tui.core.alerts.episodes import add_event
 from tui.core.alerts.reading import alert_row
 from tui.core.checks.kinds import KINDS
+from tui.core.checks.results import NEVER_JUDGED
 from tui.core.config.settings import Settings
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.session.roles import changing
@@ -145,8 +146,9 @@ def parse_type(settings: Settings, text: str) -> tuple[str, str, str]:
         raise UsageError(f"an alert type is MODEL/KIND or MODEL/KIND/FEATURE, got {text!r}")
     model, kind = parts[0], parts[1]
     spec = settings.model(model)
-    if kind not in KINDS:
-        raise UsageError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    kinds = (*KINDS, NEVER_JUDGED)
+    if kind not in kinds:
+        raise UsageError(f"kind {kind!r} is not one of {', '.join(kinds)}")
     feature = parts[2] if len(parts) == 3 else ""
     if feature and feature not in spec.features and feature not in spec.slices:
         raise UsageError(f"{feature!r} is not a feature of model {model!r}")

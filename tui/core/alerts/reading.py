@@ -5,7 +5,7 @@ the track record of each alert type and the runbook notes.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -20,7 +20,6 @@ from tui.core.alerts.records import (
     RunbookNote,
     TrackRecord,
 )
-from tui.core.checks.baseline import drift_view
 from tui.core.checks.results import SEVERITY_RANK, slice_of
 from tui.core.config.settings import Settings
 from tui.core.errors import NotFoundError, UsageError
@@ -28,6 +27,10 @@ from tui.core.store.connection import Store, fetch_rows
 
 STATUSES = ("firing", "acked", "snoozed", "silenced", "resolved", "retracted")
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
+# An alert's chart shows the windows before and after its episode too: what normal
+# looked like, and that it came back.
+EPISODE_MARGIN = timedelta(hours=6)
+MAX_EPISODE_MARGIN = timedelta(days=7)
 
 
 def _matches(silence: dict[str, Any], alert: dict[str, Any]) -> bool:
@@ -151,20 +154,43 @@ def list_alerts(
     return sorted(out, key=key)
 
 
+def episode_span(
+    first_seen: datetime, last_seen: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    """The span an alert's chart covers: its whole episode with a margin either side (a
+    quarter of the episode, at least 6 hours, at most a week), never past `now`."""
+    margin = min(max((last_seen - first_seen) / 4, EPISODE_MARGIN), MAX_EPISODE_MARGIN)
+    return first_seen - margin, min(last_seen + margin, now) + timedelta(microseconds=1)
+
+
 def show_alert(
-    store: Store, settings: Settings, alert_id: int, now: datetime, recent: int = 48
+    store: Store, settings: Settings, alert_id: int, now: datetime, recent: int = 2000
 ) -> AlertDetail:
-    """One alert in full: its runbook note, linked bugs, events, its measurement's last
-    `recent` results and, for a drift alert, the baseline and current distributions.
+    """One alert in full: its runbook note, linked bugs, events, its measurement's
+    results over the episode with margins (at most `recent` windows, as they were known
+    at `now`) and, for a drift alert, the baseline and current distributions.
     NotFoundError if there is none. Both faces read this same answer."""
+    # Here, not at the top: the drift picture needs the baseline machinery, which a
+    # command listing alerts has no use for (and would pay for at start-up).
+    from tui.core.checks.picture import drift_view
+
     with store.read() as con:
         row = alert_row(con, alert_id)
+        start, end = episode_span(row["first_seen"], row["last_seen"], now)
         drift = drift_view(con, settings, {**row, "slice": slice_of(row["slice"])})
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         events = fetch_rows(con, "alert_events", {"alert_id": alert_id})
         results = fetch_rows(
-            con, "results_of_fingerprint", {"fingerprint": row["fingerprint"], "limit": recent}
+            con,
+            "results_of_episode",
+            {
+                "fingerprint": row["fingerprint"],
+                "start": start,
+                "end": end,
+                "as_of": now,
+                "limit": recent,
+            },
         )
         notes = runbooks(con)
         bugs = fetch_rows(con, "bugs_linked_to_alert", {"alert_id": alert_id})
@@ -174,7 +200,7 @@ def show_alert(
         bugs=tuple(LinkedBug.from_row(b) for b in bugs),
         drift=DriftPicture.from_view(drift) if drift is not None else None,
         events=tuple(AlertEvent.from_row(e) for e in events),
-        results=tuple(ResultPoint.from_row(r) for r in reversed(results)),
+        results=tuple(ResultPoint.from_row(r) for r in results),
     )
 
 

@@ -253,7 +253,7 @@ class ResultPoint:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ResultPoint:
-        """From a row of `results_of_fingerprint`."""
+        """From a row of `results_of_episode`."""
         return cls(
             row["window_start"],
             row["window_end"],

@@ -1,30 +1,67 @@
-"""Baseline histograms for drift: bin edges from baseline quantiles, computed once.
+"""Baselines: what drift compares against, as histograms computed once and cached.
 
-Numeric features (and the score) get inner edges at baseline quantiles; categorical
-features get the baseline's value frequencies. Both are cached in `baseline_bins`,
-keyed by the baseline's window, so every drift check reuses them.
+A model's baseline (``baseline:`` in its config) is one of four kinds: a window of
+stored predictions (``start``/``end``), a reference file in the predictions contract
+(``file``), the stored predictions of one ``model_version``, or the trailing ``last``
+duration before each evaluated day, leaving out windows when a drift or data-quality
+alert of the model fired. Without one, it is the model's first week.
+
+From the baseline's rows come bin edges at quantiles for numeric features and the score,
+value frequencies for categorical features, and per-slice score histograms; from a
+labelled reference file also its own metrics, the offline numbers of the offline gap
+where ``offline:`` names none. All are cached in ``baseline_bins`` under a key that
+says what they were computed from: the window, the file's SHA-256 (an edited file is
+read again, an unchanged one never), the version's row count and last time, or the
+trailing window and the alerted spans left out of it.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from tui.core.config.settings import Model
-from tui.core.store.connection import execute, fetch_rows
+from tui.core.checks.counts import (
+    bin_counts,
+    category_counts,
+    merge_windows,
+    score_bin_counts,
+)
+from tui.core.config.settings import METRICS_BY_TASK, Model, Settings
+from tui.core.config.times import floor_time
+from tui.core.errors import InputError
+from tui.core.ingest.files import detect_format, inspect_file
+from tui.core.ingest.load import stage_reference, sync_columns
+from tui.core.ingest.snapshot import FileUnreadable, hash_file, private_folder, take_snapshot
+from tui.core.slices.outcomes import Counts, add_error_sums, auc_from_histogram, task_metrics
+from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
     Fragment,
-    grouping_sets,
     ident,
     predictions_table,
     raw,
-    slice_keys,
-    which_slice,
 )
+
+# The result kinds whose firing alerts keep their windows out of a rolling baseline:
+# those of the drift and data-quality families (a test keeps this in step with them).
+ALERTED_KINDS = (
+    "schema",
+    "completeness",
+    "bounds",
+    "allowed_values",
+    "distinct",
+    "volume",
+    "freshness",
+    "drift",
+    "score_drift",
+)
+# The cache row of a reference file's facts; no feature name can start with "@".
+FACTS = "@reference"
 
 
 @dataclass(frozen=True)
@@ -50,79 +87,451 @@ class Histogram:
             return 0.0
 
 
+@dataclass(frozen=True)
+class BaselineSource:
+    """Where one baseline's rows come from, and the cache key (without the bins) that
+    names them. ``window`` is the rows' time range where it is known before reading."""
+
+    kind: str  # first_week | window | file | model_version | last
+    key: str
+    window: tuple[datetime, datetime]
+    path: Path | None = None
+    model_version: str | None = None
+    skip: tuple[tuple[datetime, datetime], ...] = ()
+    problem: str | None = None
+
+
+@dataclass
+class BaselineData:
+    """One baseline as the checks use it: histograms by feature (``score``,
+    ``score|col=value``), the reference file's own metrics, and what it was."""
+
+    source: BaselineSource
+    histograms: dict[str, Histogram] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    rows: int | None = None
+    labeled: int | None = None
+    window: tuple[datetime, datetime] | None = None
+
+
 def baseline_window(model: Model, first_ts: datetime) -> tuple[datetime, datetime]:
-    """The baseline as [start, end): the configured dates (end inclusive) or the first week."""
-    if model.baseline and model.baseline.start and model.baseline.end:
-        start = datetime.combine(model.baseline.start, datetime.min.time())
-        end = datetime.combine(model.baseline.end, datetime.min.time()) + timedelta(days=1)
-        return start, end
+    """A start/end baseline as [start, end) (a date end takes in its whole day), else
+    the model's first week."""
+    configured = model.baseline.window() if model.baseline else None
+    if configured is not None:
+        return configured
     start = first_ts.replace(hour=0, minute=0, second=0, microsecond=0)
     return start, start + timedelta(days=7)
 
 
-def bin_expression(column: str, param_index: int, n_edges: int) -> str:
-    """SQL giving a value's bin (0..n_edges) from the bound edge list ``$edges[i]``."""
-    col = ident(column)
-    if n_edges == 0:
-        return f"CASE WHEN {col} IS NULL THEN NULL ELSE 0 END"
-    parts = [f"WHEN {col} < $edges[{param_index}][{k + 1}] THEN {k}" for k in range(n_edges)]
-    return f"CASE WHEN {col} IS NULL THEN NULL {' '.join(parts)} ELSE {n_edges} END"
+def reference_path(settings: Settings, model: Model) -> Path | None:
+    """A file baseline's path, relative to the config file; None for other kinds."""
+    if model.baseline is None or model.baseline.file is None:
+        return None
+    path = Path(model.baseline.file).expanduser()
+    return path if path.is_absolute() else settings.path.parent / path
 
 
-def _key(start: datetime, end: datetime, bins: int) -> str:
-    return f"{start:%Y-%m-%dT%H}/{end:%Y-%m-%dT%H}/{bins}"
+def prepare_references(
+    store: Store, settings: Settings, model_names: Iterable[str], now: datetime
+) -> None:
+    """Read (or find cached) the reference file of every named model that has one, in
+    one transaction before any model is checked: a file that is missing, unreadable
+    or malformed raises InputError (exit 2) or FileUnreadable (exit 74) and nothing at
+    all is written. Nothing happens for models with other kinds of baseline."""
+    wanted = [n for n in model_names if reference_path(settings, settings.model(n)) is not None]
+    if not wanted:
+        return
+    with store.write() as con:
+        # A binary model's classes are checked against the stored ones: its table exists.
+        sync_columns(con, settings)
+        for name in wanted:
+            # `first_ts` only places a window; a file's rows bring their own.
+            load_baseline(con, settings, name, settings.model(name), now, now)
 
 
-def load_baseline(
+def _hash_reference(model_name: str, path: Path) -> str:
+    try:
+        detect_format(path, None)
+        return hash_file(path)
+    except (InputError, FileUnreadable) as exc:
+        raise type(exc)(f"baseline file of model {model_name!r}: {exc.message}") from None
+
+
+def rolling_period(model: Model) -> timedelta | None:
+    """For a ``last:`` baseline, the stretch of windows that share one baseline: a day
+    (so it is computed once a day, not once a window), or ``last`` when shorter."""
+    if model.baseline is None or model.baseline.last is None:
+        return None
+    return min(model.baseline.last, timedelta(days=1))
+
+
+def _stamp(moment: datetime) -> str:
+    # Whole hours keep the key format stores already hold.
+    if moment.minute == moment.second == moment.microsecond == 0:
+        return f"{moment:%Y-%m-%dT%H}"
+    return moment.isoformat()
+
+
+def _window_key(start: datetime, end: datetime) -> str:
+    return f"{_stamp(start)}/{_stamp(end)}"
+
+
+def baseline_source(
     con: duckdb.DuckDBPyConnection,
+    settings: Settings,
     model_name: str,
     model: Model,
-    window: tuple[datetime, datetime],
-    bins: int,
-    slice_columns: list[str],
-    now: datetime,
-) -> dict[str, Histogram]:
-    """Baseline histograms for every feature, the score overall and the score per slice
-    value (keys ``score`` and ``score|col=value``); computed and cached on first use."""
-    key = _key(*window, bins)
-    cached = {
-        str(r["feature"]): Histogram(
-            str(r["feature"]),
+    first_ts: datetime,
+    at: datetime | None = None,
+) -> BaselineSource:
+    """Where the baseline of windows starting at ``at`` comes from (``at`` matters only
+    for a rolling baseline). Reads no rows, only the file's bytes (for its hash), the
+    version's row count or the alerts; raises InputError (exit 2) or FileUnreadable
+    (exit 74) for a reference file that is missing or cannot be read."""
+    spec = model.baseline
+    table = predictions_table(model_name)
+    if spec is None or spec.kind == "window":
+        start, end = baseline_window(model, first_ts)
+        return BaselineSource(
+            "window" if spec else "first_week", _window_key(start, end), (start, end)
+        )
+    if spec.kind == "file":
+        path = reference_path(settings, model)
+        assert path is not None
+        digest = _hash_reference(model_name, path)
+        return BaselineSource("file", f"file:{digest}", (first_ts, first_ts), path=path)
+    if spec.kind == "model_version":
+        version = str(spec.model_version)
+        found = fetch_rows(con, "baseline_version_span", {"model_version": version}, table=table)[0]
+        if not found["n"]:
+            problem = (
+                f"{settings.path}: models.{model_name}.baseline.model_version: no stored "
+                f"predictions of model_version {version!r}; drift is not checked"
+            )
+            return BaselineSource(
+                "model_version", "", (first_ts, first_ts), model_version=version, problem=problem
+            )
+        # A second past the last row: the window is also the step the counts use.
+        window = (found["first_ts"], found["last_ts"] + timedelta(seconds=1))
+        key = f"version:{version}:{found['n']}:{found['last_ts'].isoformat()}"
+        return BaselineSource("model_version", key, window, model_version=version)
+    period = rolling_period(model)
+    assert period is not None and spec.last is not None
+    # Drift judged in this period reads rows as far back as one trailing drift window
+    # before its first window: the baseline ends before them, or a shift would sit on
+    # both sides of the comparison and read smaller than it is.
+    lookback = max(model.checks.drift.window - model.checks.window, timedelta(0))
+    end = floor_time(at or first_ts, period) - lookback
+    start = end - spec.last
+    rows = fetch_rows(
+        con,
+        "baseline_alerted_spans",
+        {"model": model_name, "kinds": list(ALERTED_KINDS), "start": start, "end": end + lookback},
+    )
+    # An episode's rows begin up to one trailing window before its first failing one.
+    # Clipped to the window, so an episode that goes on after it keeps the key stable.
+    skip = tuple(
+        (max(r["span_start"] - lookback, start), min(r["span_end"], end))
+        for r in rows
+        if r["span_start"] - lookback < end
+    )
+    digest = hashlib.sha256(repr(skip).encode()).hexdigest()[:16]
+    return BaselineSource(
+        "last", f"last:{_stamp(start)}/{_stamp(end)}/{digest}", (start, end), skip=skip
+    )
+
+
+def cached_rows(con: duckdb.DuckDBPyConnection, model_name: str, key: str) -> list[dict[str, Any]]:
+    """The cached bins of one baseline key, one row per feature (empty if none)."""
+    return fetch_rows(con, "baseline_get", {"model": model_name, "baseline_key": key})
+
+
+def from_cache(source: BaselineSource, rows: list[dict[str, Any]]) -> BaselineData:
+    """The baseline of ``source`` as cached in ``rows`` (of :func:`cached_rows`)."""
+    found = BaselineData(source)
+    for r in rows:
+        name = str(r["feature"])
+        if name == FACTS:
+            # counts: rows, labelled rows, first and last time (epoch seconds);
+            # categories and edges: the reference's metric names and values.
+            n, labeled, first, last = (int(c) for c in r["counts"])
+            found.rows, found.labeled = n, labeled
+            found.window = (_from_epoch(first), _from_epoch(last))
+            found.metrics = dict(
+                zip(r["categories"] or [], (float(v) for v in r["edges"] or []), strict=True)
+            )
+            continue
+        found.histograms[name] = Histogram(
+            name,
             tuple(r["edges"]) if r["edges"] is not None else None,
             tuple(r["categories"]) if r["categories"] is not None else None,
             tuple(int(c) for c in r["counts"]),
         )
-        for r in fetch_rows(con, "baseline_get", {"model": model_name, "baseline_key": key})
-    }
-    if cached:
-        return cached
-    computed = _compute(con, model_name, model, window, bins, slice_columns)
-    for hist in computed.values():
+    if found.window is None:
+        found.window = source.window
+    return found
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _epoch(moment: datetime) -> int:
+    return int((moment - _EPOCH).total_seconds())
+
+
+def _from_epoch(seconds: int) -> datetime:
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+def load_baseline(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    first_ts: datetime,
+    now: datetime,
+    at: datetime | None = None,
+) -> BaselineData:
+    """The baseline of windows starting at ``at``: its histograms for every feature,
+    the score overall and per slice value (keys ``score`` and ``score|col=value``),
+    and a labelled reference file's metrics; computed and cached on first use.
+
+    A reference file is read through a private snapshot (what is hashed is what is
+    read) and checked row by row as a predictions file is: a bad one raises
+    InputError naming the file, and nothing is cached."""
+    source = baseline_source(con, settings, model_name, model, first_ts, at)
+    if source.problem is not None:
+        return BaselineData(source)
+    bins = model.checks.drift.bins
+    key = f"{source.key}/{bins}"
+    rows = cached_rows(con, model_name, key)
+    if rows:
+        return from_cache(source, rows)
+    found = _compute_source(con, settings, model_name, model, source, now)
+    key = f"{found.source.key}/{bins}"
+    for hist in found.histograms.values():
+        _put(con, model_name, key, hist.feature, hist.edges, hist.categories, hist.counts, now)
+    if source.kind == "file" and found.window is not None:
+        names = sorted(found.metrics)
+        _put(
+            con,
+            model_name,
+            key,
+            FACTS,
+            tuple(found.metrics[m] for m in names),
+            tuple(names),
+            (found.rows or 0, found.labeled or 0, _epoch(found.window[0]), _epoch(found.window[1])),
+            now,
+        )
+    return found
+
+
+def _put(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    key: str,
+    feature: str,
+    edges: tuple[float, ...] | None,
+    categories: tuple[str, ...] | None,
+    counts: tuple[int, ...],
+    now: datetime,
+) -> None:
+    execute(
+        con,
+        "baseline_put",
+        {
+            "model": model_name,
+            "feature": feature,
+            "baseline_key": key,
+            "edges": list(edges) if edges is not None else None,
+            "categories": list(categories) if categories is not None else None,
+            "counts": list(counts),
+            "computed_at": now,
+        },
+    )
+
+
+def _compute_source(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    source: BaselineSource,
+    now: datetime,
+) -> BaselineData:
+    bins, slices = model.checks.drift.bins, model.slices
+    if source.kind in ("first_week", "window"):
+        table = predictions_table(model_name)
+        return BaselineData(
+            source, _compute(con, table, model, source.window, bins, slices), window=source.window
+        )
+    if source.kind == "file":
+        return _compute_reference(con, settings, model_name, model, source, now)
+    table = predictions_table(model_name)
+    if source.kind == "model_version":
+        execute(
+            con, "baseline_rows_of_version", {"model_version": source.model_version}, table=table
+        )
+    else:
         execute(
             con,
-            "baseline_put",
+            "baseline_rows_between",
             {
-                "model": model_name,
-                "feature": hist.feature,
-                "baseline_key": key,
-                "edges": list(hist.edges) if hist.edges is not None else None,
-                "categories": list(hist.categories) if hist.categories is not None else None,
-                "counts": list(hist.counts),
-                "computed_at": now,
+                "start": source.window[0],
+                "end": source.window[1],
+                "skip_starts": [s for s, _e in source.skip],
+                "skip_ends": [e for _s, e in source.skip],
             },
+            table=table,
         )
-    return computed
+    try:
+        found = _compute(con, raw("baseline_rows"), model, source.window, bins, slices)
+    finally:
+        execute(con, "baseline_rows_drop")
+    return BaselineData(source, found, window=source.window)
+
+
+def _staged_reference(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    path: Path,
+    now: datetime,
+) -> tuple[str, int]:
+    """Stage the reference file in the temporary ``stage`` table (through a private
+    snapshot) and return the snapshot's SHA-256 and the number of rows."""
+    try:
+        fmt = detect_format(path, None)
+        snapshot = take_snapshot(path, private_folder(settings.store_path.parent), f".{fmt}")
+        try:
+            shape = inspect_file(con, path, fmt, read_path=snapshot.copy)
+            rows = stage_reference(con, model_name, model, shape, now)
+            # A feature the reference lacks would have an empty baseline, and its drift
+            # would never be judged without anyone being told. (Slices may be missing:
+            # their score histograms are then not compared.)
+            missing = [f for f in model.features if f not in shape.columns]
+            if missing:
+                raise InputError(
+                    f"{path}: no column {missing[0]!r}, a declared feature of the model"
+                    + (f" ({len(missing) - 1} more are missing)" if len(missing) > 1 else "")
+                )
+        finally:
+            snapshot.discard()
+    except (InputError, FileUnreadable) as exc:
+        raise type(exc)(f"baseline file of model {model_name!r}: {exc.message}") from None
+    return snapshot.sha256, rows
+
+
+def _compute_reference(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    source: BaselineSource,
+    now: datetime,
+) -> BaselineData:
+    assert source.path is not None
+    digest, _rows = _staged_reference(con, settings, model_name, model, source.path, now)
+    # The file may have changed since it was hashed: the cache names what was read.
+    source = replace(source, key=f"file:{digest}")
+    try:
+        span = fetch_rows(con, "baseline_rows_span", table=raw("stage"))[0]
+        window = (span["first_ts"], span["last_ts"] + timedelta(seconds=1))
+        found = BaselineData(
+            source,
+            _compute(con, raw("stage"), model, window, model.checks.drift.bins, model.slices),
+            rows=int(span["n"]),
+            labeled=int(span["labeled"]),
+            window=window,
+        )
+        if found.labeled:
+            found.metrics = _reference_metrics(con, model, found.rows or 0)
+    finally:
+        execute(con, "stage_drop")
+    return found
+
+
+def _reference_metrics(con: duckdb.DuckDBPyConnection, model: Model, rows: int) -> dict[str, float]:
+    """The staged reference's own metrics of the model's task (the metric functions the
+    online checks use, so the offline gap compares like with like; AUC exactly)."""
+    counts = Counts(n=rows)
+    for r in fetch_rows(con, "baseline_reference_outcomes"):
+        n = int(r["n"])
+        counts.labeled += n
+        counts.pairs[(str(r["prediction"]), str(r["label"]))] += n
+        add_error_sums(counts, r)
+    values, _ = task_metrics(model, counts)
+    if model.task == "binary":
+        points = fetch_rows(con, "baseline_reference_auc", {"positive": str(model.positive)})
+        values["auc"] = auc_from_histogram(
+            [int(p["pos"]) for p in points], [int(p["neg"]) for p in points]
+        )
+    wanted = METRICS_BY_TASK[model.task]
+    return {name: float(v) for name, v in values.items() if name in wanted and v is not None}
+
+
+def offline_targets(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    first_ts: datetime,
+    now: datetime,
+) -> dict[str, float]:
+    """The offline numbers the offline gap compares against: the labelled reference
+    file's own metrics (for a file baseline), with ``offline:`` laid over them."""
+    found: dict[str, float] = {}
+    if model.baseline is not None and model.baseline.kind == "file":
+        found = dict(load_baseline(con, settings, model_name, model, first_ts, now).metrics)
+    found.update(model.offline)
+    return found
+
+
+@dataclass(frozen=True)
+class ReferenceOutcomes:
+    """The labelled rows of a reference file: score (None without one), predicted class
+    or value, and label, in prediction_id order."""
+
+    prediction_ids: tuple[str, ...]
+    scores: tuple[float | None, ...]
+    predictions: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+def reference_outcomes(
+    con: duckdb.DuckDBPyConnection, settings: Settings, model_name: str, now: datetime
+) -> ReferenceOutcomes | None:
+    """The model's labelled reference rows (for calibration and the like), read from its
+    baseline file; None when the baseline is not a file. Raises as ingest does for a
+    file that is missing, unreadable or malformed."""
+    model = settings.model(model_name)
+    path = reference_path(settings, model)
+    if path is None:
+        return None
+    _staged_reference(con, settings, model_name, model, path, now)
+    try:
+        rows = fetch_rows(con, "baseline_reference_rows")
+    finally:
+        execute(con, "stage_drop")
+    return ReferenceOutcomes(
+        tuple(str(r["prediction_id"]) for r in rows),
+        tuple(None if r["score"] is None else float(r["score"]) for r in rows),
+        tuple(str(r["prediction"]) for r in rows),
+        tuple(str(r["label"]) for r in rows),
+    )
 
 
 def _compute(
     con: duckdb.DuckDBPyConnection,
-    model_name: str,
+    table: Fragment,
     model: Model,
     window: tuple[datetime, datetime],
     bins: int,
     slice_columns: list[str],
 ) -> dict[str, Histogram]:
-    table = predictions_table(model_name)
+    """Histograms of the rows of ``table`` served in ``window``."""
     numeric = [f for f, spec in model.features.items() if spec.type == "numeric"]
     numeric_cols = [*numeric, "score"] if model.task == "binary" else numeric
     categorical = [f for f, spec in model.features.items() if spec.type == "categorical"]
@@ -147,7 +556,7 @@ def _compute(
             values = row[col] or []
             # Ties (integers, clipped values) repeat quantiles; a bin per distinct edge.
             edges[col] = sorted({float(v) for v in values})
-        counts = _merge(bin_counts(con, table, numeric_cols, edges, start, end, end - start))
+        counts = merge_windows(bin_counts(con, table, numeric_cols, edges, start, end, end - start))
         for col in numeric_cols:
             per_bin = counts.get(col, {})
             out[col] = Histogram(
@@ -157,7 +566,7 @@ def _compute(
                 tuple(per_bin.get(b, 0) for b in range(len(edges[col]) + 1)),
             )
         if model.task == "binary" and slice_columns:
-            per_slice = _merge(
+            per_slice = merge_windows(
                 {
                     (w, f"score|{col}={value}"): bins
                     for (w, col, value), bins in score_bin_counts(
@@ -174,186 +583,9 @@ def _compute(
                     tuple(per_bin.get(b, 0) for b in range(len(edges["score"]) + 1)),
                 )
     if categorical:
-        cats = _merge(category_counts(con, table, categorical, start, end, end - start))
+        cats = merge_windows(category_counts(con, table, categorical, start, end, end - start))
         for col in categorical:
             values = cats.get(col, {})
             ordered = sorted(values)
             out[col] = Histogram(col, None, tuple(ordered), tuple(values[v] for v in ordered))
     return out
-
-
-K = TypeVar("K", int, str)
-
-
-def _merge(counts: dict[tuple[datetime, str], dict[K, int]]) -> dict[str, dict[K, int]]:
-    """Sum per-window counts over windows.
-
-    One bucket as wide as the baseline need not start where the baseline starts
-    (time_bucket counts from its own origin), so the baseline may span two buckets.
-    """
-    out: dict[str, dict[K, int]] = {}
-    for (_w, name), per_key in counts.items():
-        target = out.setdefault(name, {})
-        for key, n in per_key.items():
-            target[key] = target.get(key, 0) + n
-    return out
-
-
-def bin_counts(
-    con: duckdb.DuckDBPyConnection,
-    table: Fragment,
-    columns: list[str],
-    edges: dict[str, list[float]],
-    start: datetime,
-    end: datetime,
-    step: timedelta,
-) -> dict[tuple[datetime, str], dict[int, int]]:
-    """Rows per (window, column) and bin, with the given inner edges."""
-    if not columns:
-        return {}
-    bins = raw(
-        ", ".join(
-            f"{bin_expression(c, i + 1, len(edges[c]))} AS {ident(c)}"
-            for i, c in enumerate(columns)
-        )
-    )
-    rows = fetch_rows(
-        con,
-        "checks_bin_counts",
-        {
-            "start": start,
-            "end": end,
-            "step": int(step.total_seconds()),
-            "edges": [edges[c] for c in columns],
-        },
-        table=table,
-        bins=bins,
-        bin_columns=raw(", ".join(ident(c) for c in columns)),
-    )
-    out: dict[tuple[datetime, str], dict[int, int]] = {}
-    for r in rows:
-        out.setdefault((r["w"], str(r["feature"])), {})[int(r["bin"])] = int(r["n"])
-    return out
-
-
-def score_bin_counts(
-    con: duckdb.DuckDBPyConnection,
-    table: Fragment,
-    slice_columns: list[str],
-    edges: list[float],
-    start: datetime,
-    end: datetime,
-    step: timedelta,
-) -> dict[tuple[datetime, str | None, str | None], dict[int, int]]:
-    """Score rows per (window, slice column, value) and bin; (w, None, None) is overall."""
-    rows = fetch_rows(
-        con,
-        "checks_score_bins",
-        {"start": start, "end": end, "step": int(step.total_seconds()), "edges": [edges]},
-        table=table,
-        score_bin=raw(bin_expression("score", 1, len(edges))),
-        slice_keys=slice_keys(slice_columns),
-        grouping_sets=grouping_sets(["w", "bin"], slice_columns),
-    )
-    out: dict[tuple[datetime, str | None, str | None], dict[int, int]] = {}
-    for r in rows:
-        where = which_slice(r, slice_columns)
-        key = (r["w"], where[0], where[1]) if where else (r["w"], None, None)
-        out.setdefault(key, {})[int(r["bin"])] = int(r["n"])
-    return out
-
-
-def category_counts(
-    con: duckdb.DuckDBPyConnection,
-    table: Fragment,
-    columns: list[str],
-    start: datetime,
-    end: datetime,
-    step: timedelta,
-) -> dict[tuple[datetime, str], dict[str, int]]:
-    """Rows per (window, categorical column) and value."""
-    if not columns:
-        return {}
-    rows = fetch_rows(
-        con,
-        "checks_category_counts",
-        {"start": start, "end": end, "step": int(step.total_seconds())},
-        table=table,
-        columns=raw(", ".join(ident(c) for c in columns)),
-    )
-    out: dict[tuple[datetime, str], dict[str, int]] = {}
-    for r in rows:
-        out.setdefault((r["w"], str(r["feature"])), {})[str(r["value"])] = int(r["n"])
-    return out
-
-
-def drift_view(
-    con: duckdb.DuckDBPyConnection, settings: Any, alert: dict[str, Any]
-) -> dict[str, Any] | None:
-    """For a drift or score-drift alert: the baseline's and the alert's last window's
-    distributions over the same bins (shares), for a side-by-side picture. None when the
-    baseline was never computed (no drift check ran)."""
-    if alert["kind"] not in ("drift", "score_drift"):
-        return None
-    model_name = str(alert["model"])
-    model = settings.model(model_name)
-    drift = model.checks.drift
-    table = predictions_table(model_name)
-    first = fetch_rows(con, "checks_time_range", table=table)[0]["first_ts"]
-    if first is None:
-        return None
-    window = baseline_window(model, first)
-    key = _key(*window, drift.bins)
-    cached = {
-        str(r["feature"]): r
-        for r in fetch_rows(con, "baseline_get", {"model": model_name, "baseline_key": key})
-    }
-    slice_ = alert["slice"] or {}
-    if alert["kind"] == "drift":
-        name = str(alert["feature"])
-    else:
-        name = "score" + "".join(f"|{c}={v}" for c, v in slice_.items())
-    base = cached.get(name)
-    if base is None:
-        return None
-    end: datetime = alert["last_seen"]
-    start = end - drift.window
-    counts: dict[Any, int]
-    if base["edges"] is not None:
-        edges = [float(e) for e in base["edges"]]
-        if alert["kind"] == "drift":
-            counts = _merge(
-                bin_counts(con, table, [name], {name: edges}, start, end, end - start)
-            ).get(name, {})
-        else:
-            columns = list(slice_)
-            found = score_bin_counts(con, table, columns, edges, start, end, end - start)
-            wanted = next(iter(slice_.items())) if slice_ else (None, None)
-            counts = {}
-            for (_w, col, value), per_bin in found.items():
-                if (col, value) == wanted:
-                    for b, n in per_bin.items():
-                        counts[b] = counts.get(b, 0) + n
-        labels = (
-            [f"<{edges[0]:.3g}"]
-            + [f"{a:.3g}–{b:.3g}" for a, b in itertools.pairwise(edges)]
-            + [f"≥{edges[-1]:.3g}"]
-            if edges
-            else ["all"]
-        )
-        current = [counts.get(b, 0) for b in range(len(labels))]
-    else:
-        categories = list(base["categories"])
-        counts = _merge(category_counts(con, table, [name], start, end, end - start)).get(name, {})
-        labels = [*categories, "(new)"]
-        current = [counts.get(c, 0) for c in categories]
-        current.append(sum(v for k, v in counts.items() if k not in categories))
-    baseline = [int(c) for c in base["counts"]] + ([0] if base["edges"] is None else [])
-    total_b, total_c = sum(baseline) or 1, sum(current) or 1
-    return {
-        "labels": labels,
-        "baseline": [c / total_b for c in baseline],
-        "current": [c / total_c for c in current],
-        "window": [start, end],
-        "baseline_window": list(window),
-    }

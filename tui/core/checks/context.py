@@ -59,3 +59,6 @@ class ModelRun:
     model: str
     results: list[Result] = field(default_factory=list)
     spans: dict[str, Span] = field(default_factory=dict)
+    # What kept a check from running as configured (a baseline with no rows), said to
+    # the user with the run's results.
+    problems: list[str] = field(default_factory=list)

@@ -1,35 +1,131 @@
-"""Drift checks: feature distributions and scores against the baseline's bins."""
+"""Drift checks: feature distributions and scores against the baseline's bins.
+
+Drift is judged at every check window over a trailing span of `checks.drift.window`
+(the last 24 hours, judged each hour): a strong shift shows within hours, a weak one
+once enough of the span holds it. Counts are read once per check window for the whole
+due span plus one look-back, and summed over a sliding span here, not queried per
+window; the look-back is one drift window, however long the history.
+"""
 
 from __future__ import annotations
 
-from tui.core.checks.baseline import bin_counts, category_counts, score_bin_counts
+from collections import Counter
+from collections.abc import Hashable, Mapping
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from tui.core.checks.baseline import Histogram, baseline_window
 from tui.core.checks.context import Context
-from tui.core.checks.results import Result, grade_above, localize
+from tui.core.checks.counts import bin_counts, category_counts, score_bin_counts
+from tui.core.checks.distances import Reference, distance, method_for, thresholds_for
+from tui.core.checks.results import (
+    FAILING,
+    LOCAL_FACTOR,
+    Result,
+    Status,
+    grade_above,
+    localize,
+)
 from tui.core.checks.spans import Span
-from tui.core.config.settings import Model
-from tui.core.slices.metrics import jensen_shannon, psi
 from tui.core.store.sqlparts import predictions_table
 
 
-def _distance(model: Model, expected: list[float], actual: list[float]) -> float | None:
-    if model.checks.drift.metric == "js":
-        return jensen_shannon(expected, actual)
-    return psi(expected, actual)
+def _reference(ctx: Context) -> Reference:
+    # Reference windows are cut from stored predictions: a start/end baseline or the
+    # first week; other kinds keep fixed thresholds (the Reference says so).
+    stored = ctx.model.baseline is None or ctx.model.baseline.kind == "window"
+    window = baseline_window(ctx.model, ctx.first_ts) if stored else None
+    return ctx.memo(
+        ("drift_reference", id(ctx.baseline)),
+        lambda: Reference(ctx.con, ctx.model_name, ctx.model, ctx.baseline, window),
+    )
+
+
+def _distance(
+    ctx: Context, name: str, hist: Histogram, actual: list[float], enough: bool
+) -> tuple[float | None, Status, float, dict[str, object]]:
+    """One window's drift by the feature's method (tui.core.checks.distances): the value
+    (None without ``enough`` rows), its grade, the warn threshold and detail keys."""
+    measured = distance(method_for(ctx.model, name), hist, actual)
+    value = measured.value if enough else None
+    limits = thresholds_for(ctx.model, name, _reference(ctx))
+    status = grade_above(value, limits.warn, limits.crit)
+    return value, status, limits.warn, {**measured.detail(), **limits.detail()}
+
+
+Key = TypeVar("Key", bound=Hashable)
+Bin = TypeVar("Bin", int, str)
+
+
+def lookback_start(span: Span, width: timedelta) -> datetime:
+    """Where the counts for a span's trailing judgements must start: the first window's
+    span reaches ``width`` back from its end."""
+    return span.start + span.step - width
+
+
+def trailing_sums(
+    per_step: Mapping[tuple[datetime, Key], Mapping[Bin, int]],
+    span: Span,
+    width: timedelta,
+) -> dict[tuple[datetime, Key], dict[Bin, int]]:
+    """Counts per (window, key) summed over the trailing ``width`` ending with each window
+    of the span: the window starting at w covers [w + step - width, w + step).
+
+    ``per_step`` holds counts per step window (from `lookback_start` to the span's end);
+    a running total adds the step that enters and drops the one that leaves, so the cost
+    is one pass over the steps whatever the width."""
+    steps = max(1, width // span.step)
+    windows = span.windows()
+    series: dict[Key, dict[datetime, Mapping[Bin, int]]] = {}
+    for (w, key), counts in per_step.items():
+        series.setdefault(key, {})[w] = counts
+    out: dict[tuple[datetime, Key], dict[Bin, int]] = {}
+    if not windows:
+        return out
+    for key, by_step in series.items():
+        running: Counter[Bin] = Counter()
+        for back in range(1, steps):
+            running.update(by_step.get(windows[0] - back * span.step, {}))
+        for w in windows:
+            running.update(by_step.get(w, {}))
+            out[(w, key)] = {b: n for b, n in running.items() if n}
+            leaving = by_step.get(w - (steps - 1) * span.step)
+            if leaving:
+                running.subtract(leaving)
+    return out
+
+
+def _judged(span: Span, w: datetime, width: timedelta, metric: str) -> dict[str, object]:
+    # The result's own window is the check window it was judged at; the rows it judged
+    # are the trailing span, which drill-downs and the drift picture show.
+    end = w + span.step
+    return {
+        "metric": metric,
+        "span_start": (end - width).isoformat(),
+        "span_end": end.isoformat(),
+    }
 
 
 def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
-    """Every monitored feature's distribution against the baseline."""
+    """Every monitored feature's distribution over the trailing drift window, judged at
+    every check window, against the baseline."""
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
     base = ctx.baseline
     drift = model.checks.drift
+    width = drift.window
     table = predictions_table(model_name)
     numeric = [f for f, s in model.features.items() if s.type == "numeric" and f in base]
     categorical = [f for f, s in model.features.items() if s.type == "categorical" and f in base]
     edges = {f: list(base[f].edges or ()) for f in numeric}
-    bins = bin_counts(con, table, numeric, edges, span.start, span.end, span.step)
-    cats = category_counts(con, table, categorical, span.start, span.end, span.step)
+    start = lookback_start(span, width)
+    bins = trailing_sums(
+        bin_counts(con, table, numeric, edges, start, span.end, span.step), span, width
+    )
+    cats = trailing_sums(
+        category_counts(con, table, categorical, start, span.end, span.step), span, width
+    )
     out: list[Result] = []
     for w in span.windows():
         for name in [*numeric, *categorical]:
@@ -37,17 +133,14 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
             if name in numeric:
                 per_bin = bins.get((w, name), {})
                 actual = [float(per_bin.get(b, 0)) for b in range(len(hist.counts))]
-                expected = [float(c) for c in hist.counts]
             else:
                 values = cats.get((w, name), {})
                 known = list(hist.categories or ())
                 # Values unseen in the baseline share one extra bucket.
                 actual = [float(values.get(c, 0)) for c in known]
                 actual.append(float(sum(v for k, v in values.items() if k not in known)))
-                expected = [*(float(c) for c in hist.counts), 0.0]
             n = int(sum(actual))
-            value = _distance(model, expected, actual) if n >= drift.min_support else None
-            status = grade_above(value, drift.warn, drift.crit)
+            value, status, warn, extra = _distance(ctx, name, hist, actual, n >= drift.min_support)
             out.append(
                 Result(
                     model_name,
@@ -58,45 +151,52 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
                     w,
                     w + span.step,
                     value,
-                    drift.warn,
+                    warn,
                     status,
                     n,
-                    {"metric": drift.metric},
+                    {**_judged(span, w, width, drift.metric), **extra},
                 )
             )
     return out
 
 
 def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
-    """The score distribution, overall and per slice value, against the baseline."""
+    """The score distribution, overall and per slice value, over the trailing drift
+    window, judged at every check window, against the baseline."""
     con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
     base = ctx.baseline
     drift = model.checks.drift
+    width = drift.window
     if "score" not in base:
         return []
     edges = list(base["score"].edges or ())
-    counts = score_bin_counts(
-        con, predictions_table(model_name), model.slices, edges, span.start, span.end, span.step
+    per_step = score_bin_counts(
+        con,
+        predictions_table(model_name),
+        model.slices,
+        edges,
+        lookback_start(span, width),
+        span.end,
+        span.step,
+    )
+    counts = trailing_sums(
+        {((w, (col, value))): bins for (w, col, value), bins in per_step.items()}, span, width
     )
     out: list[Result] = []
-    keys = {(col, value) for (_w, col, value) in counts}
+    keys = {key for (_w, key) in counts}
     for w in span.windows():
         for col, value in sorted(keys, key=lambda k: (k[0] or "", k[1] or "")):
             name = "score" if col is None else f"score|{col}={value}"
             hist = base.get(name)
             if hist is None:
                 continue
-            per_bin = counts.get((w, col, value), {})
+            per_bin = counts.get((w, (col, value)), {})
             actual = [float(per_bin.get(b, 0)) for b in range(len(hist.counts))]
             n = int(sum(actual))
-            metric = (
-                _distance(model, [float(c) for c in hist.counts], actual)
-                if n >= drift.min_support and hist.total >= drift.min_support
-                else None
-            )
-            status = grade_above(metric, drift.warn, drift.crit)
+            enough = n >= drift.min_support and hist.total >= drift.min_support
+            metric, status, warn, extra = _distance(ctx, name, hist, actual, enough)
             slice_ = {col: value} if col is not None and value is not None else None
             out.append(
                 Result(
@@ -108,11 +208,32 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
                     w,
                     w + span.step,
                     metric,
-                    drift.warn,
+                    warn,
                     status,
                     n,
-                    {"metric": drift.metric},
+                    {**_judged(span, w, width, drift.metric), **extra},
                 )
             )
     localize(out)
+    follow_overall(out)
     return out
+
+
+def follow_overall(results: list[Result]) -> None:
+    """A slice's score drift that is the overall drift seen through fewer rows is not a
+    local problem, even in the hours before the overall crosses its own threshold.
+
+    Judged every hour, a slice's noisier value crosses the warning an hour or two ahead
+    of the overall one as a shift builds; `localize` covers it only once the overall
+    fails. A failing slice not clearly worse than the overall (under LOCAL_FACTOR times
+    it) is covered by the overall while that is rising towards failing too."""
+    overall = {r.window_start: r for r in results if r.slice is None}
+    for r in results:
+        whole = overall.get(r.window_start)
+        if r.slice is None or r.status not in FAILING or whole is None:
+            continue
+        if whole.value is None or r.value is None or whole.status in FAILING:
+            continue
+        if r.value < LOCAL_FACTOR * whole.value:
+            r.detail["covered_by"] = "overall"
+            r.status = "covered"

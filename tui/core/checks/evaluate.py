@@ -10,15 +10,17 @@ binned counts in one each), not a query per window.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 import duckdb
 
-from tui.core.checks.baseline import baseline_window, load_baseline
+from tui.core.checks.baseline import BaselineData, load_baseline, rolling_period
 from tui.core.checks.context import Context, ModelRun
 from tui.core.checks.kinds import REGISTRY, Family
 from tui.core.checks.spans import Span, due_span
 from tui.core.config.settings import Model, Settings
+from tui.core.config.times import floor_time
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import predictions_table
 
@@ -82,21 +84,49 @@ def evaluate_model(
         families.setdefault(REGISTRY[name].family, span)
     due = {family: span for family, span in families.items() if not span.empty}
     ctx = Context(con, settings, model_name, model, now, first_ts)
-    if any(family.needs_baseline for family in due):
-        step(f"{model_name}: baseline")
-        ctx.baseline = load_baseline(
-            con,
-            model_name,
-            model,
-            baseline_window(model, first_ts),
-            model.checks.drift.bins,
-            model.slices,
-            now,
-        )
     said = ""
     for family, span in due.items():
         if family.name != said:
             step(f"{model_name}: {family.name}")
             said = family.name
-        run.results += family.evaluate(ctx, span)
+        if not family.needs_baseline:
+            run.results += family.evaluate(ctx, span)
+            continue
+        for part in baseline_parts(model, span):
+            ctx.baseline = _baseline(ctx, run, part.start, step).histograms
+            run.results += family.evaluate(ctx, part)
     return run
+
+
+def baseline_parts(model: Model, span: Span) -> list[Span]:
+    """The span cut where its windows' baseline changes: a rolling (``last:``) baseline
+    moves on once a period (a day), any other kind is one baseline for the whole span."""
+    period = rolling_period(model)
+    if period is None or span.empty:
+        return [span]
+    parts: list[Span] = []
+    for w in span.windows():
+        if parts and floor_time(w, period) == floor_time(parts[-1].start, period):
+            parts[-1] = replace(parts[-1], end=w + span.step)
+        else:
+            parts.append(Span(w, w + span.step, span.step))
+    return parts
+
+
+def _baseline(
+    ctx: Context, run: ModelRun, at: datetime, step: Callable[[str], None]
+) -> BaselineData:
+    period = rolling_period(ctx.model)
+    moment = floor_time(at, period) if period is not None else None
+
+    def load() -> BaselineData:
+        step(f"{ctx.model_name}: baseline")
+        return load_baseline(
+            ctx.con, ctx.settings, ctx.model_name, ctx.model, ctx.first_ts, ctx.now, moment
+        )
+
+    found = ctx.memo(("baseline", moment), load)
+    problem = found.source.problem
+    if problem is not None and problem not in run.problems:
+        run.problems.append(problem)
+    return found

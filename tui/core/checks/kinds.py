@@ -49,8 +49,12 @@ def _window(_settings: Settings, model: Model) -> timedelta:
     return model.checks.window
 
 
-def _drift_window(_settings: Settings, model: Model) -> timedelta:
-    return model.checks.drift.window
+def _drift_tolerance(_settings: Settings, model: Model) -> timedelta:
+    # Drift is judged every check window over the trailing drift window: a strong
+    # shift crosses the thresholds once a fraction of that span holds it, a weak one
+    # only when most of it does. Planted incidents are strong: half the span, and
+    # never less than a few check windows.
+    return max(model.checks.drift.window / 2, 3 * model.checks.window)
 
 
 def _delay(_settings: Settings, model: Model) -> timedelta:
@@ -96,8 +100,9 @@ REGISTRY: dict[str, Kind] = {
             _window,
             lambda _s, m: m.checks.window + m.checks.freshness.max_lag,
         ),
-        Kind("drift", DRIFT, _drift_window, _drift_window),
-        Kind("score_drift", SCORE_DRIFT, _drift_window, _drift_window, binary_only=True),
+        # Judged every check window, each over the trailing `checks.drift.window`.
+        Kind("drift", DRIFT, _window, _drift_tolerance),
+        Kind("score_drift", SCORE_DRIFT, _window, _drift_tolerance, binary_only=True),
         Kind(
             "label_delay",
             LABEL_DELAY,

@@ -1,14 +1,49 @@
-"""Checks that wait for labels: label delay, SLOs and the offline-versus-online gap."""
+"""Checks that wait for labels: label delay, SLOs and the offline-versus-online gap.
+
+Label delay is judged overall and per slice value, so one city whose labels stopped
+names that city. When the whole model's labels stop, every slice fails with it; a
+failing slice is then reported on its own only when it is clearly worse than the
+whole (its shortfall at least LOCAL_FACTOR times the overall one, judged by the
+favourable end of its interval) and is `covered` by the overall alert otherwise, so
+one outage is one alert, not one per slice value.
+
+SLO windows carry an interval for their metric (`detail.interval`): Wilson for the
+binary proportions, Wilson-on-J for F1, Hanley–McNeil for AUC, a normal interval for
+MAE, RMSE, bias and MAPE, a seeded bootstrap for the multiclass F1s. A window is
+critical only when its whole interval is on the wrong side of the objective and a
+warning when the point is but the interval straddles it; a metric without an
+interval (R²) is critical when more than 10% past the objective.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
+from tui.core.checks.baseline import offline_targets
 from tui.core.checks.context import Context
-from tui.core.checks.results import Result, Status, grade_above, grade_below
+from tui.core.checks.results import (
+    FAILING,
+    LOCAL_FACTOR,
+    Result,
+    Status,
+    grade_above,
+    grade_below,
+)
 from tui.core.checks.spans import Span
-from tui.core.config.settings import LOWER_IS_BETTER, Slo
-from tui.core.slices.outcomes import Counts, task_metrics, window_outcomes
+from tui.core.config.settings import LOWER_IS_BETTER, Model, Slo
+from tui.core.slices.metrics import wilson
+from tui.core.slices.outcomes import (
+    Counts,
+    WindowKey,
+    _bootstrap,
+    _multiclass,
+    auc_from_histogram,
+    task_metrics,
+    window_outcomes,
+)
 from tui.core.store.connection import fetch_rows
-from tui.core.store.sqlparts import predictions_table
+from tui.core.store.sqlparts import grouping_sets, predictions_table, slice_keys, which_slice
 
 INF = float("inf")
 
@@ -27,15 +62,52 @@ def _slo_status(slo: Slo, value: float | None, ci: tuple[float, float] | None) -
     return "pass"
 
 
+# ---------------------------------------------------------------- label delay
+
+
+def _delay_detail(r: dict[str, Any], model: Model) -> dict[str, Any]:
+    return {
+        "labeled": int(r["labeled"]),
+        "on_time": int(r["on_time"]),
+        "p50_hours": r["p50_hours"],
+        "p90_hours": r["p90_hours"],
+        "p99_hours": r["p99_hours"],
+        "expected_delay_hours": model.labels.expected_delay.total_seconds() / 3600,
+    }
+
+
+def _cover_slices(results: list[Result]) -> None:
+    """Per window: when the overall coverage fails, a failing slice not clearly worse
+    than overall is `covered` by the overall alert (see the module docstring)."""
+    by_window: dict[Any, list[Result]] = defaultdict(list)
+    for r in results:
+        by_window[r.window_start].append(r)
+    for members in by_window.values():
+        overall = next((r for r in members if r.slice is None), None)
+        if overall is None or overall.status not in FAILING or overall.value is None:
+            continue
+        shortfall = 1.0 - overall.value
+        for r in members:
+            if r.slice is None or r.status not in FAILING:
+                continue
+            best = r.detail.get("on_time_high", r.value)
+            if best is None or 1.0 - best < LOCAL_FACTOR * shortfall:
+                r.detail["covered_by"] = "overall"
+                r.status = "covered"
+
+
 def evaluate_label_delay(ctx: Context, span: Span) -> list[Result]:
-    """The share of each day's predictions labelled within the expected delay."""
-    con = ctx.con
+    """The share of each window's predictions labelled within the expected delay, overall
+    and per slice value.
+
+    A slice value with fewer than `checks.min_rows` rows is insufficient; one with
+    enough fails only when even the upper end of the Wilson interval of its on-time
+    share is below `labels.min_fraction`, so a small slice's noise is not an alert."""
     model_name = ctx.model_name
     model = ctx.model
-    now = ctx.now
     policy = model.labels
     rows = fetch_rows(
-        con,
+        ctx.con,
         "checks_label_delay",
         {
             "model": model_name,
@@ -43,57 +115,158 @@ def evaluate_label_delay(ctx: Context, span: Span) -> list[Result]:
             "end": span.end,
             "step": span.step_seconds,
             "delay": int(policy.expected_delay.total_seconds()),
-            "now": now,
+            "now": ctx.now,
         },
         table=predictions_table(model_name),
+        slice_keys=slice_keys(model.slices),
+        grouping_sets=grouping_sets(["w"], model.slices),
     )
-    by_w = {r["w"]: r for r in rows}
+    overall: dict[Any, dict[str, Any]] = {}
+    per_slice: list[tuple[tuple[str, str], dict[str, Any]]] = []
+    for r in rows:
+        where = which_slice(r, model.slices)
+        if where is None:
+            overall[r["w"]] = r
+        else:
+            per_slice.append((where, r))
     out: list[Result] = []
-    for w in span.windows():
-        r = by_w.get(w)
-        n = int(r["n"]) if r else 0
-        frac = int(r["on_time"]) / n if r and n else None
-        status = grade_below(frac, policy.min_fraction, policy.min_fraction / 2)
-        detail = {}
-        if r:
-            detail = {
-                "labeled": int(r["labeled"]),
-                "p50_hours": r["p50_hours"],
-                "p90_hours": r["p90_hours"],
-                "p99_hours": r["p99_hours"],
-                "expected_delay_hours": policy.expected_delay.total_seconds() / 3600,
-            }
-        out.append(
-            Result(
-                model_name,
-                "label_delay",
-                "label_delay",
-                None,
-                None,
-                w,
-                w + span.step,
-                frac,
-                policy.min_fraction,
-                status,
-                n,
-                detail,
-                known_at=w + span.step + policy.expected_delay,
-            )
+
+    def result(
+        w: Any,
+        slice_: dict[str, str] | None,
+        value: float | None,
+        status: Status,
+        n: int,
+        detail: dict[str, Any],
+    ) -> Result:
+        return Result(
+            model_name,
+            "label_delay",
+            "label_delay",
+            None,
+            slice_,
+            w,
+            w + span.step,
+            value,
+            policy.min_fraction,
+            status,
+            n,
+            detail,
+            known_at=w + span.step + policy.expected_delay,
         )
+
+    for w in span.windows():
+        whole = overall.get(w)
+        n = int(whole["n"]) if whole else 0
+        frac = int(whole["on_time"]) / n if whole and n else None
+        status = grade_below(frac, policy.min_fraction, policy.min_fraction / 2)
+        out.append(result(w, None, frac, status, n, _delay_detail(whole, model) if whole else {}))
+    for (column, value), r in per_slice:
+        n, on_time = int(r["n"]), int(r["on_time"])
+        detail = _delay_detail(r, model)
+        slice_ = {column: value}
+        if n < model.checks.min_rows:
+            detail.update(reason="too few rows to judge", min_rows=model.checks.min_rows)
+            out.append(
+                result(r["w"], slice_, on_time / n if n else None, "insufficient", n, detail)
+            )
+            continue
+        interval = wilson(on_time, n)
+        assert interval is not None  # n > 0
+        detail["on_time_high"] = interval[1]
+        status = grade_below(interval[1], policy.min_fraction, policy.min_fraction / 2)
+        out.append(result(r["w"], slice_, on_time / n, status, n, detail))
+    _cover_slices(out)
     return out
+
+
+# ---------------------------------------------------------------- SLOs and gaps
+
+
+def _fill_auc(
+    ctx: Context, span: Span, columns: list[str], outcomes: dict[WindowKey, Counts]
+) -> None:
+    """The exact AUC of every (window, slice) group, from positives and negatives per
+    distinct score (ties count one half: the Mann–Whitney AUC that scikit-learn's
+    `roc_auc_score` computes)."""
+    rows = fetch_rows(
+        ctx.con,
+        "checks_score_auc",
+        {
+            "model": ctx.model_name,
+            "positive": ctx.model.positive,
+            "start": span.start,
+            "end": span.end,
+            "step": span.step_seconds,
+            "now": ctx.now,
+        },
+        table=predictions_table(ctx.model_name),
+        slice_keys=slice_keys(columns),
+        grouping_sets=grouping_sets(["w", "p.score"], columns),
+    )
+    points: dict[WindowKey, list[tuple[float, int, int]]] = defaultdict(list)
+    for r in rows:
+        where = which_slice(r, columns)
+        key: WindowKey = (r["w"], where[0], where[1]) if where else (r["w"], None, None)
+        points[key].append((float(r["score"]), int(r["pos"]), int(r["neg"])))
+    for key, found in points.items():
+        found.sort()
+        if key in outcomes:
+            outcomes[key].exact_auc = auc_from_histogram(
+                [p for _, p, _ in found], [q for _, _, q in found]
+            )
+
+
+def _outcomes(
+    ctx: Context, span: Span, columns: list[str], metrics: set[str]
+) -> dict[WindowKey, Counts]:
+    outcomes = window_outcomes(
+        ctx.con, ctx.model_name, columns, span.start, span.end, span.step, ctx.now
+    )
+    if ctx.model.task == "binary" and "auc" in metrics:
+        _fill_auc(ctx, span, columns, outcomes)
+    return outcomes
+
+
+def _multiclass_interval(o: Counts, metric: str) -> tuple[float, float] | None:
+    keys = sorted(o.pairs)
+
+    def stat(d: list[int]) -> float | None:
+        return _multiclass(dict(zip(keys, d, strict=True)))[metric]
+
+    return _bootstrap([o.pairs[k] for k in keys], stat)
+
+
+def slo_metric(
+    model: Model, o: Counts, metric: str, slo: Slo | None = None
+) -> tuple[float | None, tuple[float, float] | None]:
+    """One SLO metric of a window's counts and its 95% interval (None where the metric
+    has none, e.g. R²). A multiclass F1's interval is a bootstrap, which costs tens of
+    milliseconds: given the ``slo``, it is drawn only for a window whose point misses
+    the objective, the one case where the interval decides the severity."""
+    metrics, intervals = task_metrics(model, o)
+    value = metrics.get(metric)
+    interval = intervals.get(metric)
+    if value is not None and interval is None and metric in ("macro_f1", "weighted_f1"):
+        passes = (
+            slo is not None
+            and (slo.min is None or value >= slo.min)
+            and (slo.max is None or value <= slo.max)
+        )
+        if not passes:
+            interval = _multiclass_interval(o, metric)
+    return value, interval
 
 
 def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
     """Every SLO of the model, per window (and slice value for `by:` SLOs)."""
     if not ctx.model.slos:
         return []
-    con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    now = ctx.now
     out: list[Result] = []
     by_columns = sorted({s.by for s in model.slos if s.by})
-    outcomes = window_outcomes(con, model_name, by_columns, span.start, span.end, span.step, now)
+    outcomes = _outcomes(ctx, span, by_columns, {s.metric for s in model.slos})
     for slo in model.slos:
         check = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
         keys = sorted({(c, v) for (_w, c, v) in outcomes if c == slo.by}, key=lambda k: k[1] or "")
@@ -102,33 +275,28 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
             for col, value in keys:
                 o = outcomes.get((w, col, value), Counts())
                 slice_ = {col: value} if col is not None and value is not None else None
-                if o.labeled < slo.min_labeled:
-                    out.append(
-                        Result(
-                            model_name,
-                            check,
-                            "slo",
-                            None,
-                            slice_,
-                            w,
-                            w + span.step,
-                            None,
-                            threshold,
-                            "insufficient",
-                            o.labeled,
-                            {
-                                "reason": "insufficient labels",
-                                "labeled": o.labeled,
-                                "min_labeled": slo.min_labeled,
-                                "rows": o.n,
-                            },
-                        )
-                    )
-                    continue
-                metrics, intervals = task_metrics(model, o)
-                metric = metrics.get(slo.metric)
-                ci = intervals.get(slo.metric)
-                status = _slo_status(slo, metric, ci)
+
+                metric: float | None = None
+                status: Status = "insufficient"
+                detail: dict[str, Any] = {
+                    "reason": "insufficient labels",
+                    "labeled": o.labeled,
+                    "min_labeled": slo.min_labeled,
+                    "rows": o.n,
+                }
+                if o.labeled >= slo.min_labeled:
+                    metric, ci = slo_metric(model, o, slo.metric, slo)
+                    status = _slo_status(slo, metric, ci)
+                    detail = {
+                        "metric": slo.metric,
+                        "ci": ci,
+                        "interval": list(ci) if ci else None,
+                        "rows": o.n,
+                        "coverage": o.labeled / o.n if o.n else None,
+                    }
+                    if metric is None:
+                        # E.g. AUC or recall of a window whose labels hold one class only.
+                        detail["reason"] = f"{slo.metric} is undefined on these labels"
                 out.append(
                     Result(
                         model_name,
@@ -142,12 +310,7 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
                         threshold,
                         status,
                         o.labeled,
-                        {
-                            "metric": slo.metric,
-                            "ci": ci,
-                            "rows": o.n,
-                            "coverage": o.labeled / o.n if o.n else None,
-                        },
+                        detail,
                     )
                 )
     return out
@@ -155,19 +318,23 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
 
 def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
     """Online metrics against the offline validation ones."""
-    con = ctx.con
     model_name = ctx.model_name
     model = ctx.model
-    now = ctx.now
     gap = model.checks.offline_gap
-    if not model.offline:
+    # The offline validation numbers, metric -> value: `offline:` laid over a labelled
+    # reference file's own metrics.
+    offline_metrics = ctx.memo(
+        "offline_targets",
+        lambda: offline_targets(ctx.con, ctx.settings, model_name, model, ctx.first_ts, ctx.now),
+    )
+    if not offline_metrics:
         return []
-    outcomes = window_outcomes(con, model_name, [], span.start, span.end, span.step, now)
+    outcomes = _outcomes(ctx, span, [], set(offline_metrics))
     out: list[Result] = []
     for w in span.windows():
         o = outcomes.get((w, None, None), Counts())
         metrics, _ = task_metrics(model, o) if o.labeled >= gap.min_labeled else ({}, {})
-        for name, offline in sorted(model.offline.items()):
+        for name, offline in sorted(offline_metrics.items()):
             online = metrics.get(name)
             if online is None or not offline:
                 relative = None
@@ -189,7 +356,13 @@ def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
                     gap.warn,
                     status,
                     o.labeled,
-                    {"metric": name, "offline": offline, "online": online},
+                    {
+                        "metric": name,
+                        "offline": offline,
+                        "online": online,
+                        "labeled": o.labeled,
+                        "min_labeled": gap.min_labeled,
+                    },
                 )
             )
     return out

@@ -4,17 +4,19 @@ vanished values and schema findings, from one grouped scan of the due windows.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from tui.core.checks.baseline import category_counts
 from tui.core.checks.context import Context
+from tui.core.checks.counts import category_counts
 from tui.core.checks.results import (
     Result,
     Status,
+    fingerprint,
     grade_above,
     grade_rate,
     localize,
@@ -305,6 +307,28 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
     return out
 
 
+def _unrecovered(ctx: Context, span: Span, names: list[str]) -> dict[str, set[str]]:
+    """Per feature, the values the last stored distinct result before the span still
+    counted vanished: the state one run hands the next."""
+    if not names:
+        return {}
+    fingerprints = {
+        fingerprint(ctx.model_name, f"distinct:{n}", "distinct", n, None): n for n in names
+    }
+    rows = fetch_rows(
+        ctx.con,
+        "results_last_before",
+        {"model": ctx.model_name, "fingerprints": list(fingerprints), "before": span.start},
+    )
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        detail = json.loads(r["detail"] or "{}")
+        # Results stored before the hysteresis carry only the values judged vanished.
+        values = detail.get("unrecovered", detail.get("vanished", []))
+        out[fingerprints[str(r["fingerprint"])]] = {str(v) for v in values}
+    return out
+
+
 def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     """Baseline values that should have shown up by now and did not.
 
@@ -313,6 +337,12 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     came), reaching back at most DISTINCT_LOOKBACK windows; it has vanished if none of
     those rows came. Frequent values are judged on the last window alone, rare ones
     on a longer stretch, and a quiet night is not mistaken for a vanished state.
+
+    Once vanished, a value stays vanished until, over such a run, at least
+    `recover_share` of its expected rows came: a share fallen to near zero with a stray
+    row now and then is one incident. A window where a vanished value cannot be told
+    (too few rows expected) is insufficient, neither failing nor passing; the state
+    carries on to the next window and, through the stored result, to the next run.
     """
     model = ctx.model
     rows = _rows(ctx, span)
@@ -325,29 +355,46 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     )
     model_name, base = ctx.model_name, ctx.baseline
     need = model.checks.distinct.min_expected
+    recover = model.checks.distinct.recover_share
+    judged = [
+        name for name in categorical if (hist := base.get(name)) is not None and hist.categories
+    ]
+    carried = _unrecovered(ctx, span, judged)
     out: list[Result] = []
-    for name, spec in model.features.items():
-        hist = base.get(name)
-        if spec.type != "categorical" or hist is None or not hist.categories:
-            continue
+    for name in judged:
+        hist = base[name]
+        assert hist.categories is not None
         shares = {c: hist.share(c) for c in hist.categories if hist.share(c) > 0}
+        held = carried.get(name, set()) & set(shares)
         for w in span.windows():
-            vanished, tested = [], 0
+            vanished, unsure, tested = [], [], 0
             for value, share in shares.items():
+                was = value in held
                 expected, observed, t = 0.0, 0, w
                 for _ in range(DISTINCT_LOOKBACK):
                     expected += totals.get(t, 0) * share
                     observed += counts.get((t, name), {}).get(value, 0)
-                    if observed or expected >= need:
+                    # A stray row tells a value is there, not that it is back.
+                    if expected >= need or (observed and not was):
                         break
                     t -= span.step
-                if expected >= need:
-                    tested += 1
-                    if observed == 0:
-                        vanished.append(value)
+                if expected < need:
+                    if was:
+                        unsure.append(value)
+                    continue
+                tested += 1
+                if was and observed >= recover * expected:
+                    held.discard(value)
+                elif was or observed == 0:
+                    vanished.append(value)
+                    held.add(value)
             n = totals.get(w, 0)
             seen = counts.get((w, name), {})
-            if not tested:
+            detail: dict[str, Any] = {"unrecovered": sorted(held)}
+            if not vanished and (unsure or not tested):
+                # Nothing failed, but not everything could be told: neither pass nor fail.
+                if tested:
+                    detail["tested"] = tested
                 out.append(
                     Result(
                         model_name,
@@ -361,7 +408,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                         0,
                         "insufficient",
                         n,
-                        {},
+                        detail,
                     )
                 )
                 continue
@@ -381,6 +428,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     status,
                     n,
                     {
+                        **detail,
                         "vanished": sorted(vanished),
                         "distinct": len(seen),
                         "baseline_distinct": len(hist.categories),

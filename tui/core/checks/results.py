@@ -21,6 +21,9 @@ Status = Literal["pass", "warning", "critical", "insufficient", "covered"]
 FAILING = ("warning", "critical")
 PASSING = ("pass", "covered")
 SEVERITY_RANK = {"warning": 1, "critical": 2}
+# The kind of the finding that a check was insufficient for every window it evaluated
+# (raised after a check run, by tui.core.monitor.never_judged; not a kind of check).
+NEVER_JUDGED = "never_judged"
 
 
 def slice_key(slice_: dict[str, str] | None) -> str | None:

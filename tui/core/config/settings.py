@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,9 +22,40 @@ from pydantic import (
     model_validator,
 )
 
-from tui.core.config.times import MAX_DURATION, parse_duration
+from tui.core.config.checks import (
+    Checks,
+    DistinctCheck,
+    DriftCheck,
+    FreshnessCheck,
+    GapCheck,
+    RateCheck,
+    VolumeCheck,
+)
+from tui.core.config.drift_methods import (
+    FeatureDrift,
+)
+from tui.core.config.times import (
+    parse_timestamp,
+)
+from tui.core.config.types import ClassLabel, Duration, Fraction, Strict, Window
 from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
 from tui.core.errors import ConfigError
+
+# The sections that live in their own modules, importable from here as before.
+__all__ = [
+    "Checks",
+    "ClassLabel",
+    "DistinctCheck",
+    "DriftCheck",
+    "Duration",
+    "Fraction",
+    "FreshnessCheck",
+    "GapCheck",
+    "RateCheck",
+    "Strict",
+    "VolumeCheck",
+    "Window",
+]
 
 CONFIG_ENV = "ONCALL_CONFIG"
 DEFAULT_CONFIG_NAME = "oncall.yaml"
@@ -53,43 +84,15 @@ IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 METRICS_BY_TASK: dict[str, tuple[str, ...]] = {
     "binary": ("accuracy", "precision", "recall", "f1", "fpr", "predicted_positive_rate", "auc"),
-    "multiclass": ("accuracy", "macro_f1"),
-    "regression": ("mae", "rmse", "bias"),
+    "multiclass": ("accuracy", "macro_f1", "weighted_f1"),
+    # mape is a fraction (0.1 = 10%) over the rows whose label is not zero.
+    "regression": ("mae", "rmse", "bias", "mape", "r2"),
 }
 # Metrics where a larger value is worse; an SLO on them sets ``max``.
-LOWER_IS_BETTER = frozenset({"fpr", "mae", "rmse"})
-
-
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        if value > MAX_DURATION:
-            raise ValueError(f"duration too long: at most 3650d (ten years), got {value}")
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"expected a duration such as 30m, 2h or 3d, got {value!r}")
-    return parse_duration(value)
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-def _as_text(value: Any) -> Any:
-    # `positive: 1` in YAML is an int; class labels are compared as text.
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int | float):
-        return str(int(value)) if float(value).is_integer() else str(value)
-    return value
-
-
-ClassLabel = Annotated[str, BeforeValidator(_as_text)]
-
-
-class Strict(BaseModel):
-    """Every config section forbids unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+LOWER_IS_BETTER = frozenset({"fpr", "mae", "rmse", "mape"})
+# Metrics that need label sums the daily rollups do not keep: checks (SLOs, offline
+# gap) evaluate them from raw rows; slice views do not offer them yet.
+CHECKS_ONLY_METRICS = frozenset({"mape", "r2"})
 
 
 class Feature(Strict):
@@ -100,9 +103,13 @@ class Feature(Strict):
     max: float | None = None
     allowed: list[ClassLabel] | None = None
     max_null: Fraction = 0.01
+    drift: FeatureDrift | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Feature:
+        misfit = self.drift.misfit(self.type) if self.drift else None
+        if misfit is not None:
+            raise ValueError(misfit)
         if self.type == "categorical" and (self.min is not None or self.max is not None):
             raise ValueError("min and max apply to numeric features only")
         if self.type == "numeric" and self.allowed is not None:
@@ -112,27 +119,90 @@ class Feature(Strict):
         return self
 
 
-class Baseline(Strict):
-    """What drift compares against: a date range of stored predictions (both ends
-    inclusive). Without a baseline, drift compares against the model's first week."""
+def _baseline_time(value: Any) -> Any:
+    # A date (2026-10-01) stays a date: as an end it includes that whole day. Anything
+    # with a time of day (2026-10-01T06:00) is a UTC timestamp, and an end is exclusive.
+    if isinstance(value, datetime | date) or not isinstance(value, str):
+        return value
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return date.fromisoformat(text)
+    return parse_timestamp(text)
 
-    start: date | None = None
-    end: date | None = None
-    file: str | None = None
+
+BaselineTime = Annotated[datetime | date, BeforeValidator(_baseline_time)]
+BaselineKind = Literal["window", "file", "model_version", "last"]
+
+
+def _instant(moment: date, end: bool) -> datetime:
+    if isinstance(moment, datetime):
+        return moment
+    start = datetime.combine(moment, datetime.min.time())
+    return start + timedelta(days=1) if end else start
+
+
+class Baseline(Strict):
+    """What drift, vanished categories, score drift and (with labels) the offline gap
+    compare against. Exactly one kind:
+
+    - ``start`` and ``end``: stored predictions served in that range; a date end takes
+      in that whole day, a timestamp end (``2026-10-07T18:00``) is exclusive;
+    - ``file``: a reference dataset in the predictions contract (Parquet, CSV or JSON
+      lines; path relative to this config file, never globbed), optionally with a
+      ``label`` column whose metrics stand in for missing ``offline:`` ones;
+    - ``model_version``: the stored predictions of that model version;
+    - ``last``: the trailing duration (``7d``) before each evaluated day, leaving out
+      windows when a drift or data-quality alert of the model was firing.
+
+    Without a baseline, drift compares against the model's first week."""
+
+    start: BaselineTime | None = None
+    end: BaselineTime | None = None
+    file: str | None = Field(default=None, min_length=1)
+    model_version: str | None = Field(default=None, min_length=1)
+    last: Duration | None = None
+
+    @property
+    def kind(self) -> BaselineKind:
+        """Which of the four kinds this baseline is."""
+        if self.file is not None:
+            return "file"
+        if self.model_version is not None:
+            return "model_version"
+        if self.last is not None:
+            return "last"
+        return "window"
+
+    def window(self) -> tuple[datetime, datetime] | None:
+        """``[start, end)`` as UTC timestamps for a start/end baseline, else None."""
+        if self.start is None or self.end is None:
+            return None
+        return _instant(self.start, end=False), _instant(self.end, end=True)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Baseline:
-        if self.file is not None:
-            # Refused rather than ignored: drift must never silently compare against
+        given = [k for k in ("file", "model_version", "last") if getattr(self, k) is not None]
+        if self.start is not None or self.end is not None:
+            given.append("start/end")
+        if len(given) != 1:
+            # Refused rather than guessed: drift must never silently compare against
             # something other than what the config says.
+            got = f"got {' and '.join(given)}" if given else "got none"
             raise ValueError(
-                "a baseline file is not supported yet; give start and end dates "
-                "of stored predictions"
+                "give exactly one kind of baseline: `file`, `start` and `end`, "
+                f"`model_version` or `last`; {got}"
             )
-        if self.start is None or self.end is None:
-            raise ValueError("give both start and end dates")
-        if self.start and self.end and self.start > self.end:
-            raise ValueError(f"start {self.start} is after end {self.end}")
+        if given == ["start/end"]:
+            if self.start is None or self.end is None:
+                raise ValueError("give both start and end")
+            start, end = _instant(self.start, end=False), _instant(self.end, end=True)
+            if start > end:
+                raise ValueError(f"start {self.start} is after end {self.end}")
+            if start == end:
+                raise ValueError(
+                    f"start {self.start} is not before end {self.end} (an end with a time "
+                    "of day is exclusive): the baseline is empty"
+                )
         return self
 
 
@@ -149,7 +219,7 @@ class Slo(Strict):
     metric: str
     min: float | None = None
     max: float | None = None
-    window: Duration = timedelta(days=1)
+    window: Window = timedelta(days=1)
     min_labeled: int = Field(default=100, ge=1)
     by: str | None = None
 
@@ -158,70 +228,6 @@ class Slo(Strict):
         if self.min is None and self.max is None:
             raise ValueError("an SLO needs min or max")
         return self
-
-
-class VolumeCheck(Strict):
-    min_ratio: float = Field(default=0.5, ge=0)
-    max_ratio: float = Field(default=2.0, gt=0)
-
-
-class FreshnessCheck(Strict):
-    max_lag: Duration = timedelta(hours=2)
-
-
-class DriftCheck(Strict):
-    metric: Literal["psi", "js"] = "psi"
-    warn: float = Field(default=0.1, gt=0)
-    crit: float = Field(default=0.25, gt=0)
-    bins: int = Field(default=10, ge=2, le=100)
-    min_support: int = Field(default=500, ge=1)
-    window: Duration = timedelta(days=1)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DriftCheck:
-        if self.warn > self.crit:
-            raise ValueError(f"warn ({self.warn}) is above crit ({self.crit})")
-        return self
-
-
-class RateCheck(Strict):
-    """Thresholds on the fraction of rows that break a rule (bounds, allowed values)."""
-
-    warn: Fraction = 0.001
-    crit: Fraction = 0.01
-
-
-class GapCheck(Strict):
-    """How much worse than offline validation production may be (relative gap)."""
-
-    warn: float = Field(default=0.1, gt=0)
-    crit: float = Field(default=0.25, gt=0)
-    window: Duration = timedelta(days=1)
-    min_labeled: int = Field(default=100, ge=1)
-
-
-class DistinctCheck(Strict):
-    """A baseline value counts as vanished when at least `min_expected` rows of it were
-    expected in the window (from its baseline share) and none came."""
-
-    min_expected: float = Field(default=10.0, gt=0)
-
-
-class Checks(Strict):
-    """Which checks run and over what windows."""
-
-    window: Duration = timedelta(hours=1)
-    volume: VolumeCheck = Field(default_factory=VolumeCheck)
-    freshness: FreshnessCheck = Field(default_factory=FreshnessCheck)
-    drift: DriftCheck = Field(default_factory=DriftCheck)
-    bounds: RateCheck = Field(default_factory=RateCheck)
-    allowed_values: RateCheck = Field(default_factory=RateCheck)
-    distinct: DistinctCheck = Field(default_factory=DistinctCheck)
-    offline_gap: GapCheck = Field(default_factory=GapCheck)
-    min_rows: int = Field(default=30, ge=1)
-    # One `oncall check` evaluates at most this many windows of each kind; the rest
-    # wait for the next run, which resumes from the watermark.
-    max_windows_per_run: int = Field(default=2000, ge=1, le=100_000)
 
 
 class Model(Strict):
@@ -262,9 +268,9 @@ class Model(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Model:
-        both = set(self.slices) & set(self.features)
-        if both:
-            raise ValueError(f"{sorted(both)[0]!r} is declared both as a slice and a feature")
+        # A column may be both a slice and a feature (country, device: a model input and
+        # a way to cut the traffic): it is stored once, typed and monitored as the
+        # feature, and grouped by as a slice.
         if self.task == "binary" and self.positive is None:
             raise ValueError("a binary model needs `positive`, the positive class")
         valid = METRICS_BY_TASK[self.task]
@@ -398,6 +404,7 @@ class Config(Strict):
         # The `predictions` view unions every model: a shared column must mean one type.
         kinds: dict[str, tuple[str, str]] = {}
         for model_name, model in models.items():
+            # A slice that is also a feature takes the feature's type; a plain slice is text.
             columns = {s: "categorical" for s in model.slices}
             columns.update({f: spec.type for f, spec in model.features.items()})
             for column, kind in columns.items():

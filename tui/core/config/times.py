@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from tui.core.errors import UsageError
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+# Calendar months (`1mo`): not a fixed length, so never a timedelta.
+_MONTHS = re.compile(r"^\s*(\d+)\s*mo\s*$")
+MAX_MONTHS = 120
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 # The longest duration anything takes (a window, a snooze, a delay): ten years. Beyond
@@ -21,8 +24,63 @@ MAX_DURATION = timedelta(days=3650)
 MIN_NOW_YEAR, MAX_NOW_YEAR = 1970, 2200
 
 
+class CalendarMonths(ValueError):
+    """A duration in calendar months (``1mo``) where only a fixed length will do."""
+
+    def __init__(self, text: str, months: int) -> None:
+        super().__init__(
+            f"{text.strip()!r} is in calendar months, which have no fixed length; "
+            "use days or weeks here (30d, 4w)"
+        )
+        self.months = months
+
+
+def parse_months(text: object) -> int | None:
+    """The number of calendar months ``1mo``…``120mo`` names; None when ``text`` is
+    not written in months; ValueError for 0mo or more than ten years."""
+    match = _MONTHS.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    digits = match.group(1).lstrip("0")
+    if not digits:
+        raise ValueError(f"a duration must be positive, got {text!r}")
+    if len(digits) > 4 or int(digits) > MAX_MONTHS:
+        raise ValueError(f"duration too long: at most {MAX_MONTHS}mo (ten years), got {text!r}")
+    return int(digits)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` moved by whole calendar months (negative: back), the day of the month
+    kept where the target month has it and clamped to its last day otherwise."""
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (following - timedelta(days=1)).day
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def floor_month(moment: datetime) -> datetime:
+    """The start of ``moment``'s calendar month (UTC midnight on the first)."""
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def trailing_start(until: datetime, text: str) -> datetime:
+    """The start of a trailing span ``text`` long that ends at ``until``: ``7d`` goes
+    back 7 days, ``1mo`` one calendar month (to the same day of the month, clamped);
+    ValueError when ``text`` is neither."""
+    months = parse_months(text)
+    if months is not None:
+        return add_months(until, -months)
+    return until - parse_duration(text)
+
+
 def parse_duration(text: str) -> timedelta:
-    """Parse ``30s``, ``30m``, ``2h``, ``3d`` or ``1w`` into a timedelta; raise ValueError."""
+    """Parse ``30s``, ``30m``, ``2h``, ``3d`` or ``1w`` into a timedelta; raise ValueError
+    (CalendarMonths for ``1mo``: a month has no fixed length)."""
+    months = parse_months(text)
+    if months is not None:
+        raise CalendarMonths(text, months)
     match = _DURATION.match(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"expected a duration such as 30m, 2h, 3d or 1w, got {text!r}")
@@ -69,20 +127,25 @@ def parse_timestamp(text: str | datetime | date) -> datetime:
     return value
 
 
-_RELATIVE = re.compile(r"^\s*([+-])\s*(\d+\s*[smhdw])\s*$")
+_RELATIVE = re.compile(r"^\s*([+-])\s*(\d+\s*(?:mo|[smhdw]))\s*$")
 _DAY_WORD = re.compile(r"^\s*(today|yesterday|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?\s*$", re.I)
 _DAY_OFFSET = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
 def parse_now(text: str, wall: datetime) -> datetime:
     """A "now" as a person writes it, as naive UTC: an ISO time or date, ``now``,
-    an offset from the wall clock (``-2h``, ``+30m``, ``-3d``) or a day word with an
+    an offset from the wall clock (``-2h``, ``+30m``, ``-3d``, ``-1mo``: a calendar
+    month) or a day word with an
     optional time (``yesterday 09:00``, ``today``: midnight UTC); ValueError else."""
     raw = text.strip()
     if raw.lower() == "now":
         return wall
     relative = _RELATIVE.match(raw)
     if relative:
+        months = parse_months(relative.group(2))
+        if months is not None:
+            # A month back from the 31st of March is the 28th (or 29th) of February.
+            return add_months(wall, -months if relative.group(1) == "-" else months)
         delta = parse_duration(relative.group(2))
         return wall - delta if relative.group(1) == "-" else wall + delta
     day = _DAY_WORD.match(raw)

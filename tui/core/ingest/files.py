@@ -3,16 +3,30 @@
 Only names that are declared (and so passed the identifier check) are ever referenced
 in SQL; CSV columns get positional names ``c0, c1, …`` so that header text from a
 user's file never enters a statement.
+
+A folder, a Hive-partitioned tree (``preds/region=EU/dt=2026-11-20/part-0.parquet``) or
+a ``--glob`` pattern is walked here, by our own code (``os.scandir`` and ``fnmatch``),
+never handed to DuckDB as a glob. A ``key=value`` folder name becomes a text column
+only when ``key`` is a column the contract reads and the file lacks: when the file has
+the column too, the file's value wins (a row knows itself better than its folder), and
+the path's value is ignored. Values are %-decoded; ``__HIVE_DEFAULT_PARTITION__`` is
+null. They reach SQL only as the bound ``$partition`` list.
+
+CSV and JSON lines may be gzip (``.gz``) or zstd (``.zst``) compressed; the header checks
+read the decompressed head (gzip in Python, zstd through DuckDB, since Python 3.11's
+standard library has no zstd).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 import duckdb
 
@@ -23,6 +37,7 @@ from tui.core.store.sqlparts import Fragment, ident, raw
 
 Format = Literal["parquet", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("parquet", "csv", "json")
+Compression = Literal["gzip", "zstd"]
 _EXTENSIONS: dict[str, Format] = {
     ".parquet": "parquet",
     ".pq": "parquet",
@@ -31,6 +46,9 @@ _EXTENSIONS: dict[str, Format] = {
     ".ndjson": "json",
     ".json": "json",
 }
+# Text formats may come compressed; Parquet compresses inside the file.
+_COMPRESSIONS: dict[str, Compression] = {".gz": "gzip", ".zst": "zstd"}
+_COMPRESSION_SUFFIX: dict[Compression, str] = {"gzip": ".gz", "zstd": ".zst"}
 _NUMERIC_TYPES = (
     "DOUBLE",
     "FLOAT",
@@ -48,23 +66,57 @@ _NUMERIC_TYPES = (
 )
 
 
+def compression_of(path: Path) -> Compression | None:
+    """How a CSV or JSON-lines file is compressed, by its last extension (``.gz``,
+    ``.zst``), or None for a plain file."""
+    return _COMPRESSIONS.get(path.suffix.lower())
+
+
+def _format_suffix(path: Path) -> str:
+    """The extension that names the format: the one before ``.gz``/``.zst`` if any."""
+    if compression_of(path) is not None:
+        return Path(path.stem).suffix
+    return path.suffix
+
+
+def known_format(path: Path) -> Format | None:
+    """The format the file's extension names (``.csv``, ``.jsonl.gz``…), or None."""
+    fmt = _EXTENSIONS.get(_format_suffix(path).lower())
+    if fmt == "parquet" and compression_of(path) is not None:
+        return None  # a Parquet file compresses inside; a .parquet.gz is no reader's input
+    return fmt
+
+
 def detect_format(path: Path, override: str | None) -> Format:
     """The file's format: the one asked for, else the one its extension names."""
     if override:
         for known in FORMATS:
             if override == known:
+                if known == "parquet" and compression_of(path) is not None:
+                    raise InputError(
+                        f"{path}: a Parquet file cannot be compressed as a whole "
+                        f"({path.suffix}); Parquet compresses inside the file",
+                        field="format",
+                    )
                 return known
         raise InputError(
             f"the format must be one of {', '.join(FORMATS)}, got {override!r}", field="format"
         )
-    fmt = _EXTENSIONS.get(path.suffix.lower())
+    fmt = known_format(path)
     if fmt is None:
+        suffix = "".join(path.suffixes[-2:]) if compression_of(path) else path.suffix
         raise InputError(
-            f"{path}: cannot tell the format from the extension {path.suffix!r}; "
-            "use .parquet, .csv or .jsonl, or name the format",
+            f"{path}: cannot tell the format from the extension {suffix!r}; "
+            "use .parquet, .csv or .jsonl (.csv and .jsonl may end in .gz or .zst), "
+            "or name the format",
             field="format",
         )
     return fmt
+
+
+def snapshot_suffix(fmt: Format, compression: Compression | None) -> str:
+    """The private copy's extension: DuckDB's readers tell compression from it."""
+    return f".{fmt}" + (_COMPRESSION_SUFFIX[compression] if compression else "")
 
 
 def sha256_of(path: Path) -> str:
@@ -95,6 +147,12 @@ class FileColumn:
         return not self.nested and self.type.upper().startswith(_NUMERIC_TYPES)
 
     @property
+    def boolean(self) -> bool:
+        """A true/false column: stored as 'true'/'false' for a categorical feature and
+        1.0/0.0 for a numeric one."""
+        return self.type.upper() == "BOOLEAN"
+
+    @property
     def fractional(self) -> bool:
         return self.type.upper().startswith(("DOUBLE", "FLOAT", "REAL", "DECIMAL"))
 
@@ -113,11 +171,19 @@ class FileShape:
     csv_columns: Fragment | None  # the read_csv `columns=` struct, positional names
     # The private snapshot DuckDB reads; `path` is only ever shown to people.
     read_path: Path | None = None
+    compression: Compression | None = None
+    # Values of Hive partition columns (``region=EU`` in the path), bound as the
+    # readers' `$partition` list; their FileColumns refer to it by position.
+    partition: tuple[str | None, ...] = ()
 
     @property
     def source(self) -> Path:
         """The file the readers open: the private snapshot when there is one."""
         return self.read_path or self.path
+
+    def reader_params(self, **params: object) -> dict[str, object]:
+        """The bound parameters of this file's reader query, plus ``params``."""
+        return {"path": str(self.source), "partition": list(self.partition), **params}
 
     def reader_fragments(self, **fragments: Fragment) -> dict[str, Fragment]:
         """Fragments for this file's reader query: CSV adds its positional columns."""
@@ -132,23 +198,34 @@ class FileShape:
     def line_of(self, row_no: int) -> str:
         """How to name a 1-based data row to a person: a line for text files."""
         if self.format == "csv":
-            return f"line {csv_line(self.source, row_no)}"
+            return f"line {csv_line(self.source, row_no, self.compression)}"
         if self.format == "json":
             return f"line {row_no}"
         return f"row {row_no}"
 
 
-def csv_line(path: Path, row_no: int) -> int:
+def _open_text(path: Path, compression: Compression | None, errors: str = "strict") -> TextIO:
+    """``path`` as UTF-8 text (a byte-order mark dropped), decompressed if gzip."""
+    # utf-8-sig: a byte-order mark is not part of the first column's name.
+    if compression == "gzip":
+        return gzip.open(path, "rt", newline="", encoding="utf-8-sig", errors=errors)
+    return path.open(newline="", encoding="utf-8-sig", errors=errors)
+
+
+def csv_line(path: Path, row_no: int, compression: Compression | None = None) -> int:
     """The physical line where 1-based data row ``row_no`` of a CSV file starts: a
     quoted value may span lines, so a row's number and its line can differ."""
     fallback = row_no + 1
+    if compression == "zstd":
+        # Python 3.11 cannot decompress zstd: the row's number stands for its line.
+        return fallback
     try:
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        with _open_text(path, compression, errors="replace") as handle:
             reader = csv.reader(handle)
             for _ in range(row_no):  # the header and the rows before this one
                 next(reader)
             return reader.line_num + 1
-    except (StopIteration, csv.Error, OSError):
+    except (StopIteration, csv.Error, OSError, EOFError, zlib.error):
         return fallback
 
 
@@ -157,15 +234,46 @@ _HEADER_LIMIT = 1 << 24
 _NAME_LIMIT = 1000
 
 
-def _csv_header(path: Path, source: Path) -> list[str]:
+def _zstd_head(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> str:
+    """The first line of a zstd-compressed text file, decompressed by DuckDB (Python
+    3.11's standard library has no zstd, and one header line needs no new dependency)."""
     try:
-        # utf-8-sig: a byte-order mark is not part of the first column's name.
-        with source.open(newline="", encoding="utf-8-sig") as handle:
-            first = handle.readline(_HEADER_LIMIT)
+        rows = fetch_rows(con, "probe_csv_head", {"path": str(source)})
+    except duckdb.Error as exc:
+        if "unicode" in str(exc).lower():
+            raise InputError(f"{path}: not UTF-8 text; CSV files must be UTF-8") from None
+        raise InputError(
+            f"{path}: cannot read as zstd-compressed CSV: {_clean(exc, path, source)}; "
+            "nothing was written"
+        ) from None
+    if not rows or rows[0]["line"] is None:
+        return ""
+    return str(rows[0]["line"]) + "\n"
+
+
+def _read_head(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Path, compression: Compression | None
+) -> str:
+    """The first line of a CSV file as text, after decompression."""
+    if compression == "zstd":
+        return _zstd_head(con, path, source)
+    try:
+        with _open_text(source, compression) as handle:
+            return handle.readline(_HEADER_LIMIT)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; CSV files must be UTF-8") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error):
+        raise InputError(
+            f"{path}: not a complete gzip file (its name ends in .gz); nothing was written"
+        ) from None
     except OSError as exc:
         raise FileUnreadable(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+
+
+def _csv_header(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Path, compression: Compression | None
+) -> list[str]:
+    first = _read_head(con, path, source, compression)
     if len(first) >= _HEADER_LIMIT and not first.endswith("\n"):
         raise InputError(f"{path}: line 1: the header line is longer than 16 MB")
     if not first.strip():
@@ -234,12 +342,22 @@ def _refuse_duplicate_names(path: Path, names: list[str]) -> None:
 
 
 def inspect_file(
-    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, *, read_path: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: Format,
+    *,
+    read_path: Path | None = None,
+    compression: Compression | None = None,
+    partition: dict[str, str | None] | None = None,
+    wanted: set[str] | None = None,
 ) -> FileShape:
     """Find a file's columns and types; raise InputError if it cannot be read.
 
     ``path`` names the file in messages; ``read_path`` (default ``path``) is the file
-    actually read, normally the private snapshot.
+    actually read, normally the private snapshot. ``partition`` holds the Hive
+    ``key=value`` parts of the file's path: a key among ``wanted`` (the columns the
+    contract reads) that the file lacks becomes a text column; when the file has the
+    column too, the file's own value wins (it is the row's, the path is the folder's).
     """
     source = read_path or path
     if not source.exists():
@@ -249,10 +367,11 @@ def inspect_file(
     if source.stat().st_size == 0:
         raise InputError(f"{path}: empty file")
     if fmt == "csv":
-        names = _csv_header(path, source)
+        names = _csv_header(con, path, source, compression)
         struct = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         cols = {n: FileColumn(n, "VARCHAR", f"c{i}") for i, n in enumerate(names)}
-        return FileShape(path, fmt, cols, raw("{" + struct + "}"), read_path)
+        values = _partition_columns(cols, partition or {}, wanted or set())
+        return FileShape(path, fmt, cols, raw("{" + struct + "}"), read_path, compression, values)
     query = "file_columns_parquet" if fmt == "parquet" else "file_columns_json"
     try:
         if fmt == "parquet":
@@ -272,7 +391,24 @@ def inspect_file(
             # An oddly named column cannot be declared, so it is only ever "unexpected".
             ref = "NULL"
         cols[name] = FileColumn(name, str(row["column_type"]), ref)
-    return FileShape(path, fmt, cols, None, read_path)
+    values = _partition_columns(cols, partition or {}, wanted or set())
+    return FileShape(path, fmt, cols, None, read_path, compression, values)
+
+
+def _partition_columns(
+    cols: dict[str, FileColumn], partition: dict[str, str | None], wanted: set[str]
+) -> tuple[str | None, ...]:
+    """Add the wanted partition keys the file lacks to ``cols`` (as references to the
+    readers' bound `$partition` list); return the values that list holds."""
+    present = {name.lower() for name in cols}
+    values: list[str | None] = []
+    for key, value in partition.items():
+        if key not in wanted or key.lower() in present:
+            continue
+        values.append(value)
+        # The reader queries expose the bound list as __oncall_partition (1-based).
+        cols[key] = FileColumn(key, "VARCHAR", f"__oncall_partition[{len(values)}]")
+    return tuple(values)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -333,3 +469,8 @@ def reader_error(shape: FileShape, exc: BaseException) -> InputError:
         detail = reason or _clean(exc, path, shape.source)
         return InputError(f"{path}: {where}: {detail}; nothing was written")
     return InputError(f"{path}: {_clean(exc, path, shape.source)}; nothing was written")
+
+
+# --- Folders, Hive trees and patterns: many files read as one ingest ---------------
+
+# Spark's and Hive's "null" partition value.

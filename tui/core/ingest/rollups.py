@@ -13,7 +13,7 @@ import duckdb
 
 from tui.core.config.settings import Model, Settings
 from tui.core.store.connection import Store, execute, fetch_rows
-from tui.core.store.sqlparts import Fragment, ident, predictions_table, raw
+from tui.core.store.sqlparts import Fragment, ident, predictions_table, raw, sql_type
 
 SCORE_BINS = 20
 
@@ -23,13 +23,19 @@ def rollups_table(model: str) -> Fragment:
     return Fragment(ident(f"rollups__{model}"))
 
 
-def sync_rollup_table(con: duckdb.DuckDBPyConnection, model_name: str, model: Model) -> None:
-    """Create the model's rollup table; rebuild it if its slice columns changed."""
-    name = f"rollups__{model_name}"
-    existing = [
-        str(r["column_name"]) for r in fetch_rows(con, "store_columns", {"table_name": name})
-    ]
-    fixed = {
+def slice_types(model: Model) -> dict[str, str]:
+    """Each slice column with the SQL type it is stored as: a slice that is also a
+    numeric feature stays DOUBLE (in predictions and rollups alike, so both give the
+    same groups and filters); any other slice is text."""
+    out = {}
+    for name in model.slices:
+        feature = model.features.get(name)
+        out[name] = "DOUBLE" if feature is not None and feature.type == "numeric" else "VARCHAR"
+    return out
+
+
+_FIXED = frozenset(
+    {
         "day",
         "model_version",
         "prediction",
@@ -42,11 +48,28 @@ def sync_rollup_table(con: duckdb.DuckDBPyConnection, model_name: str, model: Mo
         "err",
         "quad_err",
     }
-    if existing and [c for c in existing if c not in fixed] == list(model.slices):
+)
+
+
+def _same_shape(types: dict[str, str], model: Model) -> bool:
+    # The rollups keep exactly the model's slice columns, in order, with their types.
+    kept = [c for c in types if c not in _FIXED]
+    wanted = slice_types(model)
+    return kept == list(model.slices) and all(types[c] == wanted[c] for c in kept)
+
+
+def sync_rollup_table(con: duckdb.DuckDBPyConnection, model_name: str, model: Model) -> None:
+    """Create the model's rollup table; rebuild it if its slice columns changed."""
+    name = f"rollups__{model_name}"
+    found = fetch_rows(con, "store_columns", {"table_name": name})
+    existing = [str(r["column_name"]) for r in found]
+    types = {str(r["column_name"]): str(r["data_type"]) for r in found}
+    if existing and _same_shape(types, model):
         return
+    wanted = slice_types(model)
     if existing:
         execute(con, "rollup_drop_table", table=rollups_table(model_name))
-    columns = raw("".join(f"{ident(c)} VARCHAR, " for c in model.slices))
+    columns = raw("".join(f"{ident(c)} {sql_type(t)}, " for c, t in wanted.items()))
     execute(con, "rollup_create_table", table=rollups_table(model_name), slice_columns=columns)
     execute(con, "rollup_mark_all_days", {"model": model_name}, table=predictions_table(model_name))
 
@@ -93,10 +116,21 @@ def refresh(store: Store, settings: Settings, model_name: str) -> int:
     """Rebuild the model's dirty days if there are any (a short write transaction)."""
     model = settings.model(model_name)
     with store.read() as con:
-        missing = not fetch_rows(con, "store_columns", {"table_name": f"rollups__{model_name}"})
-        if not missing and not dirty_days(con, model_name):
+        stored = {
+            str(r["column_name"])
+            for r in fetch_rows(con, "store_columns", {"table_name": f"predictions__{model_name}"})
+        }
+        if not stored or not set(model.slices) <= stored:
+            # Nothing ingested yet, or a slice declared since the last ingest: nothing
+            # to roll up (raw reads say what is missing).
+            return 0
+        found = fetch_rows(con, "store_columns", {"table_name": f"rollups__{model_name}"})
+        # Missing, or the config's slices changed since the last ingest (a feature now
+        # also a slice): rebuilt in the new shape.
+        stale = not _same_shape({str(r["column_name"]): str(r["data_type"]) for r in found}, model)
+        if not stale and not dirty_days(con, model_name):
             return 0
     with store.write() as con:
-        if missing:
+        if stale:
             sync_rollup_table(con, model_name, model)
         return rebuild(con, model_name, model)

@@ -75,7 +75,7 @@ def show_value(value: object, limit: int = 60) -> str:
 def _where_value(con: duckdb.DuckDBPyConnection, shape: FileShape, expr: str, value: str) -> str:
     """Where in the file a staged value first appears (a line or a row)."""
     probe = raw(f"{expr} AS raw_value")
-    params = {"path": str(shape.source), "needle": value}
+    params = shape.reader_params(needle=value)
     fragments = shape.reader_fragments(probe_list=probe, condition=raw("true"))
     rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
     return shape.line_of(int(rows[0]["row_no"])) if rows else "a row"

@@ -6,7 +6,8 @@ file's rows, and the real first file would later be skipped as "already ingested
 the file is opened once, copied byte for byte into a private file with a plain name
 while the bytes are hashed, and DuckDB reads only that copy. The plain name also means
 a path such as ``g*.csv`` or ``h[1].csv`` is that one file: DuckDB globs any path it
-is given, even one that exists literally.
+is given, even one that exists literally. Each file of a folder or pattern gets its own
+snapshot, all taken before the store is locked.
 """
 
 from __future__ import annotations
@@ -126,6 +127,22 @@ def _open_regular(path: Path) -> int:
         os.close(fd)
         raise refusal
     return fd
+
+
+def hash_file(path: Path) -> str:
+    """The SHA-256 of a regular file's bytes, read once without a copy (to tell whether
+    a file changed since its snapshot was last taken). Raise as take_snapshot does."""
+    fd = _open_regular(path)
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as source:
+        while True:
+            try:
+                chunk = source.read(_CHUNK)
+            except OSError as exc:
+                raise _open_error(path, exc) from None
+            if not chunk:
+                return digest.hexdigest()
+            digest.update(chunk)
 
 
 def take_snapshot(path: Path, folder: Path, suffix: str) -> Snapshot:

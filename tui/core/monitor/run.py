@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tui.core.alerts.episodes import reconcile_alerts
+from tui.core.checks.baseline import prepare_references
+from tui.core.checks.context import ModelRun
 from tui.core.checks.evaluate import evaluate_model
 from tui.core.checks.results import Result
 from tui.core.checks.storing import store_results
 from tui.core.config.settings import Settings
+from tui.core.ingest.load import sync_columns
+from tui.core.monitor.never_judged import never_judged_results, resolve_judged
 from tui.core.store.connection import Store
 
 
@@ -30,6 +34,8 @@ class CheckRun:
     resolved: list[int]
     seconds: float
     remaining: dict[str, int] = field(default_factory=dict)
+    # What kept a check from running as configured (a baseline version with no rows).
+    problems: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -52,26 +58,40 @@ def run_checks(
     names = list(models) if models else list(settings.config.models)
     for name in names:
         settings.model(name)
+    # A bad reference file (a baseline) stops the run before anything is written.
+    prepare_references(store, settings, names, now)
     all_results: list[Result] = []
     opened: list[int] = []
     updated: list[int] = []
     resolved: list[int] = []
     remaining: dict[str, int] = {}
+    problems: list[str] = []
     for name in names:
         with store.write() as con:
+            # Tables and columns the config declares since the last ingest exist (empty)
+            # before any check reads them, so a new model or column is not a store error.
+            sync_columns(con, settings)
             run = evaluate_model(con, settings, name, now, since, until, on_step)
             changed = store_results(con, run, now)
+            # Checks insufficient for every window so far, read from the stored history
+            # (this run's results included), are said to be blind.
+            findings = never_judged_results(con, name, settings.model(name), now)
+            found = store_results(con, ModelRun(name, results=findings), now)
+            judged = resolve_judged(con, name, found, now)
+            changed += found
             touched = sorted({r.fingerprint for r in changed})
             change = reconcile_alerts(con, settings, name, touched, now)
+            change.resolved += judged
         left = max((span.remaining for span in run.spans.values()), default=0)
         if left:
             remaining[name] = left
+        problems += run.problems
         all_results += changed
         opened += change.opened
         updated += change.updated
         resolved += change.resolved
     seconds = round(time.perf_counter() - started, 3)
-    return CheckRun(all_results, opened, updated, resolved, seconds, remaining)
+    return CheckRun(all_results, opened, updated, resolved, seconds, remaining, problems)
 
 
 def run_checks_to_end(store: Store, settings: Settings, now: datetime) -> CheckRun:

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from tui.core.errors import UsageError
 from tui.core.slices.records import ExamplesPage
 from tui.core.slices.request import Request
 from tui.core.store.connection import fetch_rows
-from tui.core.store.filters import filter_sql
+from tui.core.store.filters import filter_sql, require_stored
 from tui.core.store.sqlparts import ident, predictions_table, raw
 
 MAX_PAGE = 10_000
@@ -54,7 +53,10 @@ def examples_page(
     regression = req.model.task == "regression"
     if min_error is None:
         min_error = 2 * req.model.offline["mae"] if "mae" in req.model.offline else 0.0
-    columns = raw("".join(f"p.{ident(c)}, " for c in [*req.model.slices, *req.model.features]))
+    # A column both a slice and a feature is selected once.
+    names = dict.fromkeys([*req.model.slices, *req.model.features])
+    require_stored(con, req.model_name, [*names, *(f.column for f in req.filters)], field="where")
+    columns = raw("".join(f"p.{ident(c)}, " for c in names))
     filters, values = filter_sql(req.filters, req.model)
     rows = fetch_rows(
         con,
@@ -90,6 +92,8 @@ def write_examples(rows: list[dict[str, Any]], path: Path) -> int:
         raise UsageError(
             f"rows are written to a .parquet or .csv file, not {path.name!r}", field="out"
         )
+    import polars as pl  # here: only an export needs it, and it is slow to import
+
     frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.partial")

@@ -6,13 +6,18 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from tui.core.errors import UsageError
 from tui.core.slices.records import DelayDay, DelayReport, DelayTotal
 from tui.core.slices.request import Request
 from tui.core.store.connection import fetch_rows
-from tui.core.store.sqlparts import ident, predictions_table, raw
+from tui.core.store.filters import require_stored, unknown_column
+from tui.core.store.sqlparts import ident, predictions_table, raw, slice_value
 
 HORIZONS = (1, 3, 7, 14)
+
+
+def _group(value: object) -> str | None:
+    # Slice values are text wherever slices are read (a numeric slice reads "3").
+    return None if value is None else slice_value(value)
 
 
 def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = None) -> DelayReport:
@@ -20,11 +25,10 @@ def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = N
     day's predictions have not all been that old) and by now; delay percentiles; and
     overdue predictions (older than the model's expected delay, still unlabelled)."""
     if by is not None and by not in req.model.slices:
-        raise UsageError(
-            f"{by!r} is not a slice column of model {req.model_name!r}; "
-            f"valid: {', '.join(req.model.slices)}",
-            field="by",
+        raise unknown_column(
+            req.model_name, by, list(req.model.slices), field="by", kind="slice column"
         )
+    require_stored(con, req.model_name, [by] if by else [], field="by")
     expected = req.model.labels.expected_delay
     params = {
         "model": req.model_name,
@@ -69,7 +73,7 @@ def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = N
                 d["p99_hours"],
                 int(d["overdue"]),
                 by,
-                d["grp"] if by else None,
+                _group(d["grp"]) if by else None,
             )
         )
     summary = [
@@ -81,7 +85,7 @@ def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = N
             t["p99_hours"],
             t["overdue"],
             by,
-            t["grp"] if by else None,
+            _group(t["grp"]) if by else None,
         )
         for t in totals
     ]

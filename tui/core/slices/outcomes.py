@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
-import numpy as np
 
 from tui.core.config.settings import Model
 from tui.core.config.times import floor_time
@@ -22,9 +21,13 @@ from tui.core.ingest.rollups import SCORE_BINS, dirty_days, rollups_table
 from tui.core.slices.metrics import (
     Z95,
     Confusion,
+    LabelSums,
+    auc_interval,
     binary_intervals,
     binary_metrics,
     f1_from,
+    f1_interval,
+    mean_interval,
     multiclass_metrics,
     ratio,
     regression_metrics,
@@ -33,7 +36,7 @@ from tui.core.slices.metrics import (
 from tui.core.slices.records import GroupMetrics
 from tui.core.slices.request import Request, check_columns, groupable
 from tui.core.store.connection import fetch_rows
-from tui.core.store.filters import filter_sql, only_on
+from tui.core.store.filters import filter_sql, only_on, require_stored
 from tui.core.store.sqlparts import (
     Fragment,
     grouping_sets,
@@ -41,6 +44,7 @@ from tui.core.store.sqlparts import (
     predictions_table,
     raw,
     slice_keys,
+    slice_value,
     which_slice,
 )
 
@@ -68,6 +72,8 @@ class Counts:
     err: float = 0.0
     quad_err: float = 0.0
     exact_auc: float | None = None
+    # Label sums for MAPE and R² (regression; filled by the check path).
+    label_sums: LabelSums = field(default_factory=LabelSums)
 
     def add(self, row: dict[str, Any]) -> None:
         n = int(row["n"])
@@ -101,7 +107,12 @@ def can_use_rollups(con: duckdb.DuckDBPyConnection, req: Request, columns: list[
         return False
     if not set(columns) <= set(groupable(req.model)):
         return False
-    if not fetch_rows(con, "store_columns", {"table_name": f"rollups__{req.model_name}"}):
+    kept = {
+        str(r["column_name"])
+        for r in fetch_rows(con, "store_columns", {"table_name": f"rollups__{req.model_name}"})
+    }
+    # Rollups built before the config's slices changed (not rebuilt yet) lack a column.
+    if not kept or not {*columns, *(f.column for f in req.filters)} <= kept:
         return False
     horizon = fetch_rows(
         con,
@@ -134,8 +145,7 @@ def _key(row: dict[str, Any], columns: list[str]) -> GroupKey:
     out = []
     for c in columns:
         if row.get(f"g__{c}") == 0:
-            value = row.get(c)
-            out.append((c, "(null)" if value is None else str(value)))
+            out.append((c, slice_value(row.get(c))))
     return tuple(out)
 
 
@@ -152,6 +162,7 @@ def outcome_counts(
     reliability wanted) the counts are not split by score bin, which is much cheaper."""
     columns = sorted({c for s in sets for c in s})
     check_columns(req, columns)
+    require_stored(con, req.model_name, [*columns, *(f.column for f in req.filters)], field="by")
     filters, values = filter_sql(req.filters, req.model)
     use_rollups = prefer_rollups and not exact_auc and can_use_rollups(con, req, columns)
     outcome = ROLLUP_OUTCOME if use_rollups else RAW_OUTCOME
@@ -252,20 +263,14 @@ def auc_from_histogram(pos: list[int], neg: list[int]) -> float | None:
 
 def _auc_ci(auc: float | None, n_pos: int, n_neg: int) -> tuple[float, float] | None:
     """Hanley–McNeil normal interval for an AUC."""
-    if auc is None or n_pos < 2 or n_neg < 2:
-        return None
-    q1 = auc / (2 - auc)
-    q2 = 2 * auc * auc / (1 + auc)
-    var = (auc * (1 - auc) + (n_pos - 1) * (q1 - auc * auc) + (n_neg - 1) * (q2 - auc * auc)) / (
-        n_pos * n_neg
-    )
-    half = Z95 * math.sqrt(max(var, 0.0))
-    return (max(0.0, auc - half), min(1.0, auc + half))
+    return auc_interval(auc, n_pos, n_neg)
 
 
 def _bootstrap(cells: list[int], stat: Any, seed: int = 7) -> tuple[float, float] | None:
     """A percentile interval by resampling the cell counts multinomially (seeded, so the
     same counts always give the same interval)."""
+    import numpy as np  # here, not at the top: numpy is slow to import, and rarely needed
+
     total = sum(cells)
     if total == 0:
         return None
@@ -411,15 +416,42 @@ def reliability(model: Model, c: Counts) -> list[dict[str, Any]]:
 def task_metrics(
     model: Model, c: Counts
 ) -> tuple[dict[str, float | None], dict[str, tuple[float, float] | None]]:
-    """Every metric of the model's task for one group, with Wilson intervals for the
-    binary proportions only: the cheap form that checks compute for every window and
-    slice (no bootstrap, no AUC; `metrics_of` is the full one)."""
+    """Every metric of the model's task for one group, with the closed-form intervals
+    only: the cheap form that checks compute for every window and slice (no bootstrap;
+    `metrics_of` is the full one). Wilson for the binary proportions, Wilson-on-J for
+    F1, Hanley–McNeil for AUC (present when `exact_auc` was filled in), normal
+    intervals for MAE, bias, RMSE and MAPE, Wilson for multiclass accuracy."""
     if model.task == "regression":
-        return regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err), {}
+        values = regression_metrics(c.labeled, c.abs_err, c.sq_err, c.err, c.label_sums)
+        return values, _regression_intervals(c)
     if model.task == "binary":
         conf = confusion_of(model, c)
-        return binary_metrics(conf), dict(binary_intervals(conf))
-    return _multiclass(dict(c.pairs), float(c.labeled)), {}
+        values = binary_metrics(conf)
+        intervals = dict(binary_intervals(conf))
+        intervals["f1"] = f1_interval(conf.tp, conf.fp, conf.fn)
+        if c.exact_auc is not None:
+            values["auc"] = c.exact_auc
+            intervals["auc"] = auc_interval(c.exact_auc, conf.tp + conf.fn, conf.tn + conf.fp)
+        return values, intervals
+    correct = sum(n for (p, y), n in c.pairs.items() if p == y)
+    return _multiclass(dict(c.pairs), float(c.labeled)), {"accuracy": wilson(correct, c.labeled)}
+
+
+def _regression_intervals(c: Counts) -> dict[str, tuple[float, float] | None]:
+    n = c.labeled
+    out: dict[str, tuple[float, float] | None] = {}
+    if n >= 2:
+        mae, bias, mse = c.abs_err / n, c.err / n, c.sq_err / n
+        out["mae"] = mean_interval(n, mae, mse)  # |e|² = e²
+        out["bias"] = mean_interval(n, bias, mse)
+        se_mse = math.sqrt(max(c.quad_err / n - mse * mse, 0.0) / n)
+        lo, hi = max(mse - Z95 * se_mse, 0.0), mse + Z95 * se_mse
+        out["rmse"] = (math.sqrt(lo), math.sqrt(hi))
+    sums = c.label_sums
+    if sums.ape_n >= 2:
+        mape = sums.ape_sum / sums.ape_n
+        out["mape"] = mean_interval(sums.ape_n, mape, sums.ape_sq_sum / sums.ape_n)
+    return out
 
 
 WindowKey = tuple[datetime, str | None, str | None]  # (window, slice column, value)
@@ -459,7 +491,21 @@ def window_outcomes(
         c.labeled += int(r["labeled"])
         if r["label"] is not None:
             c.pairs[(str(r["prediction"]), str(r["label"]))] += int(r["labeled"])
-            c.abs_err += float(r["abs_err"] or 0.0)
-            c.sq_err += float(r["sq_err"] or 0.0)
-            c.err += float(r["err"] or 0.0)
+            add_error_sums(c, r)
     return out
+
+
+def add_error_sums(c: Counts, r: dict[str, Any]) -> None:
+    """Add one row's regression sums (of `checks_outcomes` or a reference's outcomes:
+    abs_err, sq_err, err, quad_err, label_sum, label_sq_sum, ape_sum, ape_sq_sum,
+    ape_n) to ``c``; NULL sums (no labelled values) add nothing."""
+    c.abs_err += float(r["abs_err"] or 0.0)
+    c.sq_err += float(r["sq_err"] or 0.0)
+    c.err += float(r["err"] or 0.0)
+    c.quad_err += float(r["quad_err"] or 0.0)
+    sums = c.label_sums
+    sums.label_sum += float(r["label_sum"] or 0.0)
+    sums.label_sq_sum += float(r["label_sq_sum"] or 0.0)
+    sums.ape_sum += float(r["ape_sum"] or 0.0)
+    sums.ape_sq_sum += float(r["ape_sq_sum"] or 0.0)
+    sums.ape_n += int(r["ape_n"] or 0)

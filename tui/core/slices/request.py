@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tui.core.config.settings import METRICS_BY_TASK, Model
+from tui.core.config.settings import CHECKS_ONLY_METRICS, METRICS_BY_TASK, Model
 from tui.core.config.times import floor_time
 from tui.core.errors import UsageError
-from tui.core.store.filters import Filter
+from tui.core.store.filters import Filter, unknown_column
 
 
 @dataclass
@@ -34,11 +34,7 @@ def check_columns(req: Request, columns: list[str]) -> None:
     valid = groupable(req.model)
     for column in columns:
         if column not in valid:
-            raise UsageError(
-                f"{column!r} is not a slice column of model {req.model_name!r}; "
-                f"valid: {', '.join(valid)}",
-                field="by",
-            )
+            raise unknown_column(req.model_name, column, valid, field="by", kind="slice column")
 
 
 def default_window(now: datetime, days: int = 7) -> tuple[datetime, datetime]:
@@ -54,7 +50,7 @@ def primary_metric(model: Model) -> str:
 
 def check_metric(model_name: str, model: Model, metric: str) -> None:
     """A UsageError listing the valid metrics when `metric` is not one of them."""
-    valid = METRICS_BY_TASK[model.task]
+    valid = [m for m in METRICS_BY_TASK[model.task] if m not in CHECKS_ONLY_METRICS]
     if metric not in valid:
         raise UsageError(
             f"metric {metric!r} is not one of {', '.join(valid)} for "

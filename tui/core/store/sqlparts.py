@@ -88,10 +88,20 @@ def grouping_sets(base: list[str], slice_columns: list[str]) -> Fragment:
 NULL_SLICE_VALUE = "(null)"
 
 
+def slice_value(value: object) -> str:
+    """A slice value as text, the one form slices are shown and compared in: a numeric
+    slice (a numeric feature used as a slice) reads ``3`` for 3.0, as the user would
+    type it in a filter; NULL reads ``(null)``."""
+    if value is None:
+        return NULL_SLICE_VALUE
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
 def which_slice(row: dict[str, object], slice_columns: list[str]) -> tuple[str, str] | None:
     """The (column, value) a grouped row belongs to, or None for the overall set."""
     for column in slice_columns:
         if row.get(f"g__{column}") == 0:
-            value = row.get(column)
-            return column, NULL_SLICE_VALUE if value is None else str(value)
+            return column, slice_value(row.get(column))
     return None

@@ -22,7 +22,7 @@ from tui.core.session.login import record_login
 from tui.core.session.roles import changing
 from tui.core.slices.examples import write_examples
 from tui.core.store.connection import Store, execute, fetch_rows
-from tui.core.store.filters import filter_sql, parse_filters
+from tui.core.store.filters import filter_sql, parse_filters, require_stored
 from tui.core.store.sqlparts import ident, predictions_table, raw
 from tui.core.work.bug_records import (
     FIELDS as FIELDS,
@@ -457,7 +457,10 @@ def export(store: Store, settings: Settings, bug_id: int, path: Path) -> int:
         model = settings.model(bug.model)
         links = [BugLink.from_row(k) for k in fetch_rows(con, "bug_links", {"bug_id": bug_id})]
         table = predictions_table(bug.model)
-        columns = raw("".join(f"p.{ident(c)}, " for c in [*model.slices, *model.features]))
+        # A column both a slice and a feature is selected once.
+        names = dict.fromkeys([*model.slices, *model.features])
+        require_stored(con, bug.model, names)
+        columns = raw("".join(f"p.{ident(c)}, " for c in names))
         rows: dict[str, dict[str, Any]] = {}
         ids = [k.target for k in links if k.kind == "prediction"]
         if ids:

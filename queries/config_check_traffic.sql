@@ -1,0 +1,13 @@
+-- name: config_check_traffic
+-- Rows and rows labelled by `now` per window of `step` seconds since `since`, overall
+-- and per value of each slice column: the traffic the config's supports must fit.
+-- params: model, since, now, step
+-- fragments: table, slice_keys, grouping_sets
+-- returns: w, slice columns with g__ flags, n, labeled
+SELECT time_bucket(to_seconds($step), p.ts) AS w, {{slice_keys}}
+       count(*) AS n, count(l.prediction_id) AS labeled
+FROM {{table}} p
+LEFT JOIN labels l
+       ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+WHERE p.ts >= $since
+GROUP BY GROUPING SETS ({{grouping_sets}})

@@ -1,0 +1,59 @@
+"""The value types every config section is built from: durations, check windows,
+fractions, class labels, and the strict base that refuses unknown keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from tui.core.config.times import MAX_DURATION, CalendarMonths, parse_duration
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        if value > MAX_DURATION:
+            raise ValueError(f"duration too long: at most 3650d (ten years), got {value}")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration such as 30m, 2h or 3d, got {value!r}")
+    return parse_duration(value)
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _window(value: Any) -> timedelta:
+    try:
+        return _duration(value)
+    except CalendarMonths:
+        # Every check is judged over windows of one fixed length (the store's results
+        # and rollups are keyed by that step), which a calendar month is not.
+        raise ValueError(
+            f"calendar-month windows ({str(value).strip()}) are not supported for check "
+            "windows, which have one fixed length; use 30d"
+        ) from None
+
+
+# A window checks are judged over: a fixed duration, never calendar months.
+Window = Annotated[timedelta, BeforeValidator(_window)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def _as_text(value: Any) -> Any:
+    # `positive: 1` in YAML is an int; class labels are compared as text.
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+ClassLabel = Annotated[str, BeforeValidator(_as_text)]
+
+
+class Strict(BaseModel):
+    """Every config section forbids unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
