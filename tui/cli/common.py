@@ -10,22 +10,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.segment import Segment
 from rich.text import Text
 
-from tui.core.actions import Action, flush
-from tui.core.config.folder_clock import folder_clock
-from tui.core.config.settings import Settings, find_config, load_config
 from tui.core.config.times import Clock
 from tui.core.errors import OncallError
-from tui.core.session import Session, os_login
-from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
+
+if TYPE_CHECKING:
+    from tui.core.actions import Action
+    from tui.core.config.settings import Settings
+    from tui.core.session import Session
+    from tui.core.store.connection import Store
+
+# Imported where used, not here: every command, `--help` included, loads this module,
+# and the store (DuckDB), the config models (pydantic) and polars take most of a
+# second to import that `--help` and `--version` have no use for.
 from tui.core.words import visible
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
@@ -64,6 +68,8 @@ def default_user() -> str:
     env = os.environ.get("ONCALL_USER")
     if env:
         return env
+    from tui.core.session import os_login
+
     return os_login()
 
 
@@ -81,12 +87,16 @@ class Env:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from tui.core.config.settings import load_config
+
             self._settings = load_config(self.config_path)
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings
 
     def store(self) -> Store:
+        from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
+
         timeout = CLI_WRITE_TIMEOUT if self.timeout is None else self.timeout
         return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
 
@@ -109,6 +119,9 @@ class Env:
         if self._clock is None:
             clock = Clock.from_text(self.now_text)
             if clock.fixed is None:
+                from tui.core.config.folder_clock import folder_clock
+                from tui.core.config.settings import find_config
+
                 kept = folder_clock(find_config(self.config_path))
                 if kept is not None:
                     clock = Clock.at(kept)
@@ -118,12 +131,16 @@ class Env:
     def session(self, store: Store | None = None) -> Session:
         """Who acts, on which store (by default the CLI's, which waits up to the
         timeout), under which settings, at what time."""
+        from tui.core.session import Session
+
         return Session(self.settings(), store or self.store(), self.actor, self.clock())
 
 
 def drain_outbox(session: Session) -> int:
     """Apply what the outbox holds, saying on stderr what was applied, refused or could
     not be read; an outbox that cannot be read is said too, never a failed command."""
+
+    from tui.core.actions import flush
 
     def refused(action: Action, exc: OncallError) -> None:
         err_console.print(f"pending {action.kind} {action.target} refused: {exc.message}")
@@ -180,7 +197,7 @@ def _json_default(value: Any) -> Any:
 
 def emit_json(data: Any) -> None:
     """Write JSON to stdout, and nothing else goes there."""
-    if isinstance(data, pl.DataFrame):
+    if type(data).__module__.startswith("polars") and hasattr(data, "to_dicts"):
         data = data.to_dicts()
     sys.stdout.write(json.dumps(data, default=_json_default, indent=2) + "\n")
     sys.stdout.flush()

@@ -10,47 +10,17 @@ import typer
 from rich.text import Text
 
 from tui import __version__
-from tui.cli import (
-    alerts,
-    bugs,
-    check,
-    demo,
-    examples,
-    ingest,
-    init,
-    labels,
-    shadow,
-    shift,
-    slices,
-)
-from tui.cli import store as store_commands
 from tui.cli.common import Env, err_console
-from tui.core.alerts.reading import NoSuchAlert
-from tui.core.errors import OncallError, StoreDamaged, StoreUnavailable, UsageError
-from tui.core.work.bug_records import NoSuchBug, NothingLinked
-from tui.core.work.shifts import NoShiftYet, NoSuchShift
+from tui.cli.lazy import LazyGroup
+from tui.core.errors import OncallError, UsageError
 
 app = typer.Typer(
     name="oncall",
     help="A terminal console for the ML engineer on call for production models.",
     add_completion=False,
     rich_markup_mode=None,
+    cls=LazyGroup,
 )
-app.add_typer(ingest.app, name="ingest")
-app.add_typer(alerts.app, name="alerts")
-app.add_typer(slices.app, name="slices")
-app.add_typer(labels.app, name="labels")
-app.command("examples")(examples.examples)
-app.add_typer(bugs.app, name="bugs")
-app.add_typer(shift.app, name="shift")
-app.command("handoff")(shift.handoff)
-app.add_typer(shadow.app, name="shadow")
-app.command("check")(check.check)
-app.command("init")(init.init)
-app.command("demo")(demo.demo)
-app.command("doctor")(store_commands.doctor)
-app.command("backup")(store_commands.backup_command)
-app.command("restore")(store_commands.restore_command)
 
 # The longest --timeout: a day (NaN, infinity and negative seconds are refused).
 MAX_TIMEOUT = 86_400
@@ -140,25 +110,26 @@ def flag_of(field: str) -> str:
 
 
 # Where to look or what to run next, in the command line's words, for the core errors
-# that call for it; added here, once, whichever command raised them.
-HINTS: dict[type[OncallError], Callable[[Any], str]] = {
-    NoSuchAlert: lambda _e: "`oncall alerts list --status all` lists them",
-    NoSuchBug: lambda _e: "`oncall bugs list --status all` lists them",
-    NothingLinked: lambda e: (
+# that call for it; added here, once, whichever command raised them. Keyed by the
+# error's class name, so that naming them imports none of the modules that raise them.
+HINTS: dict[str, Callable[[Any], str]] = {
+    "NoSuchAlert": lambda _e: "`oncall alerts list --status all` lists them",
+    "NoSuchBug": lambda _e: "`oncall bugs list --status all` lists them",
+    "NothingLinked": lambda e: (
         f"`oncall bugs link {e.bug_id} --prediction ID` or `--where COL=VAL --since T "
         "--until T` links them"
     ),
-    NoSuchShift: lambda _e: "`oncall shift list` lists them",
-    NoShiftYet: lambda _e: "`oncall shift start` begins one",
-    StoreDamaged: lambda _e: "`oncall restore BACKUP --yes` puts a backup back",
-    StoreUnavailable: lambda _e: "check the disk has room and the file's owner and mode",
+    "NoSuchShift": lambda _e: "`oncall shift list` lists them",
+    "NoShiftYet": lambda _e: "`oncall shift start` begins one",
+    "StoreDamaged": lambda _e: "`oncall restore BACKUP --yes` puts a backup back",
+    "StoreUnavailable": lambda _e: "check the disk has room and the file's owner and mode",
 }
 
 
 def describe(exc: OncallError) -> str:
     """A core error as the command line says it: the message, a hint of what to run,
     and the flag of the setting it is about."""
-    hint = HINTS.get(type(exc))
+    hint = HINTS.get(type(exc).__name__)
     text = exc.message + (f"; {hint(exc)}" if hint else "")
     return text + (f" ({flag_of(exc.field)})" if exc.field else "")
 

@@ -28,6 +28,8 @@ from tui.core.store.sqlparts import Fragment
 
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_][A-Za-z0-9_]*)")
 _FRAGMENT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# A query name is also its file name: letters, digits and _ only.
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class QueryError(RuntimeError):
@@ -147,8 +149,16 @@ def load_queries(directory: Path | None = None) -> dict[str, Query]:
     return found
 
 
+@cache
 def query(name: str) -> Query:
-    """The named query; raise QueryError for a name that has no file."""
+    """The named query; raise QueryError for a name that has no file. A query lives in
+    the file of its name, so only that file is read (a command runs a handful of the
+    ~170 queries; parsing them all would be most of a quick command's work)."""
+    path = queries_dir() / f"{name}.sql"
+    if IDENTIFIER.match(name) and path.is_file():
+        found = parse_query(path)
+        if found.name == name:
+            return found
     try:
         return load_queries()[name]
     except KeyError:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
 from tui.core.errors import StoreError
 from tui.core.store.queries import query
 from tui.core.store.sqlparts import Fragment
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Params = Mapping[str, Any]
 
@@ -51,6 +53,8 @@ def fetch(
 ) -> pl.DataFrame:
     """Run a named query with bound parameters and return its rows as a polars DataFrame."""
     text, bound = _prepare(name, params or {}, fragments)
+    # `.pl()` imports polars, only when a query's answer is wanted as a frame: commands
+    # that never ask (`alerts list`) start without it.
     frame: pl.DataFrame = con.sql(text, params=bound or None).pl()
     return frame
 

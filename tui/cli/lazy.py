@@ -1,0 +1,110 @@
+"""The command tree, loaded one command at a time.
+
+`oncall --help`, `--version` and shell completion need only the names and one-line
+help of the commands; `oncall alerts list` needs only the alerts module. So the root
+group knows each command by name, module and summary, and imports a command's module
+only when that command runs (or its own help is asked for), keeping start-up close to
+the cost of Python and the libraries the command itself uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import typer
+
+# Typer carries its own copy of click: commands and contexts are of its types.
+from typer import _click as click
+from typer.core import TyperGroup
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One command: where it lives and what the root's help says of it. `attr` names
+    a Typer app (a group of subcommands) or a command function."""
+
+    module: str
+    attr: str
+    summary: str
+    group: bool = False
+
+
+COMMANDS: dict[str, Entry] = {
+    "alerts": Entry("tui.cli.alerts", "app", "List, inspect and act on alerts.", group=True),
+    "backup": Entry("tui.cli.store", "backup_command", "Write a consistent copy of the store."),
+    "bugs": Entry("tui.cli.bugs", "app", "The bug queue: file, triage, link, close, export.", True),
+    "check": Entry(
+        "tui.cli.check",
+        "check",
+        "Evaluate every check window that is due up to now and update the alerts.",
+    ),
+    "config": Entry("tui.cli.config", "app", "The config file, checked against the data.", True),
+    "demo": Entry(
+        "tui.cli.demo",
+        "demo",
+        "Build a realistic demo store (several models, two weeks, incidents) and open it.",
+    ),
+    "doctor": Entry("tui.cli.store", "doctor", "Check the store."),
+    "examples": Entry("tui.cli.examples", "examples", "The prediction rows behind a number."),
+    "handoff": Entry("tui.cli.shift", "handoff", "The incident report of a shift, in Markdown."),
+    "ingest": Entry(
+        "tui.cli.ingest", "app", "Load prediction or label files into the store.", True
+    ),
+    "init": Entry("tui.cli.init", "init", "Write a commented starter oncall.yaml."),
+    "labels": Entry(
+        "tui.cli.labels",
+        "app",
+        "Label arrival: coverage over time, delays, overdue predictions.",
+        True,
+    ),
+    "restore": Entry(
+        "tui.cli.store", "restore_command", "Put the backup FILE in place of the store."
+    ),
+    "shadow": Entry(
+        "tui.cli.shadow", "app", "Shadow mode: replay, follow, drills and readiness.", True
+    ),
+    "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),
+    "slices": Entry(
+        "tui.cli.slices", "app", "Model quality per slice, with intervals and label coverage.", True
+    ),
+}
+
+
+def load(name: str, entry: Entry) -> click.Command:
+    """Import ``entry``'s module and make its click command."""
+    found = getattr(importlib.import_module(entry.module), entry.attr)
+    command: click.Command
+    if entry.group:
+        # Plain help, as the root's: no rich boxes (rich_markup_mode=None), whichever
+        # way the module made its app.
+        found.rich_markup_mode = None
+        command = typer.main.get_group(found)
+    else:
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(found)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its commands are imported when used, listed from COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        known = super().get_command(ctx, cmd_name)
+        if known is not None or cmd_name not in COMMANDS:
+            return known
+        command = load(cmd_name, COMMANDS[cmd_name])
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The root's help lists every command from its summary, importing none of them.
+        rows = [(name, COMMANDS[name].summary) for name in sorted(COMMANDS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
