@@ -243,3 +243,45 @@ def test_quiet_collector_defers_full_collections_and_restores_python_defaults() 
     finally:
         collector.stop()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_facts_read_as_a_person_would() -> None:
+    from tui.core.words import facts
+
+    said = facts(
+        {
+            "null_share": 0.76087,
+            "rows": 1234,
+            "rate_low": 0.2373,
+            "example": 1.057450863,
+            "bins": [1, 2, 3, 4, 5, 6, 7, 8],
+            "empty": None,
+            "ok": True,
+            "at": "2026-11-21T19:00:00",
+            "by": {"a": 0.5},
+        }
+    )
+    assert said.startswith("null share 76.1%, rows 1,234, rate low 23.7%, example 1.06")
+    assert "bins [1, 2, 3, 4, 5, 6, … 2 more]" in said
+    assert "empty" not in said and "ok yes" in said and "at 11-21 19:00" in said
+    assert "by (a 0.5)" in said
+
+
+def test_the_chart_marks_failing_windows_and_dates_its_axis() -> None:
+    from datetime import datetime, timedelta
+
+    from tui.core.chart import Series, render_plot
+
+    start = datetime(2026, 11, 21, 12)
+    times = [start + timedelta(hours=i) for i in range(12)]
+    marks = ["pass"] * 4 + ["warning", "critical", "critical"] + ["pass"] * 5
+    text = render_plot(
+        [Series("x", [0.0] * 4 + [0.5, 0.8, 0.9] + [0.0] * 5)], 0.3, 60, 5, times=times, marks=marks
+    ).plain
+    lines = text.splitlines()
+    axis = next(line for line in lines if "11-21 12:00" in line)
+    assert "11-21 23:00" in axis
+    mark_row = lines[lines.index(axis) - 1]
+    assert mark_row.count("▲") == 2 and mark_row.count("▴") == 1
+    assert mark_row.index("▴") < mark_row.index("▲")
+    assert "┄ threshold 0.3" in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -31,6 +30,7 @@ from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
 from tui.core.alerts import Alert, AlertDetail
+from tui.core.words import facts as detail_facts
 from tui.core.words import pct, slice_pairs, what, when
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
@@ -263,9 +263,10 @@ class AlertStream(Pane):
         for b in d.bugs:
             facts.append(f"Bug #{b.bug_id} {b.title} ({b.status})\n", style="bold")
         if a.detail:
-            facts.append(f"Detail: {json.dumps(a.detail, default=str)}\n", style="dim")
+            # The same words as `oncall alerts show`: rounded, percentages, short lists.
+            facts.append(f"Detail: {detail_facts(a.detail)}\n", style="dim")
         for e in d.events[-8:]:
-            said = " ".join(f"{v}" for v in e.detail.values() if v)
+            said = detail_facts(e.detail)
             facts.append(f"{e.acted_at:%m-%d %H:%M} {e.actor} {e.action} {said}\n")
         self.query_one("#alert-facts", Static).update(shown(facts))
 
