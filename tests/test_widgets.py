@@ -275,9 +275,8 @@ def test_the_chart_marks_failing_windows_and_dates_its_axis() -> None:
     start = datetime(2026, 11, 21, 12)
     times = [start + timedelta(hours=i) for i in range(12)]
     marks = ["pass"] * 4 + ["warning", "critical", "critical"] + ["pass"] * 5
-    text = render_plot(
-        [Series("x", [0.0] * 4 + [0.5, 0.8, 0.9] + [0.0] * 5)], 0.3, 60, 5, times=times, marks=marks
-    ).plain
+    values: list[float | None] = [0.0, 0.0, 0.0, 0.0, 0.5, 0.8, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0]
+    text = render_plot([Series("x", values)], 0.3, 60, 5, times=times, marks=marks).plain
     lines = text.splitlines()
     axis = next(line for line in lines if "11-21 12:00" in line)
     assert "11-21 23:00" in axis

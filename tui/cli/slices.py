@@ -31,7 +31,14 @@ SinceOpt = Annotated[
 ]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this time (default: now).")]
 VersionOpt = Annotated[str | None, typer.Option("--version", help="Only this model version.")]
-WhereOpt = Annotated[list[str] | None, typer.Option("--where", help="COL=VAL filter (repeatable).")]
+WhereOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--where",
+        help="A filter, repeatable: COL=VAL, COL!=VAL, COL>N (<, <=, >=), "
+        "COL in (A, B), COL is null, COL is not null; joined by `and`.",
+    ),
+]
 
 
 def _time(value: str, option: str) -> datetime:

@@ -462,7 +462,7 @@ class SliceExplorer(Pane):
 
     def action_file_bug(self) -> None:
         req = self.request(self.example_filters or self.selected_filters() or [])
-        where = [f"{f.column}={f.value}" for f in req.filters]
+        where = [f.text for f in req.filters]
         prefill: dict[str, Any] = {
             "model": self.model,
             "title": f"{self.model}: {' '.join(where) or 'all rows'} underperforms",

@@ -3,6 +3,8 @@ values always bound as parameters, never written into SQL."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,12 +18,29 @@ from tui.core.store.sqlparts import NULL_SLICE_VALUE, Fragment, ident
 CONTRACT_FILTERS = ("model_version", "prediction")
 
 
+# The comparisons a filter may make; `in`, `is null` and `is not null` besides.
+COMPARISONS = ("=", "!=", "<>", "<=", ">=", "<", ">")
+ORDERING = frozenset({"<", "<=", ">", ">="})
+
+
 @dataclass(frozen=True)
 class Filter:
-    """One `column=value` condition."""
+    """One condition on a column: `region=EU`, `amount>1000`, `plan in (a, b)`,
+    `amount is null`. ``value`` is the first (or only) value; ``values`` all of them."""
 
     column: str
-    value: str
+    value: str = ""
+    op: str = "="
+    values: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The condition as a person writes it."""
+        if self.op in ("is null", "is not null"):
+            return f"{self.column} {self.op}"
+        if self.op == "in":
+            return f"{self.column} in ({', '.join(self.values)})"
+        return f"{self.column}{self.op}{self.value}"
 
 
 def filterable(model: Model) -> list[str]:
@@ -44,39 +63,178 @@ def unknown_column(
 
 
 def parse_filters(model_name: str, model: Model, pairs: list[str]) -> list[Filter]:
-    """Parse `COL=VAL` pairs; a column that is not declared gets a UsageError listing the
-    valid ones."""
-    out = []
+    """Parse filters, each one or more conditions joined by `and`: `COL=VAL`, `COL!=VAL`,
+    `COL<VAL` (and <=, >, >=, on numeric columns), `COL in (V1, V2)`, `COL is null`,
+    `COL is not null`; a value may be quoted ('a b' or "a b"). Parsed here, never
+    pasted into SQL: a column not declared, an operator not known or a number that is
+    not one gets a UsageError naming it."""
+    out: list[Filter] = []
     valid = filterable(model)
-    for pair in pairs:
-        column, sep, value = pair.partition("=")
-        column = column.strip()
-        if not sep or not column:
-            raise UsageError(f"a filter is COLUMN=VALUE, got {pair!r}", field="where")
-        if column not in valid:
-            raise unknown_column(model_name, column, valid, field="where")
-        out.append(Filter(column, value))
+    for text in pairs:
+        for part in _conditions(text):
+            found = _condition(part, text)
+            if found.column not in valid:
+                raise unknown_column(model_name, found.column, valid, field="where")
+            feature = model.features.get(found.column)
+            numeric = feature is not None and feature.type == "numeric"
+            if found.op in ORDERING and not numeric:
+                raise UsageError(
+                    f"{part.strip()!r}: {found.op} compares numbers, and {found.column!r} is "
+                    "not a numeric feature; use = != or in (…)",
+                    field="where",
+                )
+            if numeric:
+                for value in found.values:
+                    if value != NULL_SLICE_VALUE and _number(value) is None:
+                        raise UsageError(
+                            f"{part.strip()!r}: {found.column!r} is numeric, {value!r} is "
+                            "not a number",
+                            field="where",
+                        )
+            out.append(found)
     return out
+
+
+# A value: quoted (quotes kept out), or a run of anything but spaces, commas and parens.
+_TOKEN = re.compile(r"""\s*(?:'([^']*)'|"([^"]*)"|(\(|\)|,|!=|<>|<=|>=|=|<|>)|([^\s,()=<>!'"]+))""")
+
+
+def _tokens(text: str, whole: str) -> list[tuple[str, str]]:
+    """(kind, text) tokens: `value` (bare or quoted), `op` or punctuation `(`, `)`, `,`."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            raise UsageError(
+                f"cannot read the filter {whole!r} at {text[pos:].strip()!r}", field="where"
+            )
+        single, double, op, bare = match.groups()
+        if op is not None:
+            out.append(("op" if op not in "()," else op, op))
+        else:
+            quoted = single if single is not None else double
+            out.append(
+                (
+                    "quoted" if quoted is not None else "value",
+                    quoted if quoted is not None else bare,
+                )
+            )
+        pos = match.end()
+    return out
+
+
+def _conditions(text: str) -> list[str]:
+    """The parts of a filter joined by the word `and` (outside quotes)."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    words = re.split(r"(\s+)", text)
+    for word in words:
+        for ch in word:
+            if quote and ch == quote:
+                quote = ""
+            elif not quote and ch in "'\"":
+                quote = ch
+        if not quote and word.lower() == "and":
+            if not "".join(current).strip():
+                raise UsageError(f"an `and` with nothing on one side in {text!r}", field="where")
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(word)
+    parts.append("".join(current))
+    if any(not p.strip() for p in parts):
+        raise UsageError(f"an `and` with nothing on one side in {text!r}", field="where")
+    return parts
+
+
+def _condition(part: str, whole: str) -> Filter:
+    tokens = _tokens(part, whole)
+    words = [t.lower() if k == "value" else None for k, t in tokens]
+    expected = (
+        "expected COLUMN=VALUE, COLUMN!=VALUE, COLUMN<VALUE (<=, >, >=), "
+        "COLUMN in (A, B) or COLUMN is [not] null"
+    )
+    if len(tokens) < 2 or tokens[0][0] != "value":
+        raise UsageError(f"cannot read the filter {whole!r}: {expected}", field="where")
+    column = tokens[0][1]
+    rest = tokens[1:]
+    if words[1:] == ["is", "null"]:
+        return Filter(column, op="is null")
+    if words[1:] == ["is", "not", "null"]:
+        return Filter(column, op="is not null")
+    if words[1] == "in":
+        inner = rest[1:]
+        if len(inner) < 3 or inner[0][0] != "(" or inner[-1][0] != ")":
+            raise UsageError(f"cannot read the filter {whole!r}: {expected}", field="where")
+        values = [t for k, t in inner[1:-1] if k in ("value", "quoted")]
+        commas = [k for k, _ in inner[1:-1] if k == ","]
+        if (
+            not values
+            or len(commas) != len(values) - 1
+            or len(values) + len(commas) != len(inner) - 2
+        ):
+            raise UsageError(f"cannot read the list in {whole!r}: {expected}", field="where")
+        return Filter(column, values[0], "in", tuple(values))
+    if rest[0][0] == "op" and rest[0][1] in COMPARISONS:
+        op = "!=" if rest[0][1] == "<>" else rest[0][1]
+        value_tokens = rest[1:]
+        if len(value_tokens) == 0 and op in ("=", "!="):
+            return Filter(column, "", op, ("",))  # `segment=` is the empty value
+        if len(value_tokens) == 1 and value_tokens[0][0] in ("value", "quoted"):
+            value = value_tokens[0][1]
+            return Filter(column, value, op, (value,))
+        # `title=a b` without quotes: the value is the rest as written.
+        if op in ("=", "!=") and all(k in ("value", "quoted") for k, _ in value_tokens):
+            value = part.split(rest[0][1], 1)[1].strip()
+            return Filter(column, value, op, (value,))
+    raise UsageError(f"cannot read the filter {whole!r}: {expected}", field="where")
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
 
 
 def filter_sql(
     filters: list[Filter], model: Model, prefix: str = "p."
 ) -> tuple[Fragment, list[str]]:
-    """The WHERE conditions (reading values from the bound list `$values`) and the values."""
+    """The WHERE conditions (reading values from the bound list `$values`) and the values.
+    Only column names (checked against the model, quoted) and operators from a fixed
+    list reach the SQL text; every value is a bound parameter."""
     parts: list[str] = []
     values: list[str] = []
+
+    def bound(value: str, numeric: bool) -> str:
+        values.append(value)
+        ref = f"$values[{len(values)}]"
+        return f"TRY_CAST({ref} AS DOUBLE)" if numeric else ref
+
     for f in filters:
         col = f"{prefix}{ident(f.column)}"
-        if f.value == NULL_SLICE_VALUE:
-            parts.append(f"{col} IS NULL")
-            continue
-        values.append(f.value)
-        ref = f"$values[{len(values)}]"
         feature = model.features.get(f.column)
-        if feature is not None and feature.type == "numeric":
-            parts.append(f"{col} = TRY_CAST({ref} AS DOUBLE)")
+        numeric = feature is not None and feature.type == "numeric"
+        wanted = f.values or (f.value,)
+        if f.op == "is null" or (f.op == "=" and f.value == NULL_SLICE_VALUE):
+            parts.append(f"{col} IS NULL")
+        elif f.op == "is not null" or (f.op == "!=" and f.value == NULL_SLICE_VALUE):
+            parts.append(f"{col} IS NOT NULL")
+        elif f.op == "in":
+            refs = ", ".join(bound(v, numeric) for v in wanted)
+            parts.append(f"{col} IN ({refs})")
+        elif f.op == "!=":
+            # SQL's <> leaves out the NULL rows; "not EU" includes the rows with none.
+            parts.append(f"{col} IS DISTINCT FROM {bound(f.value, numeric)}")
+        elif f.op in COMPARISONS:
+            parts.append(f"{col} {f.op} {bound(f.value, numeric)}")
         else:
-            parts.append(f"{col} = {ref}")
+            raise UsageError(f"unknown filter operator {f.op!r}", field="where")
     return Fragment(" AND ".join(parts) if parts else "true"), values
 
 

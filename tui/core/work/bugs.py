@@ -363,6 +363,13 @@ def _add_links(
         added += 1
     if where:
         filters = parse_filters(model_name, settings.model(model_name), where)
+        if any(f.op != "=" for f in filters):
+            # A slice link is a slice: values its rows have, kept as {column: value}.
+            raise UsageError(
+                "a slice link names its slice as COLUMN=VALUE conditions, got "
+                + " and ".join(f.text for f in filters if f.op != "="),
+                field="where",
+            )
         if since is None or until is None:
             raise UsageError("a slice link needs its window: when it starts and ends")
         target = json.dumps({f.column: f.value for f in filters}, sort_keys=True)
