@@ -3,6 +3,8 @@ filtering the rows independently (polars), nulls and types handled, bad input na
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -140,3 +142,29 @@ def test_values_are_bound_never_written_into_the_sql(tmp_path: Path) -> None:
     assert json.dumps([f.text for f in filters]) == json.dumps(
         [f"segment={hostile}", "spend in (1, 2)"]
     )
+
+
+def test_examples_show_every_feature_and_pipe_in_any_format(
+    store: tuple[Path, pl.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, frame = store
+    base: list[str | Path] = ["--config", config, "--now", NOW, "examples", "--model", "churn"]
+    base += ["--since", "2026-11-19", "--where", "spend is null", "--limit", "1000"]
+    table = cli(capsys, *base)
+    assert table.code == 0, table.err
+    head = table.out.splitlines()[0].split()
+    assert head[:2] == ["prediction_id", "ts"]
+    assert {"segment", "spend", "plan", "pred", "score", "label", "labeled"} <= set(head)
+    nulls = frame.filter(pl.col("spend").is_null())
+    rows = list(csv.reader(io.StringIO(cli(capsys, *base, "--format", "csv").out)))
+    assert [r[0] for r in rows[1:]] == sorted(nulls["prediction_id"].to_list(), key=_order(frame))
+    spend = rows[0].index("spend")
+    assert {r[spend] for r in rows[1:]} == {"—"}
+    as_json = cli(capsys, *base, "--format", "json").json()
+    assert [r["prediction_id"] for r in as_json["rows"]] == [r[0] for r in rows[1:]]
+
+
+def _order(frame: pl.DataFrame) -> Any:
+    """The examples' order: by time, then id."""
+    ts = dict(zip(frame["prediction_id"].to_list(), frame["ts"].to_list(), strict=True))
+    return lambda pid: (ts[pid], pid)

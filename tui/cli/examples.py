@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.common import JsonOpt, emit_json, env_of, info
+from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.errors import UsageError
 from tui.core.slices.examples import MAX_PAGE, examples_page, write_examples
@@ -45,8 +45,12 @@ def examples(
         Path | None, typer.Option("--out", help="Write the rows to FILE.parquet or FILE.csv.")
     ] = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
-    """The prediction rows behind a number: features, prediction, score, label, delay."""
+    """The prediction rows behind a number: features, prediction, score, label, delay.
+
+    Example: oncall examples --model fraud --where "amount is null" --format tsv | head
+    """
     env = env_of(ctx)
     if out is not None and as_json:
         raise UsageError("choose --json or --out, not both")
@@ -87,23 +91,36 @@ def examples(
             after=after,
             min_error=min_error,
         )
-    if as_json:
+    shape = chosen(fmt, as_json)
+    if shape is Format.json:
         emit_json(page.to_json())
         return
-    table = Table(box=None)
-    slice_cols = list(req.model.slices)
-    for col in ("prediction_id", "ts", *slice_cols, "pred", "score", "label", "delay h"):
-        table.add_column(col, no_wrap=True)
-    for r in page.rows:
-        table.add_row(
+    # Every declared slice and feature (a slice that is also a feature once), then what
+    # the model said and what came true: the row as a person judges it.
+    columns = list(dict.fromkeys([*req.model.slices, *req.model.features]))
+    cells = [
+        [
             str(r["prediction_id"]),
             when(r["ts"]),
-            *(slice_value(r[c]) for c in slice_cols),
+            *(_cell(r.get(c)) for c in columns),
             str(r["prediction"]),
             num(r["score"]),
-            str(r["label"] or "—"),
+            "—" if r["label"] is None else str(r["label"]),
+            when(r.get("labeled_at")),
             num(r["delay_hours"]),
-        )
-    out_console.print(table)
+        ]
+        for r in page.rows
+    ]
+    heads = ("prediction_id", "ts", *columns, "pred", "score", "label", "labeled", "delay h")
+    emit(Listing(heads, cells, page.to_json), shape)
     if page.next:
         info(f"more: --after '{page.next}'")
+
+
+def _cell(value: Any) -> str:
+    """A slice or feature value as a cell: numbers compact, a missing value as —."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return slice_value(value) if value.is_integer() else num(value, 4)
+    return str(value)
