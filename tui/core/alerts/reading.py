@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from tui.core.alerts.as_of import alerts_as_of
 from tui.core.alerts.records import (
     Alert,
     AlertDetail,
@@ -123,7 +124,8 @@ def list_alerts(
     if sort not in SORTS:
         raise UsageError(f"alerts sort by one of {', '.join(SORTS)}, got {sort!r}", field="sort")
     with store.read() as con:
-        rows = fetch_rows(con, "alerts_all", {"model": model, "kind": kind})
+        # As they were at `now`: a replay or investigation sees nothing that came after.
+        rows = alerts_as_of(con, fetch_rows(con, "alerts_all", {"model": model, "kind": kind}), now)
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)
         notes = runbooks(con)
