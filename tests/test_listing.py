@@ -113,3 +113,31 @@ def test_check_prints_the_firing_alerts_on_stdout(drill_config: Path) -> None:
     assert ran.code == 0, ran.err
     assert "firing" in ran.out and ran.out.splitlines()[1].split()[0] == "id"
     assert "checked up to" in ran.err and "checked up to" not in ran.out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("slices", "metrics", "--by"), ("slices", "worst"), ("slices", "series")],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_slice_listings_give_the_same_rows_in_every_format(
+    drill_config: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    settings = load_config(drill_config)
+    model = next(iter(settings.config.models))
+    spec = settings.model(model)
+    args: list[str | Path] = ["--config", drill_config, "--now", "2026-11-26T04:00", *command]
+    if command[-1] == "--by":
+        args.append(spec.slices[0])
+    args += ["--model", model, "--since", "2026-11-19"]
+    if command[1] == "worst":
+        args += ["--min-support", "10"]
+    records = cli(capsys, *args, "--format", "json").json()
+    assert records == cli(capsys, *args, "--json").json()
+    assert records, "the drill should give some rows"
+    for fmt, sep in (("tsv", "\t"), ("csv", ",")):
+        out = cli(capsys, *args, "--format", fmt)
+        assert out.code == 0, out.err
+        rows = list(csv.reader(io.StringIO(out.out), delimiter=sep))
+        assert len(rows) == len(records) + 1
+        assert len({len(r) for r in rows}) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import datetime
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core.config.settings import CHECKS_ONLY_METRICS, LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.config.times import parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
@@ -104,6 +106,7 @@ def metrics(
         typer.Option("--exact-auc", help="Exact AUC from raw scores (slower) instead of binned."),
     ] = False,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """Metrics per slice over [since, until), labels as known now; worst first."""
     env = env_of(ctx)
@@ -112,39 +115,33 @@ def metrics(
     store = refreshed_store(env, model)
     with store.read() as con:
         rows, source = slice_metrics(con, req, columns, metric, exact_auc)
-    if as_json:
-        emit_json([r.to_json() for r in rows])
-        return
+    shape = chosen(fmt, as_json)
     shown = metric or primary_metric(req.model)
     names = [
         m
         for m in METRICS_BY_TASK[req.model.task]
         if m not in ("predicted_positive_rate", "fpr", *CHECKS_ONLY_METRICS)
     ]
-    if out_console.width < 110:
+    if shape is Format.table and sys.stdout.isatty() and out_console.width < 110:
         # At 80 columns: the ranking metric and one companion fit without truncation.
         companion = {"binary": "f1", "multiclass": "macro_f1", "regression": "rmse"}
         names = list(dict.fromkeys([shown, companion[req.model.task]]))
-    table = Table(
-        box=None,
-        title=f"{model} {req.since:%Y-%m-%d %H:%M} → "
-        f"{req.until:%Y-%m-%d %H:%M}, worst {shown} first, CI of {shown} "
-        f"(from {source})",
-        title_justify="left",
-    )
-    for col in ("slice", "n", "labeled", *names, "95% CI"):
-        table.add_column(
-            col, justify="left" if col == "slice" else "right", no_wrap=col in ("slice", "95% CI")
-        )
-    for r in rows:
-        table.add_row(
+    cells = [
+        [
             slice_text(r.slice) or "(all)",
             f"{r.n:,}",
             pct(r.coverage),
             *[num(r.value(m)) for m in names],
             interval(r.interval(shown)),
-        )
-    out_console.print(table)
+        ]
+        for r in rows
+    ]
+    title = (
+        f"{model} {req.since:%Y-%m-%d %H:%M} → {req.until:%Y-%m-%d %H:%M}, worst {shown} "
+        f"first, CI of {shown} (from {source})"
+    )
+    heads = ("slice", "n", "labeled", *names, "95% CI")
+    emit(Listing(heads, cells, lambda: [r.to_json() for r in rows], title=title), shape)
 
 
 @app.command("worst")
@@ -160,6 +157,7 @@ def worst(
     until: UntilOpt = None,
     version: VersionOpt = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """The slices clearly worse than overall, worst first."""
     env = env_of(ctx)
@@ -167,24 +165,18 @@ def worst(
     store = refreshed_store(env, model)
     with store.read() as con:
         rows, summary, source = worst_slices(con, req, metric, max_depth, min_support)
-    if as_json:
-        emit_json([r.to_json() for r in rows])
-        return
+    shape = chosen(fmt, as_json)
     m = summary.metric
-    info(
-        f"{model}: overall {m} {num(summary.overall)} on {summary.n_labeled:,} labelled "
-        f"of {summary.n:,} predictions (from {source})"
-    )
-    if not rows:
+    if shape is not Format.json:
+        info(
+            f"{model}: overall {m} {num(summary.overall)} on {summary.n_labeled:,} labelled "
+            f"of {summary.n:,} predictions (from {source})"
+        )
+    if not rows and shape is Format.table:
         info("no slice is clearly worse than overall")
         return
-    table = Table(box=None)
-    for col in ("slice", "n", "labeled", m, "overall", "lift", "95% CI"):
-        table.add_column(
-            col, justify="left" if col == "slice" else "right", no_wrap=col in ("slice", "95% CI")
-        )
-    for r in rows:
-        table.add_row(
+    cells = [
+        [
             slice_text(r.slice),
             f"{r.n:,}",
             f"{r.n_labeled:,}",
@@ -192,8 +184,13 @@ def worst(
             num(r.overall),
             num(r.lift, 2),
             interval(r.ci),
-        )
-    out_console.print(table)
+        ]
+        for r in rows
+    ]
+    columns = ("slice", "n", "labeled", m, "overall", "lift", "95% CI")
+    emit(Listing(columns, cells, lambda: [r.to_json() for r in rows]), shape)
+    if shape is Format.json:
+        return
     if m in LOWER_IS_BETTER:
         info("lift: the slice's value over the overall value")
     else:
@@ -210,6 +207,7 @@ def series(
     version: VersionOpt = None,
     where: WhereOpt = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """A metric per day from the labels and (binary models) estimated from the scores."""
     env = env_of(ctx)
@@ -217,22 +215,15 @@ def series(
     store = refreshed_store(env, model)
     with store.read() as con:
         points = metric_series(con, req, metric)
-    if as_json:
-        emit_json([p.to_json() for p in points])
-        return
+    shape = chosen(fmt, as_json)
     shown = metric or primary_metric(req.model)
-    table = Table(box=None, title=f"{model}: {shown} per day", title_justify="left")
-    for col in ("day", "n", "labeled", shown, "estimated"):
-        table.add_column(col, justify="left" if col == "day" else "right", no_wrap=True)
-    for p in points:
-        table.add_row(
-            when(p.day),
-            f"{p.n:,}",
-            f"{p.n_labeled:,}",
-            num(p.value),
-            num(p.estimated),
-        )
-    out_console.print(table)
+    cells = [
+        [when(p.day), f"{p.n:,}", f"{p.n_labeled:,}", num(p.value), num(p.estimated)]
+        for p in points
+    ]
+    columns = ("day", "n", "labeled", shown, "estimated")
+    title = f"{model}: {shown} per day"
+    emit(Listing(columns, cells, lambda: [p.to_json() for p in points], title=title), shape)
 
 
 @app.command("estimate")
