@@ -79,3 +79,14 @@ def test_not_found_errors_say_where_the_ids_are_whichever_command_raised_them(
         assert result.code == 2, (args, result.err)
         assert hint in result.err, (args, result.err)
         assert "Traceback" not in result.err
+
+
+def test_the_root_help_says_what_each_command_says_of_itself() -> None:
+    """The root's help lists commands from a table (so it imports none of them); each
+    summary must be the start of the command's own help, or the two drift apart."""
+    from tui.cli.lazy import COMMANDS, load
+
+    for name, entry in COMMANDS.items():
+        command = load(name, entry)
+        own = " ".join((command.help or "").split())
+        assert own.startswith(entry.summary.rstrip(".")), (name, entry.summary, own[:80])

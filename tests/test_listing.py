@@ -53,31 +53,10 @@ def test_every_format_lists_the_same_rows(
 
 def test_a_piped_table_is_never_cut(drill_config: Path) -> None:
     """Through a real pipe, at the default 80 columns a terminal would get."""
-    wide = oncall_subprocess(
-        "--config",
-        drill_config,
-        "--now",
-        "2026-11-26T04:00",
-        "alerts",
-        "list",
-        "--status",
-        "all",
-        env={"COLUMNS": "80"},
-    )
+    listing = ("--config", drill_config, "--now", "2026-11-26T04:00", "alerts", "list")
+    wide = oncall_subprocess(*listing, "--status", "all", env={"COLUMNS": "80"})
     assert wide.code == 0, wide.err
-    records = json.loads(
-        oncall_subprocess(
-            "--config",
-            drill_config,
-            "--now",
-            "2026-11-26T04:00",
-            "alerts",
-            "list",
-            "--status",
-            "all",
-            "--json",
-        ).out
-    )
+    records = json.loads(oncall_subprocess(*listing, "--status", "all", "--json").out)
     for r in records:
         what = r["feature"] or ""
         slice_text = " ".join(f"{k}={v}" for k, v in (r["slice"] or {}).items())

@@ -14,9 +14,8 @@ from typing import Any
 
 import duckdb
 
+from tui.core.alerts.episodes import SYSTEM
 from tui.core.store.connection import fetch_rows
-
-SYSTEM = "oncall"
 
 
 def alerts_as_of(
