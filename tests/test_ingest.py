@@ -313,6 +313,11 @@ def test_unknown_model_and_format(project: Path, capsys: pytest.CaptureFixture[s
     result = cli(capsys, "ingest", "predictions", project / "none.csv", "--model", "churn")
     assert result.code == 2
     assert "no such file" in result.err
+    # A missing path is missing, whatever its name looks like.
+    for missing in ("none", "none.txt", "gone/part-0.parquet"):
+        result = cli(capsys, "ingest", "predictions", project / missing, "--model", "churn")
+        assert result.code == 2
+        assert f"{project / missing}: no such file" in result.err, result.err
 
 
 def test_float_class_labels_are_read_as_classes(

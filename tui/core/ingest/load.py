@@ -34,7 +34,7 @@ from tui.core.ingest.rules import (
     check_classes,
     show_value,
 )
-from tui.core.ingest.snapshot import Snapshot, private_folder, take_snapshot
+from tui.core.ingest.snapshot import Snapshot, private_folder, require_present, take_snapshot
 from tui.core.ingest.trees import DataFile, folder_files, pattern_files, single_file
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
@@ -205,6 +205,7 @@ def ingest_file(
     """Ingest one file, or every data file of a folder or Hive-partitioned tree, in one
     transaction; raise InputError and write nothing on bad input."""
     settings.model(model_name)
+    require_present(path)
     if path.is_dir():
         root, files, single = path, folder_files(path, fmt), False
     else:

@@ -102,6 +102,17 @@ def _open_error(path: Path, exc: OSError) -> OncallError:
     return FileUnreadable(f"{path}: cannot read the file: {exc.strerror or exc}")
 
 
+def require_present(path: Path) -> None:
+    """The error a missing path (or a broken link, a loop, a path through a file) gets,
+    raised before anything else about the path is judged: `nosuch` is "no such file",
+    not a file of an unknown format."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG):
+            raise _open_error(path, exc) from None
+
+
 def _open_regular(path: Path) -> int:
     """A read descriptor for ``path`` if, and only if, it is a regular file."""
     try:
