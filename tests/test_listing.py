@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,7 +113,8 @@ def test_slice_listings_give_the_same_rows_in_every_format(
     if command[1] == "worst":
         args += ["--min-support", "10"]
     records = cli(capsys, *args, "--format", "json").json()
-    assert records == cli(capsys, *args, "--json").json()
+    # The same answer; DuckDB's parallel sums may differ in the last bit between runs.
+    assert _rounded(records) == _rounded(cli(capsys, *args, "--json").json())
     assert records, "the drill should give some rows"
     for fmt, sep in (("tsv", "\t"), ("csv", ",")):
         out = cli(capsys, *args, "--format", fmt)
@@ -120,3 +122,14 @@ def test_slice_listings_give_the_same_rows_in_every_format(
         rows = list(csv.reader(io.StringIO(out.out), delimiter=sep))
         assert len(rows) == len(records) + 1
         assert len({len(r) for r in rows}) == 1
+
+
+def _rounded(value: Any) -> Any:
+    """``value`` with every float to 12 significant digits, for comparing two runs."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
