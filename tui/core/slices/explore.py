@@ -50,11 +50,14 @@ def slice_metrics(
         rows.append(SliceRow(dict(key) if key else None, m, diffs, estimated))
     lower = metric in LOWER_IS_BETTER
 
-    def order(row: SliceRow) -> tuple[int, float]:
+    def order(row: SliceRow) -> tuple[int, float, list[tuple[str, str]]]:
+        # Ties by the slice itself: the groups come back from the store in no fixed
+        # order, and raw rows and rollups must rank the same slices the same way.
+        ties = sorted((str(k), str(v)) for k, v in (row.slice or {}).items())
         value = row.value(metric)
         if value is None:
-            return (1, 0.0)
-        return (0, -value if lower else value)
+            return (1, 0.0, ties)
+        return (0, -value if lower else value, ties)
 
     ranked = sorted([r for r in rows if r.slice is not None], key=order)
     head = [r for r in rows if r.slice is None]
@@ -140,7 +143,7 @@ def worst_slices(
         adds = all((bound > pv) if lower else (bound < pv) for pv in parent_values)
         if adds:
             kept.append(cand)
-    kept.sort(key=lambda c: -c.score)
+    kept.sort(key=lambda c: (-c.score, sorted((str(k), str(v)) for k, v in c.key)))
     rows = []
     for cand in kept:
         if lower:
