@@ -168,6 +168,7 @@ class OncallApp(App[None]):
         status.store = shown_path(self.settings.store_path)
         role = self.settings.role_of(self.actor) or "not on the roster"
         status.user = f"{self.actor} ({role})"
+        status.read_only = self.settings.read_only
         status.now = f"{self.current_time():%Y-%m-%d %H:%M} UTC"
         yield status
         with TabbedContent(id="tabs"):

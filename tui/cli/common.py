@@ -81,6 +81,8 @@ class Env:
     actor: str = field(default_factory=default_user)
     now_text: str | None = None
     timeout: float | None = None
+    # Look, never change: the role rule refuses every change (a served console).
+    read_only: bool = False
     _settings: Settings | None = None
     _clock: Clock | None = None
     _drained: bool = False
@@ -90,6 +92,8 @@ class Env:
             from tui.core.config.settings import load_config
 
             self._settings = load_config(self.config_path)
+            if self.read_only:
+                self._settings = self._settings.as_read_only()
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings

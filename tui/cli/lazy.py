@@ -61,6 +61,9 @@ COMMANDS: dict[str, Entry] = {
     "restore": Entry(
         "tui.cli.store", "restore_command", "Put the backup FILE in place of the store."
     ),
+    "serve": Entry(
+        "tui.cli.serve", "app", "Serve the console to browsers (read-only for watchers)."
+    ),
     "shadow": Entry(
         "tui.cli.shadow", "app", "Shadow mode: replay, follow, drills and readiness.", True
     ),
@@ -80,6 +83,9 @@ def load(name: str, entry: Entry) -> click.Command:
         # way the module made its app.
         found.rich_markup_mode = None
         command = typer.main.get_group(found)
+    elif isinstance(found, typer.Typer):
+        # A module that makes its one command itself (with an epilog, say).
+        command = typer.main.get_command(found)
     else:
         single = typer.Typer(add_completion=False, rich_markup_mode=None)
         single.command(name)(found)

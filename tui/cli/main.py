@@ -57,6 +57,10 @@ def root(
         float | None,
         typer.Option("--timeout", help="Seconds to wait for a busy store (default 60)."),
     ] = None,
+    read_only: Annotated[
+        bool,
+        typer.Option("--read-only", help="Look, never change: every change is refused (exit 3)."),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -64,7 +68,7 @@ def root(
     """Open the app on the configured store, or run a command."""
     if timeout is not None and not 0 <= timeout <= MAX_TIMEOUT:  # NaN fails both
         raise UsageError(f"--timeout takes seconds from 0 to {MAX_TIMEOUT:,}, got {timeout:g}")
-    env = Env(config_path=config, now_text=now, timeout=timeout)
+    env = Env(config_path=config, now_text=now, timeout=timeout, read_only=read_only)
     if actor:
         env.actor = actor
     ctx.obj = env

@@ -23,7 +23,7 @@ from tui.app.messages import (
     DrillRequested,
     DrillTarget,
 )
-from tui.app.panes.base import Pane
+from tui.app.panes.base import Pane, changes_state
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
@@ -308,35 +308,42 @@ class AlertStream(Pane):
             self, label, job, lambda applied: ActionDone(label, queued=not applied), group="actions"
         )
 
+    @changes_state
     def action_ack(self) -> None:
         self.app.push_screen(
             Prompt("Acknowledge — what are you doing about it? (optional)"),
             lambda text: None if text is None else self._act(ActionKind.ACK, text),
         )
 
+    @changes_state
     def action_snooze(self) -> None:
         self.app.push_screen(
             Choice("Snooze for", SNOOZES),
             lambda m: None if m is None else self._act(ActionKind.SNOOZE, minutes=int(m)),
         )
 
+    @changes_state
     def action_resolve(self) -> None:
         self._act(ActionKind.RESOLVE)
 
+    @changes_state
     def action_note(self) -> None:
         self.app.push_screen(
             Prompt("Note"), lambda t: None if not t else self._act(ActionKind.NOTE, t)
         )
 
+    @changes_state
     def action_noise(self) -> None:
         self.app.push_screen(
             Prompt("Why is it noise?"),
             lambda t: None if not t else self._act(ActionKind.MARK_NOISE, t),
         )
 
+    @changes_state
     def action_actionable(self) -> None:
         self._act(ActionKind.MARK_ACTIONABLE)
 
+    @changes_state
     def action_silence(self) -> None:
         alert = self.selected()
         if alert is None:
@@ -369,6 +376,7 @@ class AlertStream(Pane):
             self, "silence", job, lambda sid: ActionDone(f"silence #{sid} for 8h"), group="actions"
         )
 
+    @changes_state
     def action_file_bug(self) -> None:
         alert = self.selected()
         if alert is None:

@@ -14,7 +14,7 @@ from tui.app.dialogs import BugEdit, BugForm, Prompt
 from tui.app.dialogs.bug_form import BugEdits, new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import ActionDone, BugDetailLoaded, BugRequested, BugsLoaded
-from tui.app.panes.base import Pane
+from tui.app.panes.base import Pane, changes_state
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core.actions import Action, ActionKind, perform_or_queue
@@ -147,6 +147,7 @@ class BugQueue(Pane):
     def _done(self, label: str, job: Any) -> None:
         run_store_job(self, label, job, lambda _r: ActionDone(label), group="actions")
 
+    @changes_state
     def action_edit(self) -> None:
         if self.detail is not None:
             self.app.push_screen(BugEdit(self.detail.bug), self._edit)
@@ -177,6 +178,7 @@ class BugQueue(Pane):
             group="actions",
         )
 
+    @changes_state
     def action_comment(self) -> None:
         if self.detail is None:
             return
@@ -191,6 +193,7 @@ class BugQueue(Pane):
         action = Action.on_bug(ActionKind.BUG_COMMENT, bid, session.actor, session.now(), text)
         self._queueable(f"commented on bug #{bid}", action)
 
+    @changes_state
     def action_link(self) -> None:
         if self.detail is None:
             return
@@ -221,6 +224,7 @@ class BugQueue(Pane):
 
         self._done(f"link bug #{bid}", job)
 
+    @changes_state
     def action_new(self) -> None:
         model = next(iter(self.oncall.settings.config.models))
         self.app.push_screen(BugForm({"model": model, "links_text": "no links"}), self._new)

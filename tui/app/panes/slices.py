@@ -17,7 +17,7 @@ from tui.app.dialogs import BugForm
 from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import BugRequested, ExamplesPageLoaded, SlicesComputed
-from tui.app.panes.base import Pane
+from tui.app.panes.base import Pane, changes_state
 from tui.app.widgets.plot import Series, SeriesPlot
 from tui.app.widgets.rows import Column, RowsView
 from tui.app.widgets.safe import shown
@@ -460,6 +460,7 @@ class SliceExplorer(Pane):
     def action_compute(self) -> None:
         self.compute()
 
+    @changes_state
     def action_file_bug(self) -> None:
         req = self.request(self.example_filters or self.selected_filters() or [])
         where = [f.text for f in req.filters]

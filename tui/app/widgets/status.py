@@ -1,4 +1,5 @@
-"""The status line under the title: store, now, shift, who you are, what is pending."""
+"""The status line under the title: store, now, shift, who you are (and whether you may
+only look), what is pending."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ class StatusLine(Static):
     waiting: reactive[str] = reactive("")
     busy: reactive[str] = reactive("")
     pending: reactive[int] = reactive(0)
+    read_only: reactive[bool] = reactive(False)
 
     def render(self) -> Text:
         text = Text(overflow="ellipsis", no_wrap=True)
         text.append(" oncall ", style="bold")
         text.append(f" {self.user} ", style="bold reverse")
+        if self.read_only:
+            text.append(" read-only ", style="bold reverse yellow")
         text.append(f"  now {self.now}  ·  {self.shift}  ·  {self.store}")
         if self.busy:
             text.append(f"  ·  {self.busy}", style="bold red")

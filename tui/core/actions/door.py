@@ -102,7 +102,12 @@ def flush(
     The outbox is locked only to read it and to remove what was done, by id, never
     while the store is waited on: actions appended meanwhile stay for the next flush.
     A crash between applying and removing is harmless: the id recorded with the change
-    makes the next flush skip it."""
+    makes the next flush skip it.
+
+    A read-only session applies nothing: what others queued waits for a writer (the
+    role rule would refuse each action, and a refusal takes it out of the outbox)."""
+    if session.settings.read_only:
+        return 0
     taken = outbox.take(session.store)
     if taken.quarantined and on_quarantine is not None:
         on_quarantine(taken.quarantined, taken.quarantine)

@@ -452,6 +452,13 @@ class Settings(BaseModel):
 
     config: Config
     path: Path
+    # Set by whoever opened the tool to look, not to act (a console served to watchers):
+    # the role rule then refuses every change. Not a config key.
+    read_only: bool = False
+
+    def as_read_only(self) -> Settings:
+        """The same settings, for a process that may look but change nothing."""
+        return self.model_copy(update={"read_only": True})
 
     @property
     def store_path(self) -> Path:

@@ -1,5 +1,5 @@
 """Who may change state: a roster member, acting from a login allowed for them, who is
-not a trainee and not in a shadow shift."""
+not a trainee and not in a shadow shift, in a process that was not opened read-only."""
 
 from __future__ import annotations
 
@@ -13,12 +13,21 @@ from tui.core.errors import NotAllowedError
 from tui.core.session.login import os_login
 from tui.core.store.connection import Store, fetch_rows
 
+READ_ONLY = (
+    "opened read-only: alerts, bugs and slices can be looked at here but not changed; "
+    "ask the on-call to act"
+)
+
 
 def require_can_change(settings: Settings, actor: str, login: str | None = None) -> str:
     """Refuse a state change, in core, whatever face asked for it, by someone not on the
     roster (when the config has one), a trainee, or someone whose OS login (``login``,
     by default the process's) may not act as them unless the config trusts `--as`.
-    Returns the actor as the roster spells it (``Bob`` is ``bob``)."""
+    Returns the actor as the roster spells it (``Bob`` is ``bob``).
+
+    A read-only process (`Settings.read_only`) is refused whoever acts in it."""
+    if settings.read_only:
+        raise NotAllowedError(READ_ONLY)
     if not settings.config.team:
         return actor  # no roster: a team of one, or a config that has not named anyone
     member = settings.member(actor) or settings.member_of_login(actor)
