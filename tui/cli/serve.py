@@ -24,9 +24,10 @@ from tui.web.server import TokenServer
 from tui.web.token import STRONG_LENGTH, new_token, read_token_file
 
 EXAMPLE = (
-    "Example: share a shift read-only, then from a laptop: "
-    "ssh -L 8000:127.0.0.1:8000 oncall-host and open the printed URL.\n\n"
-    "  oncall serve --read-only"
+    "Example: share a shift read-only; on a laptop, tunnel to it and open the URL it printed.\n\n"
+    "\b\n"
+    "  oncall serve --read-only\n"
+    "  ssh -L 8000:127.0.0.1:8000 oncall-host"
 )
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
