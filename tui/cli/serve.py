@@ -107,7 +107,15 @@ def app_command(env: Env, read_only: bool) -> str:
     """The command textual-serve runs for each browser: this Python, the `oncall` app on
     the same config, as the same person, at the same "now", read-only if so served."""
     settings = env.settings()
-    args = [sys.executable, "-m", "tui", "--config", str(settings.path), "--as", env.actor]
+    args = [
+        sys.executable,
+        "-m",
+        "tui",
+        "--config",
+        str(settings.path.resolve()),
+        "--as",
+        env.actor,
+    ]
     fixed = env.clock().fixed
     if fixed is not None:
         args += ["--now", fixed.isoformat()]

@@ -54,7 +54,8 @@ class TokenServer(Server):
 
     def make_app(self) -> web.Application:
         """The routes: the page and its socket behind the token; the static files (the
-        terminal's script, styles and fonts, the same for everyone) without."""
+        terminal's script, styles and fonts, the same for everyone) and the app's
+        downloads (each behind a random key) without."""
         app = web.Application()
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
@@ -62,6 +63,9 @@ class TokenServer(Server):
                 web.get("/", self.handle_index, name="index"),
                 web.get("/ws", self.refuse),
                 web.get("/ws/{token}", self.handle_websocket, name="websocket"),
+                # A file the app hands the browser (a screenshot from the palette), by
+                # the random key the app made for it; the page adds no token to it.
+                web.get("/download/{key}", self.handle_download, name="download"),
                 web.static("/static", self.statics_path, name="static"),
             ]
         )
