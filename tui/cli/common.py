@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.segment import Segment
 from rich.text import Text
 
+from tui.core.config import checked
+from tui.core.config.locate import find_config
 from tui.core.config.times import Clock
 from tui.core.errors import OncallError
 
@@ -89,16 +90,27 @@ class Env:
         if self._settings is None:
             from tui.core.config.settings import load_config
 
+            seen = checked.stamp(find_config(self.config_path))
             self._settings = load_config(self.config_path)
+            checked.remember(seen, self._settings.store_path)
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings
+
+    def store_path(self) -> Path:
+        """The store the config names; from the memo of a config already checked as it
+        is now (no pydantic models built), else from a full check."""
+        if self._settings is None:
+            known = checked.recall(checked.stamp(find_config(self.config_path)))
+            if known is not None:
+                return known
+        return self.settings().store_path
 
     def store(self) -> Store:
         from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
 
         timeout = CLI_WRITE_TIMEOUT if self.timeout is None else self.timeout
-        return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
+        return Store(self.store_path(), timeout=timeout, on_wait=_say_waiting())
 
     def writer(self) -> Store:
         """The store for a change: the outbox's waiting actions are applied first (as
@@ -120,7 +132,6 @@ class Env:
             clock = Clock.from_text(self.now_text)
             if clock.fixed is None:
                 from tui.core.config.folder_clock import folder_clock
-                from tui.core.config.settings import find_config
 
                 kept = folder_clock(find_config(self.config_path))
                 if kept is not None:
@@ -227,6 +238,9 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     if not enabled:
         yield lambda _desc=None, _n=0: None
         return
+    # Here, not at the top: a listing or JSON command never draws a bar.
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}", style="bold", markup=False),
