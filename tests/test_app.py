@@ -126,7 +126,7 @@ async def test_help_is_built_from_the_live_bindings(config: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         help_screen = app.screen
-        assert help_screen.where == "AlertStream"
+        assert help_screen.where == "Alert stream keys"
         described = {row[1] for row in help_screen.rows}
         assert {"Ack", "Snooze", "Silence", "Bug", "Help", "Quit"} <= described
         await pilot.press("escape")
