@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,15 @@ import duckdb
 from textual.widgets import DataTable, Input, Label, Select
 
 from tests import test_app
+from tests.conftest import DEMO_NOW
 from tests.test_app import make_app, settle
 from tui.app.dialogs import BugForm, Confirm, HelpScreen, Prompt, SilenceForm
-from tui.app.panes import AlertStream, SliceExplorer
+from tui.app.main import OncallApp
+from tui.app.panes import AlertStream, ShiftReplay, SliceExplorer
+from tui.app.panes.shadow import REVEAL_SECONDS
 from tui.app.widgets import KeyBar
 from tui.app.widgets.rows import RowsView
+from tui.core.config.settings import load_config
 
 # The app tests' world (built once per module) and a fresh copy of its store per test.
 built = test_app.built
@@ -278,3 +283,65 @@ async def test_marked_rows_stay_marked_across_wrong_only_and_pages(config: Path)
         await pilot.pause()
         assert isinstance(app.screen, BugForm)
         assert set(app.screen.prefill["predictions"]) == explorer.marked
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (the pane's timer still ticks each
+    second, but nothing runs out until the test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_play_mode_counts_down_and_reveals_an_alert_that_ran_out(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    shutil.copy(demo_dir / "oncall.yaml", tmp_path / "oncall.yaml")
+    shutil.copy(demo_dir / "oncall.duckdb", tmp_path / "oncall.duckdb")
+    app = OncallApp.open(load_config(tmp_path / "oncall.yaml"), "bob", DEMO_NOW, poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        replay = app.query_one(ShiftReplay)
+        await settle(pilot)
+        assert len(replay.items) >= 2, "a past shift with alerts was loaded"
+        clock = FakeClock()
+        replay.clock = clock
+        progress = app.query_one("#replay-progress", Label)
+        reveal = app.query_one("#replay-reveal")
+        await pilot.press("p")
+        await pilot.pause()
+        assert replay.playing
+        assert f"alert 1 of {len(replay.items)}" in str(progress.render())
+        assert f"{replay.seconds_per_alert:g} s left" in str(progress.render())
+        clock.now += 12
+        replay.tick()
+        await pilot.pause()
+        assert f"{replay.seconds_per_alert - 12:g} s left" in str(progress.render())
+        assert not replay.revealed
+        # Time runs out: the alert is revealed as undecided, with the veteran's call.
+        clock.now += replay.seconds_per_alert
+        replay.tick()
+        await pilot.pause()
+        assert replay.revealed and replay.index == 0
+        shown_text = str(reveal.render())
+        assert "Time ran out: undecided" in shown_text and "The veteran" in shown_text
+        assert "next in" in str(progress.render())
+        assert replay.calls == []  # no call was made for it
+        # After the reveal the next alert comes by itself, with its own countdown.
+        clock.now += REVEAL_SECONDS
+        replay.tick()
+        await pilot.pause()
+        assert replay.index == 1 and not replay.revealed
+        assert f"alert 2 of {len(replay.items)}" in str(progress.render())
+        assert f"{replay.seconds_per_alert:g} s left" in str(progress.render())
+        # Called in time: revealed with the call; p stops the clock.
+        await pilot.press("a")
+        await pilot.pause()
+        assert "You: act" in str(reveal.render())
+        await pilot.press("p")
+        await pilot.pause()
+        assert not replay.playing and "s left" not in str(progress.render())
