@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from tests.helpers import cli, oncall_subprocess, write_config
 from tui.cli.coercion import ChoiceParam, PlainParam, lighten
 from tui.cli.main import app
 from tui.core.config import checked
+from tui.sandbox.demo import build_world_dir
+from tui.sandbox.scenario import load_scenario
 
 
 def _tree() -> Iterator[tuple[list[str], Command]]:
@@ -226,3 +229,30 @@ def test_the_memo_is_private(project: Path) -> None:
     assert seen is not None
     checked.remember(seen, project / "store.duckdb")
     assert seen.memo.stat().st_mode & 0o077 == 0
+
+
+def test_the_demo_build_progress_counts_to_its_exact_total(tmp_path: Path) -> None:
+    """The bar's total is the steps it counts: every file ingested, the history, the
+    checks; it ends at n/n, not short of an estimate."""
+    spec = load_scenario("drill-checkout")
+    seen: list[tuple[str, int, int | None]] = []
+    checked_at: list[datetime] = []
+
+    def step(message: str, n: int, /, total: int | None = None) -> None:
+        seen.append((message, n, total))
+
+    build_world_dir(
+        spec,
+        tmp_path,
+        seed=spec.seed,
+        scale=0.05,
+        now=datetime(2026, 11, 26, 4, 0),
+        step=step,
+        run_checks=lambda _settings, _store, now: checked_at.append(now),
+    )
+    totals = [t for _, _, t in seen if t is not None]
+    assert len(totals) == 1, "the exact total is said once, when known"
+    files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    assert totals[0] == len(files) + 2  # the history and the checks
+    assert sum(n for _, n, _ in seen) == totals[0]
+    assert checked_at and seen[-1][0] == "ran the checks"

@@ -350,13 +350,19 @@ class OncallApp(App[None]):
             if isinstance(node, Pane):
                 where = node.HELP_TITLE
                 break
-        rows = []
+        # One row per action, its keys together ("home / g"); a key that does nothing
+        # now is left out.
+        keys: dict[str, list[str]] = {}
+        about: dict[str, tuple[str, str]] = {}
         for key, active in self.screen.active_bindings.items():
             if not active.enabled:
-                continue  # a key that does nothing now is left out
+                continue
             binding = active.binding
-            display = self.get_key_display(binding)
-            rows.append((display or key, binding.description or binding.action, binding.tooltip))
+            keys.setdefault(binding.action, []).append(self.get_key_display(binding) or key)
+            about.setdefault(
+                binding.action, (binding.description or binding.action, binding.tooltip)
+            )
+        rows = [(" / ".join(keys[a]), *about[a]) for a in keys]
         self.push_screen(HelpScreen(where, rows))
 
     def action_toggle_theme(self) -> None:

@@ -253,7 +253,8 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     with progress:
         task = progress.add_task(label, total=total)
 
-        def advance(description: str | None = None, n: int = 0) -> None:
-            progress.update(task, advance=n, description=description or label)
+        def advance(description: str | None = None, n: int = 0, total: int | None = None) -> None:
+            # `total`, once the work knows its exact size, so the count ends at n/n.
+            progress.update(task, advance=n, description=description or label, total=total)
 
         yield advance

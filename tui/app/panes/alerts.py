@@ -309,6 +309,9 @@ class AlertStream(Pane):
         )
         if action in needs_alert and self.is_mounted and self.selected() is None:
             return None
+        if action == "close_filter" and self.is_mounted:
+            # Only while the filter box has the focus; elsewhere Esc is the app's.
+            return self.query_one("#alert-filter", Input).has_focus
         return True
 
     def _act(self, kind: ActionKind, text: str = "", minutes: int = 0) -> None:

@@ -56,8 +56,8 @@ class Table(DataTable[Any]):
     and which redraws only when its rows changed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home,g", "first_row", "First row", show=False, tooltip="Home or g"),
-        Binding("end,G", "last_row", "Last row", show=False, tooltip="End or G"),
+        Binding("home,g", "first_row", "First row", show=False),
+        Binding("end,G", "last_row", "Last row", show=False),
     ]
 
     _shown: Shown | None = None
