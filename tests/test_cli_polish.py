@@ -209,17 +209,17 @@ def test_a_memo_that_does_not_match_is_ignored(project: Path) -> None:
     config = project / "oncall.yaml"
     seen = checked.stamp(config)
     assert seen is not None
-    checked.remember(seen, project / "store.duckdb")
-    assert checked.recall(checked.stamp(config)) == project / "store.duckdb"
+    checked.remember(seen, "store.duckdb")
+    assert checked.recall(checked.stamp(config)) == (project / "store.duckdb").resolve()
     # Another file's digest, a broken memo, a relative store path: all ignored.
     seen.memo.write_text(json.dumps({"digest": "0" * 64, "store": "/x"}), encoding="utf-8")
     assert checked.recall(checked.stamp(config)) is None
     seen.memo.write_text("{not json", encoding="utf-8")
     assert checked.recall(checked.stamp(config)) is None
-    seen.memo.write_text(json.dumps({"digest": seen.digest, "store": "rel"}), encoding="utf-8")
+    seen.memo.write_text(json.dumps({"digest": seen.digest, "store": 7}), encoding="utf-8")
     assert checked.recall(checked.stamp(config)) is None
     # A half-built demo is never taken from a memo: the full check refuses it.
-    checked.remember(seen, project / "store.duckdb")
+    checked.remember(seen, "store.duckdb")
     (project / ".oncall-demo.building").write_text("", encoding="utf-8")
     assert checked.recall(checked.stamp(config)) is None
 
@@ -227,7 +227,7 @@ def test_a_memo_that_does_not_match_is_ignored(project: Path) -> None:
 def test_the_memo_is_private(project: Path) -> None:
     seen = checked.stamp(write_config(project))
     assert seen is not None
-    checked.remember(seen, project / "store.duckdb")
+    checked.remember(seen, "store.duckdb")
     assert seen.memo.stat().st_mode & 0o077 == 0
 
 

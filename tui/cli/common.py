@@ -92,7 +92,7 @@ class Env:
 
             seen = checked.stamp(find_config(self.config_path))
             self._settings = load_config(self.config_path)
-            checked.remember(seen, self._settings.store_path)
+            checked.remember(seen, self._settings.config.store)
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings

@@ -82,12 +82,17 @@ def recall(seen: Stamp | None) -> Path | None:
     if not isinstance(data, dict) or data.get("digest") != seen.digest:
         return None
     store = data.get("store")
-    return Path(store) if isinstance(store, str) and Path(store).is_absolute() else None
+    if not isinstance(store, str) or not store:
+        return None
+    # Resolved now, as Settings.store_path resolves it: a link may point elsewhere since.
+    path = Path(store)
+    return path if path.is_absolute() else (seen.config.parent / path).resolve()
 
 
-def remember(seen: Stamp | None, store: Path) -> None:
+def remember(seen: Stamp | None, store: str) -> None:
     """Note that the config as stamped (before it was checked) passed and names
-    ``store``. Quietly does nothing if the cache folder cannot be written."""
+    ``store`` (its `store:` value as written). Quietly does nothing if the cache folder
+    cannot be written."""
     if seen is None:
         return
     try:
@@ -95,7 +100,7 @@ def remember(seen: Stamp | None, store: Path) -> None:
         partial = seen.memo.with_name(f".{seen.memo.name}.{os.getpid()}")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"digest": seen.digest, "store": str(store)}, handle)
+            json.dump({"digest": seen.digest, "store": store}, handle)
         os.replace(partial, seen.memo)
     except OSError:
         return
