@@ -462,7 +462,7 @@ async def test_a_trainee_is_refused_in_the_app(config: Path) -> None:
     app = make_app(config, who="bob", poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("r")
+        await pilot.press("r", "y")  # resolve asks first; yes
         await settle(pilot)
         messages = [n.message for n in app._notifications]
         assert any("trainee" in m for m in messages)
