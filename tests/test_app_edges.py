@@ -19,6 +19,7 @@ from tui.app.panes import AlertStream, ShiftReplay, SliceExplorer
 from tui.app.panes.shadow import REVEAL_SECONDS
 from tui.app.widgets import KeyBar
 from tui.app.widgets.rows import RowsView
+from tui.core.alerts import Alert
 from tui.core.config.settings import load_config
 
 # The app tests' world (built once per module) and a fresh copy of its store per test.
@@ -43,6 +44,13 @@ def _events(config: Path, action: str) -> list[tuple[Any, ...]]:
     )
 
 
+def _selected(app: OncallApp) -> Alert:
+    """The alert under the stream's cursor (there is one)."""
+    alert = app.query_one(AlertStream).selected()
+    assert alert is not None
+    return alert
+
+
 def _keys(app: Any) -> set[str]:
     """The keys the key bar offers as usable now."""
     return {k.description for k in app.query_one(KeyBar).keys if k.enabled}
@@ -52,9 +60,7 @@ async def test_resolve_asks_first_and_no_leaves_the_alert(config: Path) -> None:
     app = make_app(config, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        stream = app.query_one(AlertStream)
-        alert = stream.selected()
-        assert alert is not None
+        alert = _selected(app)
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, Confirm)
@@ -74,8 +80,7 @@ async def test_an_empty_noise_reason_is_refused_in_words(config: Path) -> None:
     app = make_app(config, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        alert = app.query_one(AlertStream).selected()
-        assert alert is not None
+        alert = _selected(app)
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, Prompt)
@@ -148,8 +153,7 @@ async def test_y_copies_the_alert_as_text(config: Path) -> None:
     app = make_app(config, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        alert = app.query_one(AlertStream).selected()
-        assert alert is not None
+        alert = _selected(app)
         await pilot.press("y")
         await pilot.pause()
         assert app.clipboard.startswith(f"#{alert.id} · {alert.severity} · ")
@@ -161,8 +165,7 @@ async def test_silence_takes_a_duration_and_a_note(config: Path) -> None:
     app = make_app(config, poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        alert = app.query_one(AlertStream).selected()
-        assert alert is not None
+        alert = _selected(app)
         await pilot.press("x")
         await pilot.pause()
         form = app.screen
