@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -117,9 +118,16 @@ def test_shell_completion_completes_commands_and_subcommands() -> None:
     assert _complete("oncall al", 1) == ["alerts"]
     assert _complete("oncall alerts s", 2) == ["show", "snooze", "silence", "silences"]
     assert "--status" in _complete("oncall alerts list --st", 3)
-    script = oncall_subprocess("--show-completion", "bash", env={"SHELL": "/bin/bash"})
-    assert script.code == 0
-    assert "_ONCALL_COMPLETE=complete_bash" in script.out
+    # Run from bash, as a user would: the shell is found from the process tree.
+    oncall = Path(sys.executable).parent / "oncall"
+    script = subprocess.run(
+        ["bash", "-c", f"{shlex.quote(str(oncall))} --show-completion"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert script.returncode == 0, script.stderr
+    assert "_ONCALL_COMPLETE=complete_bash" in script.stdout
 
 
 def test_root_help_offers_completion(capsys: pytest.CaptureFixture[str]) -> None:
@@ -178,8 +186,6 @@ def _pydantic_after(folder: Path, *args: str) -> tuple[int, bool, str]:
         "print('PYDANTIC' if 'pydantic' in sys.modules else 'NO-PYDANTIC', file=sys.stderr)\n"
         "sys.exit(rc)\n"
     )
-    import subprocess
-
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=False
     )

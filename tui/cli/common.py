@@ -236,7 +236,7 @@ def show_progress(json_mode: bool) -> bool:
 def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     """A rich progress bar on stderr, or a no-op; yields ``advance(description)``."""
     if not enabled:
-        yield lambda _desc=None, _n=0: None
+        yield lambda _desc=None, _n=0, total=None: None
         return
     # Here, not at the top: a listing or JSON command never draws a bar.
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
