@@ -126,7 +126,7 @@ async def test_help_is_built_from_the_live_bindings(config: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         help_screen = app.screen
-        assert help_screen.where == "AlertStream"
+        assert help_screen.where == "Alert stream keys"
         described = {row[1] for row in help_screen.rows}
         assert {"Ack", "Snooze", "Silence", "Bug", "Help", "Quit"} <= described
         await pilot.press("escape")
@@ -462,7 +462,7 @@ async def test_a_trainee_is_refused_in_the_app(config: Path) -> None:
     app = make_app(config, who="bob", poll=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("r")
+        await pilot.press("r", "y")  # resolve asks first; yes
         await settle(pilot)
         messages = [n.message for n in app._notifications]
         assert any("trainee" in m for m in messages)

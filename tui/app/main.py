@@ -39,6 +39,7 @@ from tui.app.messages import (
     StoreWasBusy,
 )
 from tui.app.panes import AlertStream, BugQueue, LabelDelay, ShiftReplay, SliceExplorer
+from tui.app.panes.base import Pane
 from tui.app.widgets import KeyBar, StatusLine
 from tui.core.actions import Action, flush, outbox
 from tui.core.config.settings import Settings
@@ -343,24 +344,26 @@ class OncallApp(App[None]):
             focusable[0].focus()
 
     def action_help(self) -> None:
+        """The keys that do something now where the focus is, titled in words."""
         focused = self.focused
-        where = type(focused).__name__ if focused is not None else "the app"
+        where = "App keys"
         for node in focused.ancestors_with_self if focused is not None else []:
-            if isinstance(node, AlertStream | BugQueue | SliceExplorer | LabelDelay | ShiftReplay):
-                where = type(node).__name__
+            if isinstance(node, Pane):
+                where = node.HELP_TITLE
                 break
-        rows = []
+        # One row per action, its keys together ("home / g"); a key that does nothing
+        # now is left out.
+        keys: dict[str, list[str]] = {}
+        about: dict[str, tuple[str, str]] = {}
         for key, active in self.screen.active_bindings.items():
+            if not active.enabled:
+                continue
             binding = active.binding
-            display = self.get_key_display(binding)
-            rows.append(
-                (
-                    display or key,
-                    binding.description or binding.action,
-                    binding.tooltip,
-                    bool(active.enabled),
-                )
+            keys.setdefault(binding.action, []).append(self.get_key_display(binding) or key)
+            about.setdefault(
+                binding.action, (binding.description or binding.action, binding.tooltip)
             )
+        rows = [(" / ".join(keys[a]), *about[a]) for a in keys]
         self.push_screen(HelpScreen(where, rows))
 
     def action_toggle_theme(self) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
+from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core import alerts as core
 from tui.core.actions.action import ActionKind
@@ -20,7 +20,11 @@ from tui.core.words import facts, num, pct, slice_text, visible, what, when
 if TYPE_CHECKING:
     from tui.core.actions import Action
 
-app = typer.Typer(help="List, inspect and act on alerts.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example("oncall alerts list", "oncall alerts show 6"),
+    help="List, inspect and act on alerts.",
+    no_args_is_help=True,
+)
 
 IdArg = Annotated[int, typer.Argument(help="The alert id.")]
 
@@ -32,7 +36,9 @@ def _duration(text: str, option: str) -> Any:
         raise UsageError(f"{option}: {exc}") from None
 
 
-@app.command("list")
+@app.command(
+    "list", epilog=example("oncall alerts list --status all --model fraud --format tsv | cut -f1,5")
+)
 def list_(
     ctx: typer.Context,
     status: Annotated[
@@ -52,10 +58,7 @@ def list_(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """List alerts: firing first, by severity and how often their type was acted on.
-
-    Example: oncall alerts list --status all --model fraud --format tsv | cut -f1,5
-    """
+    """List alerts: firing first, by severity and how often their type was acted on."""
     env = env_of(ctx)
     shape = chosen(fmt, as_json)
     if model:
@@ -87,7 +90,7 @@ def list_(
     )
 
 
-@app.command("show")
+@app.command("show", epilog=example("oncall alerts show 6"))
 def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     """One alert with its track record, history and recent results."""
     env = env_of(ctx)
@@ -183,7 +186,9 @@ def _done(env: Env, alert_id: int, message: str, as_json: bool) -> None:
     )
 
 
-@app.command("ack")
+@app.command(
+    "ack", epilog=example('oncall alerts ack 6 --note "EU gateway is down, paging payments"')
+)
 def ack(
     ctx: typer.Context,
     alert_id: IdArg,
@@ -196,7 +201,7 @@ def ack(
     _done(env, alert_id, f"alert {alert_id} acknowledged by {env.actor}", as_json)
 
 
-@app.command("snooze")
+@app.command("snooze", epilog=example("oncall alerts snooze 6 --for 2h"))
 def snooze(
     ctx: typer.Context,
     alert_id: IdArg,
@@ -213,7 +218,9 @@ def snooze(
     _done(env, alert_id, f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC", as_json)
 
 
-@app.command("resolve")
+@app.command(
+    "resolve", epilog=example('oncall alerts resolve 6 --note "gateway back, rates normal"')
+)
 def resolve(
     ctx: typer.Context,
     alert_id: IdArg,
@@ -226,7 +233,10 @@ def resolve(
     _done(env, alert_id, f"alert {alert_id} resolved by {env.actor}", as_json)
 
 
-@app.command("note")
+@app.command(
+    "note",
+    epilog=example('oncall alerts note 6 --text "payments team says the fix ships at 14:00"'),
+)
 def note(
     ctx: typer.Context,
     alert_id: IdArg,
@@ -239,7 +249,12 @@ def note(
     _done(env, alert_id, f"note added to alert {alert_id}", as_json)
 
 
-@app.command("mark")
+@app.command(
+    "mark",
+    epilog=example(
+        'oncall alerts mark 6 --noise "fires every deploy"', "oncall alerts mark 7 --actionable"
+    ),
+)
 def mark(
     ctx: typer.Context,
     alert_id: IdArg,
@@ -259,7 +274,12 @@ def mark(
     _done(env, alert_id, f"alert {alert_id} marked {what}", as_json)
 
 
-@app.command("silence")
+@app.command(
+    "silence",
+    epilog=example(
+        'oncall alerts silence --match model=fraud --match kind=drift --for 8h --note "retraining"'
+    ),
+)
 def silence(
     ctx: typer.Context,
     match: Annotated[
@@ -288,7 +308,7 @@ def silence(
     )
 
 
-@app.command("silences")
+@app.command("silences", epilog=example("oncall alerts silences --all"))
 def silences(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", help="Include expired silences.")] = False,
@@ -300,6 +320,8 @@ def silences(
     if as_json:
         emit_json(rows)
         return
+    from rich.table import Table  # here: `--json` and tsv draw no table
+
     table = Table(box=None)
     for col in ("id", "match", "until", "by", "active", "note"):
         table.add_column(col)
@@ -315,7 +337,7 @@ def silences(
     err_console.print(table) if not rows else out_console.print(table)
 
 
-@app.command("expire")
+@app.command("expire", epilog=example("oncall alerts expire 2"))
 def expire(
     ctx: typer.Context, silence_id: Annotated[int, typer.Argument(help="The silence id.")]
 ) -> None:
@@ -325,7 +347,10 @@ def expire(
     info(f"silence {silence_id} expired")
 
 
-@app.command("runbook")
+@app.command(
+    "runbook",
+    epilog=example('oncall alerts runbook fraud/completeness --text "check the EU gateway first"'),
+)
 def runbook(
     ctx: typer.Context,
     alert_type: Annotated[str, typer.Argument(help="MODEL/KIND or MODEL/KIND/FEATURE.")],

@@ -8,13 +8,20 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info, out_console
+from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import _time
 from tui.core.errors import UsageError
 from tui.core.words import num, slice_text, when
 from tui.core.work import bugs as core
 
-app = typer.Typer(help="The bug queue: file, triage, link, close, export.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example(
+        "oncall bugs list", 'oncall bugs new --title "amount missing in EU" --model fraud --alert 6'
+    ),
+    help="The bug queue: file, triage, link, close, export.",
+    no_args_is_help=True,
+)
 
 IdArg = Annotated[int, typer.Argument(help="The bug id.")]
 
@@ -46,7 +53,12 @@ def _link_text(link: core.BugLink) -> str:
     return f"{link.kind} {target}{window}"
 
 
-@app.command("new")
+@app.command(
+    "new",
+    epilog=example(
+        'oncall bugs new --title "amount missing in EU" --model fraud --priority P1 --alert 6'
+    ),
+)
 def new(
     ctx: typer.Context,
     title: Annotated[str, typer.Option("--title", help="What is wrong, in a line.")],
@@ -90,7 +102,7 @@ def new(
     info(f"filed bug #{bug_id}")
 
 
-@app.command("list")
+@app.command("list", epilog=example("oncall bugs list --status all --format csv > bugs.csv"))
 def list_(
     ctx: typer.Context,
     status: Annotated[
@@ -102,10 +114,7 @@ def list_(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Bugs by priority, open ones by default.
-
-    Example: oncall bugs list --status all --format csv > bugs.csv
-    """
+    """Bugs by priority, open ones by default."""
     env = env_of(ctx)
     rows = core.list_bugs(env.store(), status, model, tag, assignee)
     shape = chosen(fmt, as_json)
@@ -123,7 +132,7 @@ def list_(
     )
 
 
-@app.command("show")
+@app.command("show", epilog=example("oncall bugs show 3"))
 def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
     """A bug with its links and its whole history."""
     env = env_of(ctx)
@@ -138,7 +147,7 @@ def show(ctx: typer.Context, bug_id: IdArg, as_json: JsonOpt = False) -> None:
         out_console.print(f"  {when(e.acted_at)} {e.actor} {e.action} {core.event_text(e)}")
 
 
-@app.command("edit")
+@app.command("edit", epilog=example("oncall bugs edit 3 --status in_progress --assignee alice"))
 def edit(
     ctx: typer.Context,
     bug_id: IdArg,
@@ -189,7 +198,7 @@ def edit(
     _done(env, bug_id, f"bug #{bug_id} updated (version {version})", as_json)
 
 
-@app.command("comment")
+@app.command("comment", epilog=example('oncall bugs comment 3 --text "upstream fix deployed"'))
 def comment(
     ctx: typer.Context,
     bug_id: IdArg,
@@ -202,7 +211,7 @@ def comment(
     _done(env, bug_id, f"comment added to bug #{bug_id}", as_json)
 
 
-@app.command("link")
+@app.command("link", epilog=example("oncall bugs link 3 --alert 6"))
 def link(
     ctx: typer.Context,
     bug_id: IdArg,
@@ -244,7 +253,7 @@ def link(
     _done(env, bug_id, f"{added} link(s) added to bug #{bug_id}", as_json)
 
 
-@app.command("close")
+@app.command("close", epilog=example("oncall bugs close 3 --resolution fixed"))
 def close(
     ctx: typer.Context,
     bug_id: IdArg,
@@ -258,7 +267,7 @@ def close(
     _done(env, bug_id, f"bug #{bug_id} closed ({resolution})", as_json)
 
 
-@app.command("export")
+@app.command("export", epilog=example("oncall bugs export 3 --out bug-3.md"))
 def export(
     ctx: typer.Context,
     bug_id: IdArg,
@@ -275,7 +284,7 @@ def export(
     )
 
 
-@app.command("mitigations")
+@app.command("mitigations", epilog=example("oncall bugs mitigations --model fraud"))
 def mitigations(
     ctx: typer.Context,
     model: Annotated[str, typer.Option("--model", "-m")],

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import emit_json, env_of, err_console, info, show_progress
+from tui.cli.helptext import with_example
 from tui.cli.listing import Format, Listing, emit
 from tui.core.alerts.reading import list_alerts
 from tui.core.checks.results import FAILING, SEVERITY_RANK
@@ -27,6 +28,7 @@ def _time(value: str | None, option: str) -> datetime | None:
         raise UsageError(f"{option}: {exc}") from None
 
 
+@with_example("oncall check --fail-on critical")
 def check(
     ctx: typer.Context,
     model: Annotated[

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.segment import Segment
 from rich.text import Text
 
+from tui.core.config import checked
+from tui.core.config.locate import find_config
 from tui.core.config.times import Clock
 from tui.core.errors import OncallError
 
@@ -91,18 +92,29 @@ class Env:
         if self._settings is None:
             from tui.core.config.settings import load_config
 
+            seen = checked.stamp(find_config(self.config_path))
             self._settings = load_config(self.config_path)
+            checked.remember(seen, self._settings.config.store)
             if self.read_only:
                 self._settings = self._settings.as_read_only()
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings
 
+    def store_path(self) -> Path:
+        """The store the config names; from the memo of a config already checked as it
+        is now (no pydantic models built), else from a full check."""
+        if self._settings is None:
+            known = checked.recall(checked.stamp(find_config(self.config_path)))
+            if known is not None:
+                return known
+        return self.settings().store_path
+
     def store(self) -> Store:
         from tui.core.store.connection import CLI_WRITE_TIMEOUT, Store
 
         timeout = CLI_WRITE_TIMEOUT if self.timeout is None else self.timeout
-        return Store(self.settings().store_path, timeout=timeout, on_wait=_say_waiting())
+        return Store(self.store_path(), timeout=timeout, on_wait=_say_waiting())
 
     def writer(self) -> Store:
         """The store for a change: the outbox's waiting actions are applied first (as
@@ -124,7 +136,6 @@ class Env:
             clock = Clock.from_text(self.now_text)
             if clock.fixed is None:
                 from tui.core.config.folder_clock import folder_clock
-                from tui.core.config.settings import find_config
 
                 kept = folder_clock(find_config(self.config_path))
                 if kept is not None:
@@ -229,8 +240,11 @@ def show_progress(json_mode: bool) -> bool:
 def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     """A rich progress bar on stderr, or a no-op; yields ``advance(description)``."""
     if not enabled:
-        yield lambda _desc=None, _n=0: None
+        yield lambda _desc=None, _n=0, total=None: None
         return
+    # Here, not at the top: a listing or JSON command never draws a bar.
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}", style="bold", markup=False),
@@ -243,7 +257,8 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
     with progress:
         task = progress.add_task(label, total=total)
 
-        def advance(description: str | None = None, n: int = 0) -> None:
-            progress.update(task, advance=n, description=description or label)
+        def advance(description: str | None = None, n: int = 0, total: int | None = None) -> None:
+            # `total`, once the work knows its exact size, so the count ends at n/n.
+            progress.update(task, advance=n, description=description or label, total=total)
 
         yield advance

@@ -5,12 +5,17 @@ from __future__ import annotations
 import typer
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.helptext import example
 from tui.core.monitor.config_check import check_config
 
-app = typer.Typer(help="The config file, checked against the data.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example("oncall config check"),
+    help="The config file, checked against the data.",
+    no_args_is_help=True,
+)
 
 
-@app.command("check")
+@app.command("check", epilog=example("oncall config check --json"))
 def check(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check that the declared slices, features, baselines, windows and supports fit the
     stored data: one line per problem naming the key to change. Exit 2 on any error;

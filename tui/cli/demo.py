@@ -20,6 +20,7 @@ from tui.cli.common import (
     progress_bar,
     show_progress,
 )
+from tui.cli.helptext import with_example
 from tui.core.config.settings import Settings
 from tui.core.monitor.run import run_checks_to_end
 from tui.core.store.connection import Store
@@ -29,6 +30,7 @@ from tui.sandbox.history import apply_decisions
 from tui.sandbox.scenario import load_scenario
 
 
+@with_example("oncall demo --dir /tmp/oncall-demo")
 def demo(
     ctx: typer.Context,
     folder: Annotated[Path, typer.Option("--dir", help="Where to build it.")] = Path("oncall-demo"),

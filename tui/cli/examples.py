@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info
+from tui.cli.helptext import with_example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.errors import UsageError
@@ -16,6 +17,7 @@ from tui.core.store.sqlparts import slice_value
 from tui.core.words import num, when
 
 
+@with_example('oncall examples --model fraud --where "amount is null" --format tsv | head')
 def examples(
     ctx: typer.Context,
     model: ModelOpt,
@@ -47,10 +49,7 @@ def examples(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """The prediction rows behind a number: features, prediction, score, label, delay.
-
-    Example: oncall examples --model fraud --where "amount is null" --format tsv | head
-    """
+    """The prediction rows behind a number: features, prediction, score, label, delay."""
     env = env_of(ctx)
     if out is not None and as_json:
         raise UsageError("choose --json or --out, not both")

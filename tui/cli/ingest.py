@@ -9,11 +9,16 @@ import typer
 from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, progress_bar, show_progress
+from tui.cli.helptext import example
 from tui.core.errors import UsageError
 from tui.core.ingest.load import IngestResult, ingest_file, ingest_pattern
 from tui.core.ingest.plan import Kind
 
-app = typer.Typer(help="Load prediction or label files into the store.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example("oncall ingest predictions preds.parquet --model fraud"),
+    help="Load prediction or label files into the store.",
+    no_args_is_help=True,
+)
 
 Files = Annotated[
     list[Path] | None,
@@ -104,7 +109,7 @@ def _say(r: IngestResult) -> None:
         )
 
 
-@app.command("predictions")
+@app.command("predictions", epilog=example("oncall ingest predictions preds.parquet --model fraud"))
 def predictions(
     ctx: typer.Context,
     model: ModelOpt,
@@ -119,7 +124,7 @@ def predictions(
     _run(ctx, "predictions", files or [], patterns or [], model, fmt, as_json, force)
 
 
-@app.command("labels")
+@app.command("labels", epilog=example("oncall ingest labels labels.csv --model fraud"))
 def labels(
     ctx: typer.Context,
     model: ModelOpt,

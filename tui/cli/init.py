@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import JsonOpt, done
+from tui.cli.helptext import with_example
 from tui.core.config.starter import write_starter
 from tui.core.errors import UsageError
 
 
+@with_example("oncall init ./monitoring")
 def init(
     folder: Annotated[Path, typer.Argument(help="Where to write oncall.yaml.")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,

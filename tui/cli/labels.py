@@ -8,16 +8,19 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.helptext import example
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, request
 from tui.core.slices.labels import HORIZONS, label_delay
 from tui.core.words import num, pct, slice_text
 
 app = typer.Typer(
-    help="Label arrival: coverage over time, delays, overdue predictions.", no_args_is_help=True
+    epilog=example("oncall labels delay --model fraud"),
+    help="Label arrival: coverage over time, delays, overdue predictions.",
+    no_args_is_help=True,
 )
 
 
-@app.command("delay")
+@app.command("delay", epilog=example("oncall labels delay --model fraud --by country"))
 def delay(
     ctx: typer.Context,
     model: ModelOpt,

@@ -18,6 +18,8 @@ import typer
 from typer import _click as click
 from typer.core import TyperGroup
 
+from tui.cli.coercion import lighten
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -88,10 +90,11 @@ def load(name: str, entry: Entry) -> click.Command:
         command = typer.main.get_command(found)
     else:
         single = typer.Typer(add_completion=False, rich_markup_mode=None)
-        single.command(name)(found)
+        # A command's example ends its help (`helptext.with_example`).
+        single.command(name, epilog=getattr(found, "epilog", None))(found)
         command = typer.main.get_command(single)
     command.name = name
-    return command
+    return lighten(command)
 
 
 class LazyGroup(TyperGroup):

@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tui.cli.common import SafeConsole, emit_json, out_console
 from tui.core.errors import UsageError
@@ -76,6 +75,8 @@ def emit(listing: Listing, fmt: Format) -> None:
         sys.stdout.write(delimited(listing.columns, listing.cells, fmt))
         sys.stdout.flush()
         return
+    from rich.table import Table  # here: `--json` and tsv draw no table
+
     table = Table(box=None, pad_edge=False, title=listing.title, title_justify="left")
     for name in listing.columns:
         table.add_column(name, no_wrap=name not in listing.wrap)

@@ -10,14 +10,16 @@ import typer
 from rich.text import Text
 
 from tui import __version__
+from tui.cli.coercion import lighten
 from tui.cli.common import Env, err_console
+from tui.cli.helptext import example
 from tui.cli.lazy import LazyGroup
 from tui.core.errors import OncallError, UsageError
 
 app = typer.Typer(
     name="oncall",
     help="A terminal console for the ML engineer on call for production models.",
-    add_completion=False,
+    epilog=example("oncall demo", "oncall --now '-2h' alerts list --format tsv"),
     rich_markup_mode=None,
     cls=LazyGroup,
 )
@@ -141,7 +143,8 @@ def describe(exc: OncallError) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return the exit code (0, 1, 2, 3 or 75)."""
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
-    command = typer.main.get_command(app)
+    # The global options (and completion's) converted without pydantic.
+    command = lighten(typer.main.get_command(app))
     try:
         # Without standalone mode click returns an Exit's code instead of raising it.
         returned = command.main(args=args, prog_name="oncall", standalone_mode=False)

@@ -13,13 +13,18 @@ import typer
 from rich.text import Text
 
 from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.helptext import example
 from tui.core.errors import InputError, UsageError
 from tui.core.shadow import replay as core
 from tui.core.words import num, slice_text, visible, what, when
 from tui.sandbox import drills
 from tui.sandbox.scenario import load_scenario
 
-app = typer.Typer(help="Shadow mode: replay, follow, drills and readiness.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example("oncall shadow replay", "oncall shadow score"),
+    help="Shadow mode: replay, follow, drills and readiness.",
+    no_args_is_help=True,
+)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -51,7 +56,7 @@ def _print_score(result: dict[str, Any]) -> None:
         info(f"  disagreed {n}× on {kind}")
 
 
-@app.command("replay")
+@app.command("replay", epilog=example("oncall shadow replay --shift 3"))
 def replay(
     ctx: typer.Context,
     shift: Annotated[
@@ -117,7 +122,7 @@ def replay(
     _print_score(result)
 
 
-@app.command("score")
+@app.command("score", epilog=example("oncall shadow score --json"))
 def score(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Your progress across sessions and whether you are ready to be primary (--as NAME)."""
     env = env_of(ctx)
@@ -135,7 +140,7 @@ def score(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     info(("READY to be primary" if result["ready"] else "not ready yet") + f" ({result['rule']})")
 
 
-@app.command("follow")
+@app.command("follow", epilog=example("oncall shadow follow"))
 def follow(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """The live shift's alerts; the primary's actions show once you made your call."""
     env = env_of(ctx)
@@ -151,7 +156,9 @@ def follow(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             out_console.print(f"    primary: {v['who']} {v['action']} at {when(v['at'])}")
 
 
-@app.command("call")
+@app.command(
+    "call", epilog=example('oncall shadow call 6 --call act --note "looks like the gateway again"')
+)
 def call(
     ctx: typer.Context,
     alert_id: Annotated[int, typer.Argument()],
@@ -164,7 +171,7 @@ def call(
     info(f"your call on #{alert_id}: {call_}")
 
 
-@app.command("drill")
+@app.command("drill", epilog=example("oncall shadow drill drill-checkout --dir /tmp/drill"))
 def drill(
     ctx: typer.Context,
     scenario: Annotated[

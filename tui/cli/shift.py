@@ -9,15 +9,20 @@ from typing import Annotated, Any
 import typer
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info
+from tui.cli.helptext import example, with_example
 from tui.cli.listing import FormatOpt, Listing, chosen, emit
 from tui.core.words import visible, when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
 
-app = typer.Typer(help="On-call shifts: start, end, status, list.", no_args_is_help=True)
+app = typer.Typer(
+    epilog=example("oncall shift start", "oncall shift status"),
+    help="On-call shifts: start, end, status, list.",
+    no_args_is_help=True,
+)
 
 
-@app.command("start")
+@app.command("start", epilog=example("oncall shift start --role primary"))
 def start(
     ctx: typer.Context,
     role: Annotated[str, typer.Option("--role", help="primary or shadow.")] = "primary",
@@ -29,7 +34,7 @@ def start(
     done(f"shift {shift_id} started: {env.actor} is {role}", as_json, lambda: _shift(env, shift_id))
 
 
-@app.command("end")
+@app.command("end", epilog=example("oncall shift end"))
 def end(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """End your shift (then: `oncall handoff`)."""
     env = env_of(ctx)
@@ -46,7 +51,7 @@ def _shift(env: Env, shift_id: int) -> dict[str, Any]:
     return next(s for s in core.list_shifts(env.store()) if s.id == shift_id).to_json()
 
 
-@app.command("status")
+@app.command("status", epilog=example("oncall shift status --json"))
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Who is on call now."""
     env = env_of(ctx)
@@ -60,12 +65,9 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         info(f"{s.engineer} is {s.role} since {s.started_at:%Y-%m-%d %H:%M} (shift {s.id})")
 
 
-@app.command("list")
+@app.command("list", epilog=example("oncall shift list --format tsv"))
 def list_(ctx: typer.Context, as_json: JsonOpt = False, fmt: FormatOpt = None) -> None:
-    """Every shift, newest first.
-
-    Example: oncall shift list --format tsv
-    """
+    """Every shift, newest first."""
     env = env_of(ctx)
     shape = chosen(fmt, as_json)
     rows = core.list_shifts(env.store())
@@ -77,6 +79,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False, fmt: FormatOpt = None) -
     emit(Listing(columns, cells, lambda: [s.to_json() for s in rows]), shape)
 
 
+@with_example("oncall handoff --out handoff.md")
 def handoff(
     ctx: typer.Context,
     shift: Annotated[

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core.config.settings import CHECKS_ONLY_METRICS, LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.config.times import parse_timestamp
@@ -24,7 +25,9 @@ from tui.core.store.filters import parse_filters
 from tui.core.words import interval, num, pct, slice_text, when
 
 app = typer.Typer(
-    help="Model quality per slice, with intervals and label coverage.", no_args_is_help=True
+    epilog=example("oncall slices worst --model fraud --metric recall"),
+    help="Model quality per slice, with intervals and label coverage.",
+    no_args_is_help=True,
 )
 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="The model.")]
@@ -87,7 +90,9 @@ def refreshed_store(env: Env, model: str) -> Store:
     return store
 
 
-@app.command("metrics")
+@app.command(
+    "metrics", epilog=example("oncall slices metrics --model fraud --by country --metric recall")
+)
 def metrics(
     ctx: typer.Context,
     model: ModelOpt,
@@ -144,7 +149,9 @@ def metrics(
     emit(Listing(heads, cells, lambda: [r.to_json() for r in rows], title=title), shape)
 
 
-@app.command("worst")
+@app.command(
+    "worst", epilog=example("oncall slices worst --model fraud --metric recall --max-depth 2")
+)
 def worst(
     ctx: typer.Context,
     model: ModelOpt,
@@ -197,7 +204,10 @@ def worst(
         info("lift: the slice's error rate (1 - value) over the overall one")
 
 
-@app.command("series")
+@app.command(
+    "series",
+    epilog=example("oncall slices series --model fraud --metric recall --where \"country = 'DE'\""),
+)
 def series(
     ctx: typer.Context,
     model: ModelOpt,
@@ -226,7 +236,7 @@ def series(
     emit(Listing(columns, cells, lambda: [p.to_json() for p in points], title=title), shape)
 
 
-@app.command("estimate")
+@app.command("estimate", epilog=example("oncall slices estimate --model fraud --by country"))
 def estimate(
     ctx: typer.Context,
     model: ModelOpt,

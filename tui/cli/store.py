@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import JsonOpt, done, emit_json, env_of, info, out_console
+from tui.cli.helptext import with_example
 from tui.core.errors import UsageError
 from tui.core.store.backup import aside_path, backup, inspect, restore
 from tui.core.store.doctor import examine
@@ -16,16 +17,14 @@ from tui.core.store.doctor import examine
 FileArg = Annotated[Path, typer.Argument(help="The backup file.", show_default=False)]
 
 
+@with_example("oncall doctor --json")
 def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Check the store: it opens, its write-ahead log replayed, the schema is current,
     the append-only histories are unbroken, no row points at nothing, no commit was
     lost, the outbox reads and the files are private. Changes nothing.
 
     Exit 0 healthy, 1 problems found (each with what to do), 74 the store cannot be
-    opened, 75 busy.
-
-    Example: oncall doctor --json
-    """
+    opened, 75 busy."""
     env = env_of(ctx)
     report = examine(env.store())
     if as_json:
@@ -47,6 +46,7 @@ def doctor(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+@with_example("oncall backup ~/backups/oncall-2026-12-07.duckdb")
 def backup_command(
     ctx: typer.Context,
     file: FileArg,
@@ -54,15 +54,13 @@ def backup_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Write a consistent copy of the store to FILE (mode 0600) while others keep
-    reading; writers wait for the copy. FILE appears whole or not at all.
-
-    Example: oncall backup ~/backups/oncall-$(date +%F).duckdb
-    """
+    reading; writers wait for the copy. FILE appears whole or not at all."""
     env = env_of(ctx)
     facts = backup(env.store(), file, force=force)
     done(f"backed up to {facts.text()}", as_json, facts.to_json)
 
 
+@with_example("oncall restore ~/backups/oncall-2024-05-01.duckdb --yes")
 def restore_command(
     ctx: typer.Context,
     file: FileArg,
@@ -70,10 +68,7 @@ def restore_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Put the backup FILE in place of the store, keeping the current store aside as
-    STORE.before-restore. Without --yes, says what it would do and exits 2.
-
-    Example: oncall restore ~/backups/oncall-2024-05-01.duckdb --yes
-    """
+    STORE.before-restore. Without --yes, says what it would do and exits 2."""
     env = env_of(ctx)
     store = env.store()
     facts = inspect(file)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -28,7 +28,13 @@ MARKER = DEMO_MARKER
 # gives the same alerts with the same ids, and the README's tour (which names alert
 # ids and dates) is true of every build. Commands in its folder keep this clock.
 DEMO_NOW = datetime(2026, 11, 26, 4, 0)
-Step = Callable[[str, int], None]
+
+
+class Step(Protocol):
+    """Progress: what is being done, how many steps just finished, and (once known) how
+    many steps there are in all, so a bar's total is the steps it counts."""
+
+    def __call__(self, message: str, n: int, /, total: int | None = None) -> None: ...
 
 
 @dataclass
@@ -63,12 +69,15 @@ def build_world_dir(
     load the scenario's history (not for a drill, whose answers stay in the spec).
     ``you``, the login building it, joins the team as an engineer (unless on it
     already), so the tour's commands work without `--as`. Returns the config path."""
-    say = step or (lambda _msg, _n: None)
+    say: Step = step or _quiet
     end = floor_time(now, timedelta(hours=1))
     say("simulating the world", 0)
     world = simulate(spec, seed=seed, scale=scale, end=end)
     data = folder / "data"
     files = write_world(world, data)
+    # Every file ingested, the history and the checks: each one step.
+    steps = sum(len(kinds["predictions"]) + len(kinds["labels"]) for kinds in files.values())
+    say("ingesting", 0, steps + int(with_history) + int(run_checks is not None))
     config = spec.oncall_config(world.start)
     team = config.setdefault("team", [])
     if you and all(str(m["name"]).casefold() != you.casefold() for m in team):
@@ -97,14 +106,21 @@ def build_world_dir(
     if with_history:
         say("loading the shift history", 0)
         load_history(store, world)
+        say("loaded the shift history", 1)
     if run_checks is not None:
         say("running the checks", 0)
         run_checks(settings, store, end)
+        say("ran the checks", 1)
     return config_path
 
 
+def _quiet(message: str, n: int, /, total: int | None = None) -> None:
+    """No progress shown."""
+
+
 def count_files(spec: ScenarioSpec) -> int:
-    """About how many steps building ``spec`` takes (for a progress bar)."""
+    """About how many steps building ``spec`` takes, until the exact count is known (the
+    builder says it as soon as the world's files are written)."""
     return len(spec.models) * spec.days * 2 + 1
 
 

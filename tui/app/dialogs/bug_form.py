@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from tui.app.dialogs.prompt import field
 from tui.core.words import visible
 from tui.core.work.bugs import MITIGATIONS, PRIORITIES, ROOT_CAUSES, STATUSES, Bug, NewBug
 
@@ -54,11 +55,20 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
         p = self.prefill
         with Vertical(classes="dialog-box wide"):
             yield Label(Text(visible(f"New bug on {p['model']}")), classes="dialog-title")
-            yield Input(p.get("title", ""), placeholder="title", id="bug-title")
-            yield Input(p.get("description", ""), placeholder="description", id="bug-description")
+            yield field("Title", Input(p.get("title", ""), placeholder="title", id="bug-title"))
+            yield field(
+                "Description",
+                Input(p.get("description", ""), placeholder="description", id="bug-description"),
+            )
             with Horizontal(classes="form-row"):
-                yield _select(PRIORITIES, p.get("priority", "P2"), "bug-priority", "priority")
-                yield _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause", "root cause")
+                yield field(
+                    "Priority",
+                    _select(PRIORITIES, p.get("priority", "P2"), "bug-priority", "priority"),
+                )
+                yield field(
+                    "Root cause",
+                    _select(ROOT_CAUSES, p.get("root_cause"), "bug-root-cause", "root cause"),
+                )
             yield Label(
                 Text(visible(p.get("links_text", "no links"), lines=True)),
                 id="bug-links",
@@ -69,8 +79,8 @@ class BugForm(ModalScreen[dict[str, Any] | None]):
                 yield Button("Cancel", id="bug-cancel")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False
+        for box in self.query(Input):
+            box.cursor_blink = False
         self.query_one("#bug-title", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -119,23 +129,41 @@ class BugEdit(ModalScreen[BugEdits | None]):
         with Vertical(classes="dialog-box wide"):
             yield Label(Text(visible(f"Edit bug #{b.id}: {b.title}")), classes="dialog-title")
             with Horizontal(classes="form-row"):
-                yield _select(STATUSES, b.status, "edit-status", "status")
-                yield _select(PRIORITIES, b.priority, "edit-priority", "priority")
-            yield Input(b.assignee or "", placeholder="assignee", id="edit-assignee")
-            yield Input(", ".join(b.tags), placeholder="tags, comma-separated", id="edit-tags")
+                yield field("Status", _select(STATUSES, b.status, "edit-status", "status"))
+                yield field(
+                    "Priority", _select(PRIORITIES, b.priority, "edit-priority", "priority")
+                )
+            yield field(
+                "Assignee", Input(b.assignee or "", placeholder="assignee", id="edit-assignee")
+            )
+            yield field(
+                "Tags",
+                Input(", ".join(b.tags), placeholder="tags, comma-separated", id="edit-tags"),
+            )
             with Horizontal(classes="form-row"):
-                yield _select(ROOT_CAUSES, b.root_cause, "edit-root-cause", "root cause")
-                yield _select(MITIGATIONS, b.mitigation, "edit-mitigation", "mitigation")
-            yield Input(
-                b.mitigation_note or "", placeholder="mitigation note", id="edit-mitigation-note"
+                yield field(
+                    "Root cause",
+                    _select(ROOT_CAUSES, b.root_cause, "edit-root-cause", "root cause"),
+                )
+                yield field(
+                    "Mitigation",
+                    _select(MITIGATIONS, b.mitigation, "edit-mitigation", "mitigation"),
+                )
+            yield field(
+                "Mitigation note",
+                Input(
+                    b.mitigation_note or "",
+                    placeholder="mitigation note",
+                    id="edit-mitigation-note",
+                ),
             )
             with Horizontal(classes="form-row"):
                 yield Button("Save", variant="primary", id="edit-save")
                 yield Button("Cancel", id="edit-cancel")
 
     def on_mount(self) -> None:
-        for field in self.query(Input):
-            field.cursor_blink = False
+        for box in self.query(Input):
+            box.cursor_blink = False
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "edit-save":

@@ -13,8 +13,8 @@ from textual.widgets import Label, Static
 
 
 class HelpScreen(ModalScreen[None]):
-    """What each key does right now: the active bindings of the screen under this one,
-    with whether each can be used at this moment."""
+    """What each key does right now: the bindings of the screen under this one that can
+    be used at this moment, under a title in words ("Alert stream keys")."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
@@ -22,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "close", "Close", show=False),
     ]
 
-    def __init__(self, where: str, rows: list[tuple[str, str, str, bool]]) -> None:
+    def __init__(self, where: str, rows: list[tuple[str, str, str]]) -> None:
         super().__init__(classes="dialog")
         self.where = where
         self.rows = rows
@@ -31,14 +31,16 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, expand=True)
         table.add_column("key", style="bold", no_wrap=True)
         table.add_column("does")
-        table.add_column("now", no_wrap=True)
-        for key, description, tooltip, enabled in self.rows:
+        for key, description, tooltip in self.rows:
             text = description + (f" — {tooltip}" if tooltip else "")
-            table.add_row(key, text, "yes" if enabled else "—")
+            table.add_row(key, text)
         with VerticalScroll(classes="dialog-box wide", id="help-box"):
-            yield Label(f"Keys for {self.where}", classes="dialog-title")
+            yield Label(self.where, id="help-title", classes="dialog-title")
             yield Static(table)
-            yield Label("Esc closes this help", classes="dialog-hint")
+            yield Label(
+                "Only the keys that do something now are listed · Esc closes this help",
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

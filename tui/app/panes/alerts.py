@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
-from tui.app.dialogs import BugForm, Choice, Prompt
+from tui.app.dialogs import BugForm, Choice, Confirm, Prompt, SilenceAsked, SilenceForm
 from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import (
@@ -43,6 +43,8 @@ STATUS_STYLE = {
     "retracted": "dim strike",
 }
 GROUPS = (None, "model", "kind")
+# The column a group's header shows its value in (model or kind).
+GROUP_COLUMN = {"model": 3, "kind": 4}
 SNOOZES = [
     ("30", "30 minutes"),
     ("60", "1 hour"),
@@ -71,17 +73,24 @@ def _matches(a: Alert, text: str) -> bool:
 class AlertStream(Pane):
     """Firing alerts first, then acked and snoozed ones, by severity and actionability."""
 
+    HELP_TITLE = "Alert stream keys"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "ack", "Ack", tooltip="Acknowledge the alert, with an optional note"),
         Binding("z", "snooze", "Snooze", tooltip="Hide it for a while (presets)"),
         Binding("x", "silence", "Silence", tooltip="Silence alerts like it (matcher prefilled)"),
-        Binding("r", "resolve", "Resolve", tooltip="Resolve by hand"),
+        Binding("r", "resolve", "Resolve", tooltip="Resolve by hand (asks first)"),
         Binding("n", "note", "Note", tooltip="Add a note to its history"),
         Binding("m", "noise", "Noise", tooltip="Mark as noise, with a reason"),
         Binding("M", "actionable", "Actionable", tooltip="Mark as actionable"),
         Binding("b", "file_bug", "Bug", tooltip="File a bug linked to this alert"),
         Binding("enter", "drill", "Slices", tooltip="Open its slice, window and examples"),
-        Binding("g", "group", "Group", tooltip="Group by model, then kind, then none"),
+        Binding(
+            "v",
+            "group",
+            "Group",
+            tooltip="Group under headers by model, then kind, then none (g jumps to the top)",
+        ),
+        Binding("y", "copy", "Copy", tooltip="Copy the alert as text"),
         Binding("slash", "filter", "Filter", tooltip="Filter by text or model=, kind=, status="),
         Binding("s", "toggle_all", "All", tooltip="Show silenced, resolved and retracted too"),
         Binding("escape", "close_filter", "Clear filter", show=False),
@@ -170,18 +179,27 @@ class AlertStream(Pane):
         return rows
 
     def render_table(self) -> None:
-        """Show the filtered, grouped alerts; the table redraws only when they changed,
-        and the cursor stays on its alert."""
+        """Show the filtered alerts, under a header per group when grouped; the table
+        redraws only when they changed, and the cursor stays on its alert."""
         key = GROUPS[self.group]
-        rows = []
-        for a in self.shown_alerts():
+        alerts = self.shown_alerts()
+        counts: dict[str, int] = {}
+        for a in alerts:
+            if key:
+                counts[str(getattr(a, key))] = counts.get(str(getattr(a, key)), 0) + 1
+        rows: list[tuple[str, Sequence[Any]]] = []
+        group: str | None = None
+        for a in alerts:
+            if key and str(getattr(a, key)) != group:
+                group = str(getattr(a, key))
+                rows.append(group_header(key, group, counts[group]))
             new = "● " if a.id in self.new_ids else ""
             cells = (
                 str(a.id),
                 Text(new + a.status, style=STATUS_STYLE.get(a.status, "")),
                 Text(a.severity[:4], style=SEVERITY_STYLE.get(a.severity, "")),
                 a.model,
-                (f"{getattr(a, key)}: " if key else "") + a.kind,
+                a.kind,
                 what(a.feature, a.slice),
                 when(a.first_seen),
                 str(a.count),
@@ -202,6 +220,9 @@ class AlertStream(Pane):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "alert-table" or event.row_key.value is None:
             return
+        self.refresh_bindings()  # the alert's keys apply on an alert, not on a header
+        if not str(event.row_key.value).isdigit():
+            return  # a group's header
         aid = int(str(event.row_key.value))
         app = self.oncall
         run_store_job(
@@ -284,9 +305,13 @@ class AlertStream(Pane):
             "actionable",
             "file_bug",
             "drill",
+            "copy",
         )
         if action in needs_alert and self.is_mounted and self.selected() is None:
             return None
+        if action == "close_filter" and self.is_mounted:
+            # Only while the filter box has the focus; elsewhere Esc is the app's.
+            return self.query_one("#alert-filter", Input).has_focus
         return True
 
     def _act(self, kind: ActionKind, text: str = "", minutes: int = 0) -> None:
@@ -311,7 +336,10 @@ class AlertStream(Pane):
     @changes_state
     def action_ack(self) -> None:
         self.app.push_screen(
-            Prompt("Acknowledge — what are you doing about it? (optional)"),
+            Prompt(
+                f"Acknowledge #{self.selected_id()}: what are you doing about it?",
+                label="Note (optional)",
+            ),
             lambda text: None if text is None else self._act(ActionKind.ACK, text),
         )
 
@@ -324,18 +352,36 @@ class AlertStream(Pane):
 
     @changes_state
     def action_resolve(self) -> None:
-        self._act(ActionKind.RESOLVE)
+        """Resolving closes the episode (a failure after it opens a new alert), so it
+        asks first."""
+        alert = self.selected()
+        if alert is None:
+            return
+        self.app.push_screen(
+            Confirm(
+                f"Resolve #{alert.id} {alert.model} {alert.kind} by hand?",
+                "A failure after this opens a new alert.",
+            ),
+            lambda yes: self._act(ActionKind.RESOLVE) if yes else None,
+        )
 
     @changes_state
     def action_note(self) -> None:
         self.app.push_screen(
-            Prompt("Note"), lambda t: None if not t else self._act(ActionKind.NOTE, t)
+            Prompt(
+                f"Note on #{self.selected_id()}", label="Note", required="A note needs some text."
+            ),
+            lambda t: None if not t else self._act(ActionKind.NOTE, t),
         )
 
     @changes_state
     def action_noise(self) -> None:
         self.app.push_screen(
-            Prompt("Why is it noise?"),
+            Prompt(
+                f"Mark #{self.selected_id()} as noise: why is it noise?",
+                label="Reason (required)",
+                required="A reason is required to mark an alert as noise.",
+            ),
             lambda t: None if not t else self._act(ActionKind.MARK_NOISE, t),
         )
 
@@ -352,29 +398,41 @@ class AlertStream(Pane):
         if alert.feature:
             parts.append(f"feature={alert.feature}")
         parts += slice_pairs(alert.slice)
-        self.app.push_screen(
-            Prompt("Silence alerts matching (KEY=VALUE …) for 8h", " ".join(parts)), self._silence
-        )
+        self.app.push_screen(SilenceForm(" ".join(parts)), self._silence)
 
-    def _silence(self, text: str | None) -> None:
-        if not text:
+    def _silence(self, asked: SilenceAsked | None) -> None:
+        """Silence as `oncall alerts silence --match … --for … --note …` does."""
+        if asked is None:
             return
         app = self.oncall
 
         def job() -> int:
-            matchers = core.parse_matchers(app.settings, text.split())
+            matchers = core.parse_matchers(app.settings, list(asked.matchers))
             return core.silence(
                 app.writer(),
                 app.settings,
                 matchers,
                 app.actor,
                 app.current_time(),
-                timedelta(hours=8),
+                asked.duration,
+                asked.note,
             )
 
         run_store_job(
-            self, "silence", job, lambda sid: ActionDone(f"silence #{sid} for 8h"), group="actions"
+            self,
+            "silence",
+            job,
+            lambda sid: ActionDone(f"silence #{sid} for {asked.duration_text}"),
+            group="actions",
         )
+
+    def action_copy(self) -> None:
+        """Copy the selected alert as text (what it is, where, since when, its state)."""
+        alert = self.selected()
+        if alert is None:
+            return
+        self.app.copy_to_clipboard(alert_text(alert))
+        self.notify(f"copied alert #{alert.id} to the clipboard")
 
     @changes_state
     def action_file_bug(self) -> None:
@@ -449,3 +507,28 @@ class AlertStream(Pane):
 def drill_target(alert: Alert) -> DrillTarget:
     """Where Enter on an alert lands: its model, slice, feature and episode."""
     return DrillTarget(alert.model, alert.slice, alert.feature, alert.first_seen, alert.last_seen)
+
+
+def group_header(key: str, value: str, count: int) -> tuple[str, tuple[Any, ...]]:
+    """A group's header row (not an alert: its key is not a number): the group's value
+    in its own column, bold, and how many alerts it holds."""
+    cells: list[Any] = [Text("▸", style="bold"), "", "", "", "", "", "", "", ""]
+    cells[GROUP_COLUMN[key]] = Text(value, style="bold reverse")
+    cells[5] = Text(f"{count} alert{'s' if count != 1 else ''}", style="bold")
+    return f"group:{key}:{value}", tuple(cells)
+
+
+def alert_text(alert: Alert) -> str:
+    """An alert as one line of plain text, for the clipboard."""
+    parts = [
+        f"#{alert.id}",
+        alert.severity,
+        alert.status,
+        alert.model,
+        alert.kind,
+        what(alert.feature, alert.slice),
+        f"first {alert.first_seen:%Y-%m-%d %H:%M} UTC",
+        f"last {alert.last_seen:%Y-%m-%d %H:%M} UTC",
+        f"{alert.count} windows",
+    ]
+    return " · ".join(p for p in parts if p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
 
 from textual.containers import Vertical
 from textual.widgets import DataTable
@@ -19,6 +19,9 @@ from tui.core.session import require_can_change
 class Pane(Vertical):
     """A pane of the console; `oncall` is the app with its session and stores."""
 
+    HELP_TITLE: ClassVar[str] = "Keys"
+    """The help screen's title while this pane has the focus, in words."""
+
     def cursor_id(self, table_id: str) -> int | None:
         """The integer row key under a table's cursor (rows are keyed by record id)."""
         table: DataTable[Any] = self.query_one(f"#{table_id}", DataTable)
@@ -28,7 +31,9 @@ class Pane(Vertical):
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         except CellDoesNotExist:
             return None
-        return int(str(key.value)) if key.value is not None else None
+        # Rows keyed by something else (a group's header) are no record.
+        text = str(key.value) if key.value is not None else ""
+        return int(text) if text.isdigit() else None
 
     @property
     def oncall(self) -> Console:

@@ -28,6 +28,7 @@ PRIORITY_STYLE = {"P0": "bold red", "P1": "red", "P2": "yellow", "P3": ""}
 class BugQueue(Pane):
     """The shared queue: every engineer adds tickets and takes them."""
 
+    HELP_TITLE = "Bug queue keys"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", tooltip="Status, priority, assignee, tags, cause, mitigation"),
         Binding("c", "comment", "Comment"),

@@ -35,6 +35,7 @@ class DelayAnswer:
 class LabelDelay(Pane):
     """How late ground truth is for one model."""
 
+    HELP_TITLE = "Label delay keys"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+r", "reload", "Reload")]
 
     def __init__(self) -> None:

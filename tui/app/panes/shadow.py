@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -27,12 +29,16 @@ from tui.core.words import num, slice_text, what, when
 from tui.core.work.shifts import Shift, list_shifts
 
 if TYPE_CHECKING:
-    pass
+    from textual.timer import Timer
+
+# In play mode, how long a revealed alert stays before the next one comes.
+REVEAL_SECONDS = 8.0
 
 
 class ShiftReplay(Pane):
     """A past shift's alerts in the order they fired; call each, then see the veteran's."""
 
+    HELP_TITLE = "Shadow keys"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "call('act')", "Act", tooltip="You would act on it"),
         Binding("w", "call('watch')", "Watch", tooltip="You would keep an eye on it"),
@@ -65,6 +71,11 @@ class ShiftReplay(Pane):
         self.seconds_per_alert = 30.0
         self.playing = False
         self.following: dict[str, Any] | None = None
+        # Play mode: when the current alert's time runs out, and when the next comes.
+        self.clock: Callable[[], float] = time.monotonic
+        self.deadline: float | None = None
+        self.next_at: float | None = None
+        self.ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="replay-controls"):
@@ -212,6 +223,8 @@ class ShiftReplay(Pane):
     # ------------------------------------------------------------ replay at a pace
 
     def action_play(self) -> None:
+        """Play at a pace: each alert has a countdown; one not called in time is shown
+        with the veteran's call as undecided, then the next comes by itself."""
         self.playing = not self.playing
         self.notify(
             f"playing one alert every {self.seconds_per_alert:g} s"
@@ -219,26 +232,44 @@ class ShiftReplay(Pane):
             else "stepping one alert at a time"
         )
         if self.playing:
-            self._schedule()
+            self.deadline = None if self.revealed else self.clock() + self.seconds_per_alert
+            self.next_at = self.clock() + REVEAL_SECONDS if self.revealed else None
+            if self.ticker is None:
+                self.ticker = self.set_interval(1.0, self.tick)
+            else:
+                self.ticker.resume()
+        elif self.ticker is not None:
+            self.ticker.pause()
+        self.show_progress()
 
     def action_pace(self, factor: float) -> None:
         self.seconds_per_alert = max(2.0, min(600.0, self.seconds_per_alert * factor))
         self.notify(f"{self.seconds_per_alert:g} s per alert")
 
-    def _schedule(self) -> None:
-        index = self.index
-        self.set_timer(self.seconds_per_alert, lambda: self._tick(index))
-
-    def _tick(self, index: int) -> None:
-        """Time is up for an alert: undecided if not called; revealed; then the next."""
-        if not self.playing or index != self.index or self.current() is None:
+    def tick(self) -> None:
+        """Every second while playing: count down; at zero reveal the alert as
+        undecided; after the reveal, go on to the next."""
+        if not self.playing or self.following is not None or self.current() is None:
             return
-        if not self.revealed:
-            self.revealed = True
-            self.notify("time is up: undecided", severity="warning")
-        self.action_next()
-        if self.current() is not None:
-            self._schedule()
+        now = self.clock()
+        if not self.revealed and self.deadline is not None and now >= self.deadline:
+            self.reveal(None)
+        elif self.revealed and self.next_at is not None and now >= self.next_at:
+            self.action_next()
+        self.show_progress()
+
+    def show_progress(self) -> None:
+        """Where the replay is, and while playing the seconds left (or to the next)."""
+        if self.current() is None or self.following is not None:
+            return
+        text = f"shift {self.shift_id}: alert {self.index + 1} of {len(self.items)}"
+        if self.playing:
+            now = self.clock()
+            if not self.revealed and self.deadline is not None:
+                text += f" · ⏱ {max(0, math.ceil(self.deadline - now))} s left"
+            elif self.revealed and self.next_at is not None:
+                text += f" · next in {max(0, math.ceil(self.next_at - now))} s"
+        self.query_one("#replay-progress", Label).update(text)
 
     def current(self) -> dict[str, Any] | None:
         return self.items[self.index] if self.index < len(self.items) else None
@@ -273,8 +304,9 @@ class ShiftReplay(Pane):
             reveal.update("")
             self.refresh_bindings()
             return
-        self.started = time.monotonic()
-        progress.update(f"shift {self.shift_id}: alert {self.index + 1} of {len(self.items)}")
+        self.started = self.clock()
+        self.deadline = self.started + self.seconds_per_alert if self.playing else None
+        self.next_at = None
         text = Text()
         text.append(
             f"#{item['id']} {item['model']} {item['kind']} "
@@ -294,6 +326,7 @@ class ShiftReplay(Pane):
         alert_view.update(shown(text))
         reveal.update("")
         self.revealed = False
+        self.show_progress()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -320,14 +353,27 @@ class ShiftReplay(Pane):
             {
                 "alert_id": item["id"],
                 "call": call,
-                "seconds": round(time.monotonic() - self.started, 1),
+                "seconds": round(self.clock() - self.started, 1),
                 "at": self.oncall.current_time(),
             }
         )
+        self.reveal(call)
+
+    def reveal(self, call: str | None) -> None:
+        """Show what the veteran did with the current alert, after your call, or after
+        its time ran out (``call`` None: it counts as undecided)."""
+        item = self.current()
+        if item is None:
+            return
         self.revealed = True
+        self.deadline = None
+        self.next_at = self.clock() + REVEAL_SECONDS if self.playing else None
         t = self.truth[int(item["id"])]
         text = Text()
-        text.append(f"You: {call}. ", style="bold")
+        if call is None:
+            text.append("Time ran out: undecided. ", style="bold yellow")
+        else:
+            text.append(f"You: {call}. ", style="bold")
         text.append("The veteran acted on it.\n" if t["acted"] else "The veteran let it go.\n")
         for v in t["veteran"]:
             said = " ".join(str(x) for x in v["detail"].values() if x)
@@ -343,8 +389,14 @@ class ShiftReplay(Pane):
             text.append("It turned out to be noise.\n")
         if t["runbook"]:
             text.append(f"Runbook: {t['runbook']}\n")
-        text.append("n for the next alert", style="dim")
+        text.append(
+            "the next alert comes by itself · n for it now"
+            if self.playing
+            else "n for the next alert",
+            style="dim",
+        )
         self.query_one("#replay-reveal", Static).update(shown(text))
+        self.show_progress()
         self.refresh_bindings()
 
     def action_next(self) -> None:

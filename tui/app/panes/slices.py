@@ -53,6 +53,7 @@ class SlicesAnswer:
 class SliceExplorer(Pane):
     """Pick model, window, slice columns and metric; see slices worst first; open rows."""
 
+    HELP_TITLE = "Slice explorer keys"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "examples", "Rows", tooltip="Show the rows behind the selected slice"),
         Binding("w", "wrong", "Wrong only", tooltip="Only labelled rows the model got wrong"),
@@ -60,6 +61,7 @@ class SliceExplorer(Pane):
         Binding("left_square_bracket", "previous_page", "Prev page"),
         Binding("space", "mark", "Mark row", tooltip="Select example rows for a bug"),
         Binding("b", "file_bug", "Bug", tooltip="File a bug from the slice or the marked rows"),
+        Binding("y", "copy_row", "Copy row", tooltip="Copy the example row as text"),
         Binding("v", "versions", "Versions", tooltip="Compare model versions side by side"),
         Binding("ctrl+r", "compute", "Recompute"),
     ]
@@ -80,6 +82,7 @@ class SliceExplorer(Pane):
         self.opened = 0  # counts open_examples calls, so late pages of earlier rows are dropped
         self.prefetched: dict[str | None, dict[str, Any]] = {}
         self.marked: set[str] = set()
+        self.caption = ""  # the example rows' caption, before the count of marked rows
 
     def compose(self) -> ComposeResult:
         models = list(self.oncall.settings.config.models)
@@ -266,7 +269,7 @@ class SliceExplorer(Pane):
             return page is not None and page["next"] is not None
         if action == "previous_page":
             return page is not None and len(self.pages) > 1
-        if action == "mark":
+        if action in ("mark", "copy_row"):
             return page is not None and bool(page["rows"])
         if action == "examples":
             return bool(self.rows)
@@ -344,10 +347,11 @@ class SliceExplorer(Pane):
         if filters is not None:
             self.open_examples(filters)
 
-    def open_examples(self, filters: list[str]) -> None:
+    def open_examples(self, filters: list[str], *, keep_marked: bool = False) -> None:
         self.example_filters = filters
         self.opened += 1
-        self.page, self.pages, self.prefetched, self.marked = None, [None], {}, set()
+        marked = self.marked if keep_marked else set()
+        self.page, self.pages, self.prefetched, self.marked = None, [None], {}, marked
         self.refresh_bindings()
         self.query_one("#example-caption", Label).remove_class("hidden")
         self.query_one("#example-caption", Label).update(shown(f"{' '.join(filters)}: reading…"))
@@ -408,19 +412,19 @@ class SliceExplorer(Pane):
         self.refresh_bindings()
         first = (len(self.pages) - 1) * PAGE + 1
         what = " ".join(self.example_filters or []) or "all rows"
-        self.query_one("#example-caption", Label).update(
-            shown(
-                f"{what}{', wrong only' if self.wrong else ''}: page {len(self.pages)}, "
-                + (f"rows {first:,}–{first + len(rows) - 1:,}" if rows else "no rows")
-                + (" · ] next page" if page["next"] is not None else " · last page")
-                + (" · [ previous" if len(self.pages) > 1 else "")
-            )
+        self.caption = (
+            f"{what}{', wrong only' if self.wrong else ''}: page {len(self.pages)}, "
+            + (f"rows {first:,}–{first + len(rows) - 1:,}" if rows else "no rows")
+            + (" · ] next page" if page["next"] is not None else " · last page")
+            + (" · [ previous" if len(self.pages) > 1 else "")
         )
+        self.query_one("#example-caption", Label).update(shown(self.caption + self.marked_note()))
 
     def action_wrong(self) -> None:
         self.wrong = not self.wrong
         if self.example_filters is not None:
-            self.open_examples(self.example_filters)
+            # The same rows' marks stay: `w` only narrows what is shown.
+            self.open_examples(self.example_filters, keep_marked=True)
 
     def action_next_page(self) -> None:
         if self.page is None or self.page["next"] is None:
@@ -450,6 +454,23 @@ class SliceExplorer(Pane):
         pid = str(self.page["rows"][rows.cursor_row]["prediction_id"])
         self.marked.symmetric_difference_update({pid})
         rows.update_cell(rows.cursor_row, 0, "•" if pid in self.marked else "")
+        # The caption counts the marked rows, on every page.
+        self.query_one("#example-caption", Label).update(shown(self.caption + self.marked_note()))
+
+    def marked_note(self) -> str:
+        """How many rows are marked (on any page), for the caption."""
+        return f" · {len(self.marked):,} marked" if self.marked else ""
+
+    def action_copy_row(self) -> None:
+        """Copy the example row under the cursor as `column: value` text."""
+        rows = self.query_one("#example-rows", RowsView)
+        if self.page is None or not self.page["rows"] or rows.has_class("hidden"):
+            return
+        row = self.page["rows"][rows.cursor_row]
+        self.app.copy_to_clipboard(
+            "\n".join(f"{name}: {'' if v is None else v}" for name, v in row.items())
+        )
+        self.notify(f"copied row {row['prediction_id']} to the clipboard")
 
     def action_versions(self) -> None:
         columns = [c for c in self.by.split(",") if c and c != "model_version"]

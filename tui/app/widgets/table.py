@@ -10,6 +10,10 @@ from the key bar: the alert stream's "⏎ Slices" never showed. Declining that a
 lets Enter reach the pane's binding, shown and run as such; a click on the highlighted
 row still selects it.
 
+Home/End and g/G jump to the first and last row (DataTable's own Home and End scroll
+sideways, and reach the first row only with ctrl+home), the same keys as the example
+rows (RowsView).
+
 And `show_rows` redraws only when what the table shows would change: panes re-read on
 every store change, and clearing and re-adding identical rows flickers, loses the
 scroll position and costs time (textual #1892).
@@ -18,9 +22,10 @@ scroll position and costs time (textual #1892).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -50,7 +55,20 @@ class Table(DataTable[Any]):
     """A DataTable whose strings are never parsed as markup, whose Enter is the pane's,
     and which redraws only when its rows changed."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home,g", "first_row", "First row", show=False),
+        Binding("end,G", "last_row", "Last row", show=False),
+    ]
+
     _shown: Shown | None = None
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     def show_rows(
         self,

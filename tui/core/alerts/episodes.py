@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from tui.core.checks.results import FAILING, PASSING, SEVERITY_RANK
-from tui.core.config.settings import Settings
 from tui.core.session.login import record_login
 from tui.core.store.connection import execute, fetch_rows
+
+# Types only: the config's models (pydantic) load only where a config is validated,
+# so `alerts list` starts without them.
+if TYPE_CHECKING:
+    from tui.core.config.settings import Settings
 
 SYSTEM = "oncall"
 

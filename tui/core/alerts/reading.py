@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -22,9 +22,13 @@ from tui.core.alerts.records import (
     TrackRecord,
 )
 from tui.core.checks.results import SEVERITY_RANK, slice_of
-from tui.core.config.settings import Settings
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.store.connection import Store, fetch_rows
+
+# Types only: the config's models (pydantic) load only where a config is validated,
+# so `alerts list` starts without them.
+if TYPE_CHECKING:
+    from tui.core.config.settings import Settings
 
 STATUSES = ("firing", "acked", "snoozed", "silenced", "resolved", "retracted")
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}

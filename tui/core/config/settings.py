@@ -6,7 +6,6 @@ and what was expected. Unknown keys are errors, never silently ignored.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from tui.core.config.checks import (
 from tui.core.config.drift_methods import (
     FeatureDrift,
 )
+from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
 from tui.core.config.times import (
     parse_timestamp,
 )
@@ -43,6 +43,9 @@ from tui.core.errors import ConfigError
 
 # The sections that live in their own modules, importable from here as before.
 __all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_NAME",
+    "DEMO_BUILDING",
     "Checks",
     "ClassLabel",
     "DistinctCheck",
@@ -55,13 +58,9 @@ __all__ = [
     "Strict",
     "VolumeCheck",
     "Window",
+    "find_config",
 ]
 
-CONFIG_ENV = "ONCALL_CONFIG"
-DEFAULT_CONFIG_NAME = "oncall.yaml"
-# `oncall demo` writes this beside the config while it builds, and removes it when done:
-# a config beside it belongs to a half-built demo (the build was killed).
-DEMO_BUILDING = ".oncall-demo.building"
 
 # Columns the data contract and the store own; a slice or feature may not reuse them.
 RESERVED_COLUMNS = frozenset(
@@ -500,16 +499,6 @@ class Settings(BaseModel):
         """The roster role of ``user`` (case-insensitively), or None if not on the team."""
         member = self.member(user)
         return member.role if member else None
-
-
-def find_config(explicit: str | Path | None) -> Path:
-    """The config path: the one given, then ``$ONCALL_CONFIG``, then ``./oncall.yaml``."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(CONFIG_ENV)
-    if env:
-        return Path(env)
-    return Path.cwd() / DEFAULT_CONFIG_NAME
 
 
 def _describe(error: dict[str, Any]) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from tui.core.config.settings import Settings
 from tui.core.errors import NotAllowedError
 from tui.core.session.login import os_login
 from tui.core.store.connection import Store, fetch_rows
@@ -17,6 +17,11 @@ READ_ONLY = (
     "opened read-only: alerts, bugs and slices can be looked at here but not changed; "
     "ask the on-call to act"
 )
+
+# Types only: the config's models (pydantic) load only where a config is validated,
+# so `alerts list` starts without them.
+if TYPE_CHECKING:
+    from tui.core.config.settings import Settings
 
 
 def require_can_change(settings: Settings, actor: str, login: str | None = None) -> str:

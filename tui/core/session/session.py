@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
 from tui.core.store.connection import Store
+
+# Types only: the config's models (pydantic) load only where a config is validated,
+# so `alerts list` starts without them.
+if TYPE_CHECKING:
+    from tui.core.config.settings import Settings
 
 
 @dataclass(frozen=True)
