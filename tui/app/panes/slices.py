@@ -19,8 +19,15 @@ from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
 from tui.app.messages import BugRequested, DrillLoaded, ExamplesPageLoaded, SlicesComputed
 from tui.app.panes.base import Pane
+from tui.app.panes.slice_tables import (
+    FocusAnswer,
+    bin_table,
+    drill_caption,
+    example_table,
+    focus_table,
+)
 from tui.app.widgets.plot import Series, SeriesPlot
-from tui.app.widgets.rows import Column, RowsView
+from tui.app.widgets.rows import RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core.alerts.drill import Drill, drill_for
@@ -34,8 +41,7 @@ from tui.core.slices.focus import Focus, FocusSlice, focus_slices
 from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
-from tui.core.store.sqlparts import slice_value
-from tui.core.words import interval, num, pct, slice_pairs, slice_text, when
+from tui.core.words import interval, num, pct, slice_pairs, slice_text
 
 PAGE = 200
 
@@ -51,16 +57,6 @@ class SlicesAnswer:
     worst: list[WorstSlice]
     summary: WorstSummary
     series: list[SeriesPoint]
-
-
-@dataclass(frozen=True)
-class FocusAnswer:
-    """An alert's drill-down: per slice, the share of its offending rows (null rate,
-    out-of-range rate...), worst first."""
-
-    req: Request
-    drill: Drill
-    slices: list[FocusSlice]
 
 
 class SliceExplorer(Pane):
@@ -226,7 +222,7 @@ class SliceExplorer(Pane):
         )
 
     def compute_focus(self, req: Request, by: list[str], drill: Drill) -> None:
-        """The slices ranked by the share of the alert's offending rows (in a worker)."""
+        """The slices ranked by the share of the alert's offending rows."""
         app = self.oncall
 
         def job() -> FocusAnswer:
@@ -254,64 +250,21 @@ class SliceExplorer(Pane):
             if nxt is not None and nxt not in self.prefetched:
                 self.fetch_page(nxt)
 
-    def drill_caption(self) -> str:
-        """What the drill-down shows, in words: the alert, its measure and its slice."""
-        d = self.drill
-        if d is None:
-            return ""
-        return f"alert #{d.alert_id}: {d.metric} on {slice_text(d.slice) or 'all rows'} · "
-
     def render_focus(self, d: FocusAnswer) -> None:
-        """The slices by the share of the alert's offending rows; for drift, the bins
-        baseline against now (those that grew most first) beside them."""
+        """The slices by the alert's offending rows; a drift alert's bins beside them."""
         drill, req = d.drill, d.req
         measure = drill.measure
         self.rows, self.worst = [], []
         self.focus_rows = d.slices
         self.query_one("#slice-caption", Label).update(
             shown(
-                self.drill_caption()
+                drill_caption(self.drill)
                 + f"{req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M} · worst {measure} first"
             )
         )
-        every = drill.focus.kind == "all"  # no row offends more than another: count them
-        cells: list[tuple[str, tuple[str | Text, ...]]] = []
-        for i, r in enumerate(d.slices):
-            rate = Text(pct(r.rate), style="red" if r.offending else "")
-            share = () if every else (rate, f"{r.offending:,}")
-            cells.append(
-                (f"f{i}", (slice_text(r.slice) or "(all)", f"{r.n:,}", *share, when(r.last_ts)))
-            )
-        columns: tuple[tuple[str, int], ...] = (("slice", 34), ("n" if not every else measure, 9))
-        if not every:
-            columns += ((measure, max(len(measure), 8)), ("offending", 9))
-        self.query_one("#slice-table", Table).show_rows(
-            cells, (*columns, ("last row", 11)), keep_cursor=False
-        )
-        if drill.bins:
-            bins: list[tuple[str, tuple[str | Text, ...]]] = [
-                (
-                    f"b{i}",
-                    (
-                        b.label,
-                        pct(b.baseline),
-                        pct(b.current),
-                        Text(f"{b.shift:+.1%}", style="red" if b.shift > 0 else ""),
-                    ),
-                )
-                for i, b in enumerate(drill.bins)
-            ]
-            bin_columns: tuple[tuple[str, int], ...] = (
-                ("bins, most grown first", 24),
-                ("baseline", 9),
-                ("now", 7),
-                ("shift", 7),
-            )
-            self.query_one("#worst-table", Table).show_rows(bins, bin_columns, keep_cursor=False)
-        else:
-            self.query_one("#worst-table", Table).show_rows(
-                [("none", (drill.focus.what,))], (("the rows below", 40),), keep_cursor=False
-            )
+        cells, columns = focus_table(d.slices, drill)
+        self.query_one("#slice-table", Table).show_rows(cells, columns, keep_cursor=False)
+        self.query_one("#worst-table", Table).show_rows(*bin_table(drill), keep_cursor=False)
         self.refresh_bindings()
 
     def render_slices(self, d: SlicesAnswer) -> None:
@@ -321,7 +274,7 @@ class SliceExplorer(Pane):
         req = d.req
         self.query_one("#slice-caption", Label).update(
             shown(
-                self.drill_caption()
+                drill_caption(self.drill)
                 + f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
                 + (f" · {' '.join(self.filters)}" if self.filters else "")
                 + f" · worst {metric} first · from {d.source}"
@@ -410,8 +363,7 @@ class SliceExplorer(Pane):
         box.focus()
 
     def action_close_where(self) -> None:
-        """Esc in the where box clears the filter and closes it; elsewhere Esc is the
-        app's (cancel running queries)."""
+        """Esc in the where box clears and closes it; elsewhere Esc is the app's."""
         box = self.query_one("#slice-where", Input)
         if not box.has_focus:
             raise SkipAction()
@@ -426,8 +378,7 @@ class SliceExplorer(Pane):
         self.query_one("#slice-table", DataTable).focus()
 
     def apply_where(self, text: str) -> None:
-        """Parse the where box with the `--where` parser (values bound, never pasted into
-        SQL); a mistake is said in words under the box and nothing is recomputed."""
+        """Filter by the where box (the `--where` parser; a mistake is said in words)."""
         error = self.query_one("#where-error", Label)
         wanted = [text] if text.strip() else []
         try:
@@ -477,8 +428,7 @@ class SliceExplorer(Pane):
         self.open_examples(slice_pairs(slice_))
 
     def show_alert(self, alert_id: int) -> None:
-        """Open on an alert's own terms: read its drill-down (in a worker), then show
-        its measure per slice, its episode window and its offending rows first."""
+        """Open on an alert's own terms: its measure, episode window and offending rows."""
         app = self.oncall
         self.loaded_once = True
         self.query_one("#slice-caption", Label).update(f"reading alert #{alert_id}…")
@@ -491,8 +441,7 @@ class SliceExplorer(Pane):
 
     def on_drill_loaded(self, message: DrillLoaded) -> None:
         message.stop()
-        drill: Drill = message.drill
-        self.drill = drill
+        self.drill = drill = message.drill
         self.model = drill.model
         self.query_one("#slice-model", Select).value = drill.model
         self._metric_options()
@@ -563,41 +512,8 @@ class SliceExplorer(Pane):
     def show_page(self, page: dict[str, Any]) -> None:
         self.page = page
         spec = self.oncall.settings.model(self.model)
-        widths = {"prediction_id": 14, "ts": 11, "score": 7, "label": 8, "prediction": 10}
-        # A feature that is also a slice is shown once, with the slices; the feature an
-        # alert is about comes first, so its offending value is on screen at any width.
         lead = self.drill.feature if self.drill is not None else None
-        features = [f for f in spec.features if f not in spec.slices]
-        if lead in features:
-            features = [lead, *(f for f in features if f != lead)]
-        columns = [
-            Column("", 1),
-            *(
-                Column(name, widths.get(name, max(len(name), 8)))
-                for name in ("prediction_id", "ts", *spec.slices, "prediction", "score", "label")
-            ),
-            Column("delay h", 7),
-            *(Column(f, max(len(f), 8)) for f in features),
-        ]
-        if lead in features:
-            columns.insert(3, columns.pop(-len(features)))
-        rows = []
-        for r in page["rows"]:
-            wrong = r["correct"] is False
-            cells: list[str | Text] = [
-                "•" if str(r["prediction_id"]) in self.marked else "",
-                Text(str(r["prediction_id"]), style="red" if wrong else ""),
-                when(r["ts"]),
-                *(slice_value(r[c]) for c in spec.slices),
-                str(r["prediction"]),
-                num(r["score"]),
-                str(r["label"] or "—"),
-                num(r["delay_hours"]),
-                *(num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in features),
-            ]
-            if lead in features:
-                cells.insert(3, cells.pop(-len(features)))
-            rows.append(tuple(cells))
+        columns, rows = example_table(spec, page["rows"], self.marked, lead)
         self.query_one("#example-rows", RowsView).set_rows(columns, rows)
         self.refresh_bindings()
         first = (len(self.pages) - 1) * PAGE + 1
