@@ -133,3 +133,48 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, list):
         return [_rounded(v) for v in value]
     return value
+
+
+@pytest.mark.parametrize("by", [False, True], ids=["all", "by slice"])
+def test_labels_delay_gives_the_same_days_in_every_format(
+    drill_config: Path, capsys: pytest.CaptureFixture[str], by: bool
+) -> None:
+    settings = load_config(drill_config)
+    model = next(iter(settings.config.models))
+    column = settings.model(model).slices[0]
+    args: list[str | Path] = ["--config", drill_config, "--now", "2026-11-26T04:00"]
+    args += ["labels", "delay", "--model", model, "--since", "2026-11-19"]
+    if by:
+        args += ["--by", column]
+    report = cli(capsys, *args, "--json").json()
+    again = cli(capsys, *args, "--format", "json").json()
+    # The delay percentiles are DuckDB's approximate quantiles, which vary between runs.
+    assert _counts(again) == _counts(report), "--json is --format json"
+    days = report["days"]
+    assert days, "the drill has labelled days"
+    for fmt, sep in (("tsv", "\t"), ("csv", ",")):
+        out = cli(capsys, *args, "--format", fmt)
+        assert out.code == 0, out.err
+        rows = list(csv.reader(io.StringIO(out.out), delimiter=sep))
+        assert rows[0][:2] == (["day", column] if by else ["day", "n"])
+        assert len(rows) == len(days) + 1
+        assert [r[0] for r in rows[1:]] == [d["day"][5:10] for d in days]
+        if by:
+            assert [r[1] for r in rows[1:]] == [str(d[column]) for d in days]
+        assert len({len(r) for r in rows}) == 1, "every row has every column"
+        assert "labelled; delay p50" in out.err and "labelled" not in out.out
+
+
+def test_labels_delay_piped_is_never_cut(drill_config: Path) -> None:
+    model = next(iter(load_config(drill_config).config.models))
+    base = ("--config", drill_config, "--now", "2026-11-26T04:00", "labels", "delay")
+    piped = oncall_subprocess(*base, "--model", model, env={"COLUMNS": "40"})
+    assert piped.code == 0, piped.err
+    header = next(line for line in piped.out.splitlines() if line.startswith("day"))
+    assert header.split()[:7] == ["day", "n", "≤1d", "≤3d", "≤7d", "≤14d", "now"]
+    assert header.rstrip().endswith("overdue") and "…" not in piped.out
+
+
+def _counts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A delay report's days without their approximate percentiles."""
+    return [{k: v for k, v in d.items() if not k.endswith("_hours")} for d in report["days"]]

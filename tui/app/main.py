@@ -389,6 +389,10 @@ class OncallApp(App[None]):
             if (status := self.home_widget(StatusLine)) is not None:
                 status.now = f"{self.current_time():%Y-%m-%d %H:%M} UTC (replay)"
         self.query_one(TabbedContent).active = "slices"
+        if target.alert_id is not None:
+            # The alert's own terms: its metric, episode and offending rows (core's drill).
+            self.query_one(SliceExplorer).show_alert(target.alert_id)
+            return
         start = target.first_seen - timedelta(hours=6)
         end = target.last_seen + timedelta(hours=1)
         self.query_one(SliceExplorer).show_for(

@@ -147,6 +147,14 @@ class ExamplesPageLoaded(Message):
         self.page = page
 
 
+class DrillLoaded(Message):
+    """An alert's evidence as of the moment viewed (a `Drill`), for the slice explorer."""
+
+    def __init__(self, drill: Any) -> None:
+        super().__init__()
+        self.drill = drill
+
+
 class LabelDelayLoaded(Message):
     """Label coverage and delay for one model."""
 
@@ -193,13 +201,15 @@ class FollowLoaded(Message):
 
 @dataclass(frozen=True)
 class DrillTarget:
-    """Where a drill-down lands: a model, a slice and feature, a window."""
+    """Where a drill-down lands: a model, a slice and feature, a window; with
+    `alert_id`, that alert's own evidence (its metric, episode and offending rows)."""
 
     model: str
     slice: dict[str, str] | None
     feature: str | None
     first_seen: datetime
     last_seen: datetime
+    alert_id: int | None = None
 
 
 class DrillRequested(Message):

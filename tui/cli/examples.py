@@ -10,17 +10,34 @@ import typer
 from tui.cli.common import JsonOpt, emit_json, env_of, info
 from tui.cli.helptext import with_example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
-from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, WhereOpt, request
+from tui.cli.slices import SinceOpt, UntilOpt, WhereOpt, request
+from tui.core.alerts.drill import Drill, drill_for
 from tui.core.errors import UsageError
 from tui.core.slices.examples import MAX_PAGE, examples_page, write_examples
+from tui.core.slices.request import Request
+from tui.core.store.filters import parse_filters
 from tui.core.store.sqlparts import slice_value
-from tui.core.words import num, when
+from tui.core.words import num, pct, slice_text, when
 
 
-@with_example('oncall examples --model fraud --where "amount is null" --format tsv | head')
+@with_example(
+    'oncall examples --model fraud --where "amount is null" --format tsv | head',
+    "oncall examples --alert 6 --format tsv | head",
+)
 def examples(
     ctx: typer.Context,
-    model: ModelOpt,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="The model (or give --alert).")
+    ] = None,
+    alert: Annotated[
+        int | None,
+        typer.Option(
+            "--alert",
+            help="The rows behind alert ID: its slice and episode, the rows that make it "
+            "fail first (nulls, out-of-range or unexpected values, shifted bins, the "
+            "surest wrong predictions).",
+        ),
+    ] = None,
     where: WhereOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -56,8 +73,20 @@ def examples(
     if wrong and unlabeled:
         # The core says it in the domain's words; the command line names its own flags.
         raise UsageError("--wrong and --unlabeled exclude each other (wrong needs a label)")
-    req = request(env, model, since, until, where=where)
     store = env.store()
+    drill: Drill | None = None
+    if alert is not None:
+        if since is not None or until is not None:
+            raise UsageError("--alert sets the window (its episode); leave out --since/--until")
+        drill = drill_for(store, env.settings(), alert, env.now())
+        if model is not None and model != drill.model:
+            raise UsageError(f"alert #{alert} is about model {drill.model}, not {model}")
+        req = _alert_request(env.settings().model(drill.model), drill, where or [])
+    elif model is None:
+        raise UsageError("give --model (or --alert ID)", field="model")
+    else:
+        req = request(env, model, since, until, where=where)
+    focus = drill.focus if drill is not None else None
     with store.read() as con:
         if out is not None:
             rows: list[dict[str, Any]] = []
@@ -73,6 +102,7 @@ def examples(
                     limit=size,
                     after=key,
                     min_error=min_error,
+                    focus=focus,
                 )
                 rows += page.rows
                 key = page.next
@@ -89,11 +119,14 @@ def examples(
             limit=limit or 50,
             after=after,
             min_error=min_error,
+            focus=focus,
         )
     shape = chosen(fmt, as_json)
     if shape is Format.json:
-        emit_json(page.to_json())
+        emit_json({**page.to_json(), "drill": drill.to_json()} if drill else page.to_json())
         return
+    if drill is not None:
+        _say(drill)
     # Every declared slice and feature (a slice that is also a feature once), then what
     # the model said and what came true: the row as a person judges it.
     columns = list(dict.fromkeys([*req.model.slices, *req.model.features]))
@@ -114,6 +147,24 @@ def examples(
     emit(Listing(heads, cells, page.to_json), shape)
     if page.next:
         info(f"more: --after '{page.next}'")
+
+
+def _alert_request(spec: Any, drill: Drill, where: list[str]) -> Request:
+    """The drill's request, narrowed by any --where besides."""
+    req = drill.request(spec)
+    req.filters += parse_filters(drill.model, spec, where)
+    return req
+
+
+def _say(drill: Drill) -> None:
+    """What the rows are evidence of, on stderr (stdout keeps the rows)."""
+    where = slice_text(drill.slice) or "all rows"
+    info(
+        f"alert #{drill.alert_id} ({drill.kind}): {drill.metric} on {where}, "
+        f"{drill.since:%m-%d %H:%M} → {drill.until:%m-%d %H:%M}; {drill.focus.what}"
+    )
+    for b in drill.bins[:5]:
+        info(f"  {b.label}: baseline {pct(b.baseline)} → now {pct(b.current)}")
 
 
 def _cell(value: Any) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.common import JsonOpt, env_of, info
 from tui.cli.helptext import example
+from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import ModelOpt, SinceOpt, UntilOpt, request
 from tui.core.slices.labels import HORIZONS, label_delay
 from tui.core.words import num, pct, slice_text
@@ -28,24 +28,20 @@ def delay(
     since: SinceOpt = None,
     until: UntilOpt = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
     """Per prediction day: the fraction labelled after 1, 3, 7, 14 days and now; delay
-    percentiles; predictions overdue (older than the expected delay, unlabelled)."""
+    percentiles; predictions overdue (older than the expected delay, unlabelled).
+
+    Example: oncall labels delay --model fraud --by region --format tsv | sort -k2
+    """
     env = env_of(ctx)
+    shape = chosen(fmt, as_json)
     req = request(env, model, since, until)
     store = env.store()
     with store.read() as con:
         report = label_delay(con, req, by)
-    if as_json:
-        emit_json(report.to_json())
-        return
-    table = Table(
-        box=None,
-        title=f"{model}: labels by prediction day (expected within "
-        f"{num(report.expected_delay_hours)} h)",
-        title_justify="left",
-    )
-    cols = [
+    heads = [
         "day",
         *([by] if by else []),
         "n",
@@ -55,10 +51,8 @@ def delay(
         "p90 h",
         "overdue",
     ]
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("day", by) else "right", no_wrap=True)
-    for r in report.days:
-        table.add_row(
+    cells = [
+        [
             f"{r.day:%m-%d}",
             *([str(r.group)] if by else []),
             f"{r.n:,}",
@@ -67,8 +61,16 @@ def delay(
             num(r.p50_hours),
             num(r.p90_hours),
             f"{r.overdue:,}",
-        )
-    out_console.print(table)
+        ]
+        for r in report.days
+    ]
+    # JSON stays the whole report (`--json` has always printed it); the other formats
+    # are its days, one row each, and the totals are said on stderr.
+    expected = num(report.expected_delay_hours)
+    title = f"{model}: labels by prediction day (expected within {expected} h)"
+    emit(Listing(heads, cells, report.to_json, title=title), shape)
+    if shape is Format.json:
+        return
     for s in report.summary:
         where = f"{slice_text({by: s.group})}: " if by else "all: "
         info(

@@ -506,7 +506,9 @@ class AlertStream(Pane):
 
 def drill_target(alert: Alert) -> DrillTarget:
     """Where Enter on an alert lands: its model, slice, feature and episode."""
-    return DrillTarget(alert.model, alert.slice, alert.feature, alert.first_seen, alert.last_seen)
+    return DrillTarget(
+        alert.model, alert.slice, alert.feature, alert.first_seen, alert.last_seen, alert.id
+    )
 
 
 def group_header(key: str, value: str, count: int) -> tuple[str, tuple[Any, ...]]:

@@ -422,5 +422,7 @@ class ShiftReplay(Pane):
             return
         # The replayed alert as it was when it fired: its window ends there.
         moment = item["first_seen"]
-        target = DrillTarget(item["model"], item["slice"], item["feature"], moment, moment)
+        target = DrillTarget(
+            item["model"], item["slice"], item["feature"], moment, moment, int(item["id"])
+        )
         self.post_message(DrillRequested(target, as_of=moment))

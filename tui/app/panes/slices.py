@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -16,23 +17,31 @@ from textual.widgets import DataTable, Input, Label, Select
 from tui.app.dialogs import BugForm
 from tui.app.dialogs.bug_form import new_bug
 from tui.app.gateway import run_store_job
-from tui.app.messages import BugRequested, ExamplesPageLoaded, SlicesComputed
+from tui.app.messages import BugRequested, DrillLoaded, ExamplesPageLoaded, SlicesComputed
 from tui.app.panes.base import Pane, changes_state
+from tui.app.panes.slice_tables import (
+    FocusAnswer,
+    bin_table,
+    drill_caption,
+    example_table,
+    focus_table,
+)
 from tui.app.widgets.plot import Series, SeriesPlot
-from tui.app.widgets.rows import Column, RowsView
+from tui.app.widgets.rows import RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
+from tui.core.alerts.drill import Drill, drill_for
 from tui.core.config.settings import CHECKS_ONLY_METRICS, METRICS_BY_TASK
 from tui.core.config.times import floor_time, parse_timestamp, trailing_start
 from tui.core.errors import OncallError, StoreBusyError
 from tui.core.ingest.rollups import refresh
 from tui.core.slices.examples import examples_page
 from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
+from tui.core.slices.focus import Focus, FocusSlice, focus_slices
 from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
-from tui.core.store.sqlparts import slice_value
-from tui.core.words import interval, num, pct, slice_pairs, slice_text, when
+from tui.core.words import interval, num, pct, slice_pairs, slice_text
 
 PAGE = 200
 
@@ -64,6 +73,8 @@ class SliceExplorer(Pane):
         Binding("y", "copy_row", "Copy row", tooltip="Copy the example row as text"),
         Binding("v", "versions", "Versions", tooltip="Compare model versions side by side"),
         Binding("ctrl+r", "compute", "Recompute"),
+        Binding("slash", "where", "Where", tooltip="Filter rows: amount>1000 and region=EU"),
+        Binding("escape", "close_where", "Close", show=False),
     ]
 
     def __init__(self) -> None:
@@ -83,6 +94,10 @@ class SliceExplorer(Pane):
         self.prefetched: dict[str | None, dict[str, Any]] = {}
         self.marked: set[str] = set()
         self.caption = ""  # the example rows' caption, before the count of marked rows
+        # The alert drilled into: its measure ranks the slices and its focus picks the
+        # rows, until the model is changed (Enter on an alert in the stream sets it).
+        self.drill: Drill | None = None
+        self.focus_rows: list[FocusSlice] = []
 
     def compose(self) -> ComposeResult:
         models = list(self.oncall.settings.config.models)
@@ -94,6 +109,12 @@ class SliceExplorer(Pane):
             yield Input(self.by, placeholder="by: region,tier", id="slice-by")
             yield Input(self.window, placeholder="window: 7d or FROM..TO", id="slice-window")
             yield Select([], id="slice-metric", prompt="metric")
+        yield Input(
+            placeholder="where: region=EU and amount>1000, plan in (pro, team), amount is null",
+            id="slice-where",
+            classes="hidden",
+        )
+        yield Label("", id="where-error", classes="hidden")
         yield Label("", id="slice-caption")
         with Horizontal(id="slice-tables"):
             yield Table(id="slice-table", cursor_type="row", zebra_stripes=True)
@@ -123,8 +144,15 @@ class SliceExplorer(Pane):
     def _metric_options(self) -> None:
         task = self.oncall.settings.model(self.model).task
         select = self.query_one("#slice-metric", Select)
-        select.set_options([(m, m) for m in METRICS_BY_TASK[task] if m not in CHECKS_ONLY_METRICS])
+        options = [m for m in METRICS_BY_TASK[task] if m not in CHECKS_ONLY_METRICS]
         self.metric = primary_metric(self.oncall.settings.model(self.model))
+        drill = self.drill
+        if drill is not None and drill.model == self.model:
+            # An alert's own measure is offered (and chosen) while drilling into it.
+            if drill.measure not in options:
+                options.append(drill.measure)
+            self.metric = drill.measure
+        select.set_options([(m, m) for m in options])
         select.value = self.metric
 
     def request(self, filters: list[str] | None = None) -> Request:
@@ -163,6 +191,10 @@ class SliceExplorer(Pane):
             return
         by = [c.strip() for c in self.by.split(",") if c.strip()]
         metric = self.metric
+        drill = self.drill
+        if drill is not None and drill.slice_metric is None and metric == drill.measure:
+            self.compute_focus(req, by, drill)
+            return
         self.query_one("#slice-caption", Label).update(
             shown(
                 f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
@@ -192,9 +224,22 @@ class SliceExplorer(Pane):
             exclusive=True,
         )
 
+    def compute_focus(self, req: Request, by: list[str], drill: Drill) -> None:
+        """The slices ranked by the share of the alert's offending rows."""
+        app = self.oncall
+
+        def job() -> FocusAnswer:
+            with app.reader().read() as con:
+                return FocusAnswer(req, drill, focus_slices(con, req, by, drill.focus))
+
+        run_store_job(self, f"slices of {self.model}", job, SlicesComputed, group="slices")
+
     def on_slices_computed(self, message: SlicesComputed) -> None:
         message.stop()
-        self.render_slices(message.result)
+        if isinstance(message.result, FocusAnswer):
+            self.render_focus(message.result)
+        else:
+            self.render_slices(message.result)
 
     def on_examples_page_loaded(self, message: ExamplesPageLoaded) -> None:
         message.stop()
@@ -208,13 +253,32 @@ class SliceExplorer(Pane):
             if nxt is not None and nxt not in self.prefetched:
                 self.fetch_page(nxt)
 
+    def render_focus(self, d: FocusAnswer) -> None:
+        """The slices by the alert's offending rows; a drift alert's bins beside them."""
+        drill, req = d.drill, d.req
+        measure = drill.measure
+        self.rows, self.worst = [], []
+        self.focus_rows = d.slices
+        self.query_one("#slice-caption", Label).update(
+            shown(
+                drill_caption(self.drill)
+                + f"{req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M} · worst {measure} first"
+            )
+        )
+        cells, columns = focus_table(d.slices, drill)
+        self.query_one("#slice-table", Table).show_rows(cells, columns, keep_cursor=False)
+        self.query_one("#worst-table", Table).show_rows(*bin_table(drill), keep_cursor=False)
+        self.refresh_bindings()
+
     def render_slices(self, d: SlicesAnswer) -> None:
         metric = d.metric
         self.rows, self.worst = d.rows, d.worst
+        self.focus_rows = []
         req = d.req
         self.query_one("#slice-caption", Label).update(
             shown(
-                f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
+                drill_caption(self.drill)
+                + f"{self.model} {req.since:%m-%d %H:%M} → {req.until:%m-%d %H:%M}"
                 + (f" · {' '.join(self.filters)}" if self.filters else "")
                 + f" · worst {metric} first · from {d.source}"
             )
@@ -272,7 +336,7 @@ class SliceExplorer(Pane):
         if action in ("mark", "copy_row"):
             return page is not None and bool(page["rows"])
         if action == "examples":
-            return bool(self.rows)
+            return bool(self.rows) or bool(self.focus_rows)
         return True
 
     # ------------------------------------------------------------ controls
@@ -283,7 +347,7 @@ class SliceExplorer(Pane):
             and isinstance(event.value, str)
             and event.value != self.model
         ):
-            self.model, self.filters = event.value, []
+            self.model, self.filters, self.drill = event.value, [], None
             self._default_by()
             self._metric_options()
             self.compute()
@@ -295,7 +359,48 @@ class SliceExplorer(Pane):
             self.metric = event.value
             self.compute()
 
+    def action_where(self) -> None:
+        """Open the where box: the same structured filter as `--where`."""
+        box = self.query_one("#slice-where", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    def action_close_where(self) -> None:
+        """Esc in the where box clears and closes it; elsewhere Esc is the app's."""
+        box = self.query_one("#slice-where", Input)
+        if not box.has_focus:
+            raise SkipAction()
+        box.value = ""
+        box.add_class("hidden")
+        self.query_one("#where-error", Label).add_class("hidden")
+        if self.filters:
+            self.filters = []
+            self.compute()
+            if self.example_filters is not None:
+                self.open_examples(self.example_filters)
+        self.query_one("#slice-table", DataTable).focus()
+
+    def apply_where(self, text: str) -> None:
+        """Filter by the where box (the `--where` parser; a mistake is said in words)."""
+        error = self.query_one("#where-error", Label)
+        wanted = [text] if text.strip() else []
+        try:
+            parse_filters(self.model, self.oncall.settings.model(self.model), wanted)
+        except OncallError as exc:
+            error.update(shown(f"where: {exc.message}"))
+            error.remove_class("hidden")
+            return
+        error.add_class("hidden")
+        self.filters = wanted
+        self.compute()
+        if self.example_filters is not None:
+            self.open_examples(self.example_filters)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "slice-where":
+            event.stop()
+            self.apply_where(event.value)
+            return
         if event.input.id == "slice-by":
             self.by = event.value
         elif event.input.id == "slice-window":
@@ -310,7 +415,8 @@ class SliceExplorer(Pane):
         start: datetime,
         end: datetime,
     ) -> None:
-        """Open on an alert's model, slice and window (the drill-down from the stream)."""
+        """Open on a model, slice and window (a drill-down with no alert to read)."""
+        self.drill = None
         self.model = model
         self.query_one("#slice-model", Select).value = model
         self._metric_options()
@@ -324,6 +430,33 @@ class SliceExplorer(Pane):
         self.compute()
         self.open_examples(slice_pairs(slice_))
 
+    def show_alert(self, alert_id: int) -> None:
+        """Open on an alert's own terms: its measure, episode window and offending rows."""
+        app = self.oncall
+        self.loaded_once = True
+        self.query_one("#slice-caption", Label).update(f"reading alert #{alert_id}…")
+        now = app.current_time()
+
+        def job() -> Drill:
+            return drill_for(app.reader(), app.settings, alert_id, now)
+
+        run_store_job(self, f"alert #{alert_id}", job, DrillLoaded, group="slices")
+
+    def on_drill_loaded(self, message: DrillLoaded) -> None:
+        message.stop()
+        self.drill = drill = message.drill
+        self.model = drill.model
+        self.query_one("#slice-model", Select).value = drill.model
+        self._metric_options()
+        columns = list(drill.slice or {})
+        self.by = ",".join(columns) or ",".join(self.oncall.settings.model(drill.model).slices[:1])
+        self.query_one("#slice-by", Input).value = self.by
+        self.window = f"{drill.since:%Y-%m-%dT%H:%M}..{drill.until:%Y-%m-%dT%H:%M}"
+        self.query_one("#slice-window", Input).value = self.window
+        self.filters = []
+        self.compute()
+        self.open_examples(drill.where)
+
     # ------------------------------------------------------------ examples
 
     def selected_filters(self) -> list[str] | None:
@@ -332,6 +465,10 @@ class SliceExplorer(Pane):
             r = self.worst[focused.cursor_row] if focused.cursor_row < len(self.worst) else None
             return slice_pairs(r.slice) if r else None
         table = self.query_one("#slice-table", DataTable)
+        if self.focus_rows and not self.rows:
+            if table.cursor_row >= len(self.focus_rows):
+                return None
+            return slice_pairs(self.focus_rows[table.cursor_row].slice)
         if not self.rows or table.cursor_row >= len(self.rows):
             return None
         return slice_pairs(self.rows[table.cursor_row].slice)
@@ -363,12 +500,14 @@ class SliceExplorer(Pane):
 
     def fetch_page(self, key: str | None) -> None:
         app = self.oncall
-        req = self.request(self.example_filters or [])
+        # The rows of the chosen slice, narrowed by the where box.
+        req = self.request([*(self.example_filters or []), *self.filters])
         wrong, opened = self.wrong, self.opened
+        focus: Focus | None = self.drill.focus if self.drill is not None else None
 
         def job() -> tuple[int, str | None, dict[str, Any]]:
             with app.reader().read() as con:
-                page = examples_page(con, req, wrong=wrong, limit=PAGE, after=key)
+                page = examples_page(con, req, wrong=wrong, limit=PAGE, after=key, focus=focus)
             # The pane keeps a page as its printed form, the dict `oncall examples` shows.
             return opened, key, page.to_json()
 
@@ -377,41 +516,14 @@ class SliceExplorer(Pane):
     def show_page(self, page: dict[str, Any]) -> None:
         self.page = page
         spec = self.oncall.settings.model(self.model)
-        widths = {"prediction_id": 14, "ts": 11, "score": 7, "label": 8, "prediction": 10}
-        columns = [
-            Column("", 1),
-            *(
-                Column(name, widths.get(name, max(len(name), 8)))
-                for name in ("prediction_id", "ts", *spec.slices, "prediction", "score", "label")
-            ),
-            Column("delay h", 7),
-            # A feature that is also a slice is shown once, with the slices.
-            *(Column(f, max(len(f), 8)) for f in spec.features if f not in spec.slices),
-        ]
-        rows = []
-        for r in page["rows"]:
-            wrong = r["correct"] is False
-            rows.append(
-                (
-                    "•" if str(r["prediction_id"]) in self.marked else "",
-                    Text(str(r["prediction_id"]), style="red" if wrong else ""),
-                    when(r["ts"]),
-                    *(slice_value(r[c]) for c in spec.slices),
-                    str(r["prediction"]),
-                    num(r["score"]),
-                    str(r["label"] or "—"),
-                    num(r["delay_hours"]),
-                    *(
-                        num(r[f]) if isinstance(r[f], float) else str(r[f])
-                        for f in spec.features
-                        if f not in spec.slices
-                    ),
-                )
-            )
+        lead = self.drill.feature if self.drill is not None else None
+        columns, rows = example_table(spec, page["rows"], self.marked, lead)
         self.query_one("#example-rows", RowsView).set_rows(columns, rows)
         self.refresh_bindings()
         first = (len(self.pages) - 1) * PAGE + 1
-        what = " ".join(self.example_filters or []) or "all rows"
+        what = " ".join([*(self.example_filters or []), *self.filters]) or "all rows"
+        if self.drill is not None:
+            what += f" · {self.drill.focus.what}"
         self.caption = (
             f"{what}{', wrong only' if self.wrong else ''}: page {len(self.pages)}, "
             + (f"rows {first:,}–{first + len(rows) - 1:,}" if rows else "no rows")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         silence,
         write_runbook,
     )
+    from tui.core.alerts.drill import Drill, drill_for
     from tui.core.alerts.episodes import SYSTEM, AlertChange, Episode, episodes_of, reconcile_alerts
     from tui.core.alerts.reading import (
         SORTS,
@@ -49,6 +50,7 @@ _WHERE = {
     "AlertChange": "episodes",
     "AlertDetail": "records",
     "AlertEvent": "records",
+    "Drill": "drill",
     "DriftPicture": "records",
     "Episode": "episodes",
     "LinkedBug": "records",
@@ -61,6 +63,7 @@ _WHERE = {
     "TrackRecord": "records",
     "active_silences": "reading",
     "alert_row": "reading",
+    "drill_for": "drill",
     "episodes_of": "episodes",
     "expire_silence": "changes",
     "list_alerts": "reading",
@@ -89,6 +92,7 @@ __all__ = [
     "AlertDetail",
     "AlertEvent",
     "DriftPicture",
+    "Drill",
     "Episode",
     "LinkedBug",
     "ResultPoint",
@@ -96,6 +100,7 @@ __all__ = [
     "TrackRecord",
     "active_silences",
     "alert_row",
+    "drill_for",
     "episodes_of",
     "expire_silence",
     "list_alerts",

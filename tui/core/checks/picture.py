@@ -102,4 +102,8 @@ def drift_view(
         "current": [c / total_c for c in current],
         "window": [start, end],
         "baseline_window": list(window),
+        # What the bins are, so the rows in one can be found: inner edges, or the
+        # baseline's categories (the last bin, "(new)", is any other value).
+        "edges": [float(e) for e in base["edges"]] if base["edges"] is not None else None,
+        "categories": [str(c) for c in base["categories"]] if base["edges"] is None else None,
     }

@@ -1,0 +1,119 @@
+"""What the slice explorer's tables hold on an alert's drill-down: the slices by the
+alert's own measure, a drift alert's bins baseline against now, and the example rows
+with the alert's feature first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+
+from tui.app.widgets.rows import Column
+from tui.core.alerts.drill import Drill
+from tui.core.config.settings import Model
+from tui.core.slices.focus import FocusSlice
+from tui.core.slices.request import Request
+from tui.core.store.sqlparts import slice_value
+from tui.core.words import num, pct, slice_text, when
+
+Cells = list[tuple[str, tuple[str | Text, ...]]]
+Columns = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class FocusAnswer:
+    """An alert's drill-down: per slice, the share of its offending rows (null rate,
+    out-of-range rate...), worst first."""
+
+    req: Request
+    drill: Drill
+    slices: list[FocusSlice]
+
+
+def drill_caption(drill: Drill | None) -> str:
+    """What a drill-down shows, in words: the alert, its measure and its slice."""
+    if drill is None:
+        return ""
+    return f"alert #{drill.alert_id}: {drill.metric} on {slice_text(drill.slice) or 'all rows'} · "
+
+
+def focus_table(slices: list[FocusSlice], drill: Drill) -> tuple[Cells, Columns]:
+    """Per slice: rows, the share that offends and how many, the latest row; for an
+    alert whose rows all count alike (volume, freshness), the rows only."""
+    measure = drill.measure
+    every = drill.focus.kind == "all"
+    cells: Cells = []
+    for i, r in enumerate(slices):
+        rate = Text(pct(r.rate), style="red" if r.offending else "")
+        share = () if every else (rate, f"{r.offending:,}")
+        cells.append(
+            (f"f{i}", (slice_text(r.slice) or "(all)", f"{r.n:,}", *share, when(r.last_ts)))
+        )
+    columns: Columns = (("slice", 34), ("n" if not every else measure, 9))
+    if not every:
+        columns += ((measure, max(len(measure), 8)), ("offending", 9))
+    return cells, (*columns, ("last row", 11))
+
+
+def bin_table(drill: Drill) -> tuple[Cells, Columns]:
+    """A drift alert's bins, baseline against now, those that grew most first; for other
+    alerts, which rows are shown below."""
+    if not drill.bins:
+        return [("none", (drill.focus.what,))], (("the rows below", 40),)
+    cells: Cells = [
+        (
+            f"b{i}",
+            (
+                b.label,
+                pct(b.baseline),
+                pct(b.current),
+                Text(f"{b.shift:+.1%}", style="red" if b.shift > 0 else ""),
+            ),
+        )
+        for i, b in enumerate(drill.bins)
+    ]
+    return cells, (("bins, most grown first", 24), ("baseline", 9), ("now", 7), ("shift", 7))
+
+
+def example_table(
+    spec: Model, rows: Sequence[dict[str, Any]], marked: set[str], lead: str | None
+) -> tuple[list[Column], list[tuple[str | Text, ...]]]:
+    """The example rows' columns and cells: the mark, id, time, slices, what the model
+    said and what came true, then the features; the feature an alert is about (`lead`)
+    right after the time, so its offending value is on screen at any width."""
+    widths = {"prediction_id": 14, "ts": 11, "score": 7, "label": 8, "prediction": 10}
+    # A feature that is also a slice is shown once, with the slices.
+    features = [f for f in spec.features if f not in spec.slices]
+    if lead in features:
+        features = [lead, *(f for f in features if f != lead)]
+    columns = [
+        Column("", 1),
+        *(
+            Column(name, widths.get(name, max(len(name), 8)))
+            for name in ("prediction_id", "ts", *spec.slices, "prediction", "score", "label")
+        ),
+        Column("delay h", 7),
+        *(Column(f, max(len(f), 8)) for f in features),
+    ]
+    if lead in features:
+        columns.insert(3, columns.pop(-len(features)))
+    out = []
+    for r in rows:
+        wrong = r["correct"] is False
+        cells: list[str | Text] = [
+            "•" if str(r["prediction_id"]) in marked else "",
+            Text(str(r["prediction_id"]), style="red" if wrong else ""),
+            when(r["ts"]),
+            *(slice_value(r[c]) for c in spec.slices),
+            str(r["prediction"]),
+            num(r["score"]),
+            str(r["label"] or "—"),
+            num(r["delay_hours"]),
+            *(num(r[f]) if isinstance(r[f], float) else str(r[f]) for f in features),
+        ]
+        if lead in features:
+            cells.insert(3, cells.pop(-len(features)))
+        out.append(tuple(cells))
+    return columns, out
