@@ -19,16 +19,14 @@ import typer
 from rich.text import Text
 
 from tui.cli.common import Env, env_of, err_console
+from tui.cli.helptext import example
 from tui.core.errors import UsageError
 from tui.web.server import TokenServer
 from tui.web.token import STRONG_LENGTH, new_token, read_token_file
 
-EXAMPLE = (
-    "Example: share a shift read-only; on a laptop, tunnel to it and open the URL it printed.\n\n"
-    "\b\n"
-    "  oncall serve --read-only\n"
-    "  ssh -L 8000:127.0.0.1:8000 oncall-host"
-)
+# From a laptop, tunnel to the host (`ssh -L 8000:127.0.0.1:8000 oncall-host`) and open
+# the URL it printed; the README's "Sharing a shift in a browser" shows the whole way.
+EXAMPLE = example("oncall serve --read-only", "oncall --as alice serve --port 8080")
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
