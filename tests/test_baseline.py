@@ -224,10 +224,10 @@ def test_a_reference_file_gives_the_bins_numpy_gives(
 ) -> None:
     rng = np.random.default_rng(5)
     ref = _frame(10, rng, prefix="r")
-    # Ties and missing values: rounded x, some nulls and (in text files, see the xfail
-    # below for Parquet) some NaN, a missing value too.
+    # Ties and missing values: rounded x, some nulls and some NaN, a missing value too
+    # (in Parquet too, whose statistics leave NaN out).
     row = pl.int_range(pl.len())
-    nan = float("nan") if suffix != ".parquet" else None
+    nan = float("nan")
     ref = ref.with_columns(
         pl.when(row % 17 == 0)
         .then(None)
@@ -709,11 +709,6 @@ def test_a_rolling_baseline_follows_the_trailing_days_and_skips_alerted_windows(
     assert picture is not None and sum(picture["baseline"]) == pytest.approx(1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest: DuckDB folds isnan()/nullif(NaN) to false from Parquet min/max "
-    "statistics, which leave NaN out (statistics_propagation); NaN stays in the store",
-)
 def test_a_nan_feature_in_a_parquet_file_is_stored_as_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -726,6 +721,23 @@ def test_a_nan_feature_in_a_parquet_file_is_stored_as_missing(
     nulls = _count(settings, "SELECT count(*) FROM predictions__m WHERE x IS NULL")
     assert nulls == len(frame) // 4
     assert _count(settings, "SELECT count(*) FROM predictions__m WHERE isnan(x)") == 0
+
+
+def test_a_nan_score_in_a_parquet_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same statistics would let a NaN score pass the finite-number check.
+    frame = _frame(2, np.random.default_rng(7))
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 5).then(float("nan")).otherwise("score").alias("score")
+    )
+    path = write_config(tmp_path, _config(""))
+    data = tmp_path / "predictions.parquet"
+    frame.write_parquet(data)
+    done = cli(capsys, "--config", path, "ingest", "predictions", data, "--model", "m")
+    assert done.code == 2
+    assert "row 6: column 'score': expected a finite number" in done.err
+    assert "nothing was written" in done.err
 
 
 def test_a_reference_file_that_cannot_be_opened_exits_74(
