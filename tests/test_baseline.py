@@ -624,6 +624,51 @@ def test_a_model_versions_rows_are_the_baseline(
     assert within == []
 
 
+def _version_keys(settings: Settings) -> list[str]:
+    con = duckdb.connect(str(settings.store_path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT baseline_key FROM baseline_bins WHERE baseline_key LIKE 'version:%'"
+        ).fetchall()
+    finally:
+        con.close()
+    return sorted(str(r[0]) for r in rows)
+
+
+def test_a_live_versions_baseline_is_its_first_week_and_holds_still(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # v1 is still served: every ingest adds rows of it. Its baseline is its first week,
+    # cached once; the bins of a first week still filling are replaced, never piled up.
+    rng = np.random.default_rng(23)
+    first = _frame(72, rng, prefix="a")
+    settings = _world(tmp_path, capsys, "{model_version: v1}", first)
+    _check(capsys, settings, START + 3 * DAY)
+    early = _version_keys(settings)
+    assert len(early) == 1
+    rest = _frame(24 * 9, rng, start=START + 3 * DAY, shift=2.0, prefix="b")
+    later = tmp_path / "later.parquet"
+    rest.write_parquet(later)
+    done = cli(capsys, "--config", settings.path, "ingest", "predictions", later, "-m", "m")
+    assert done.code == 0, done.err
+    _check(capsys, settings, START + 10 * DAY)
+    week = _version_keys(settings)
+    assert len(week) == 1 and week != early
+    more = _frame(24, rng, start=START + 12 * DAY, shift=2.0, prefix="c")
+    latest = tmp_path / "latest.parquet"
+    more.write_parquet(latest)
+    done = cli(capsys, "--config", settings.path, "ingest", "predictions", latest, "-m", "m")
+    assert done.code == 0, done.err
+    _check(capsys, settings, START + 13 * DAY)
+    assert _version_keys(settings) == week
+    with Store(settings.store_path).write() as con:
+        found = load_baseline(con, settings, "m", settings.model("m"), START, START + 13 * DAY)
+    everything = pl.concat([first, rest])
+    in_week = everything.filter(pl.col("ts") < START + 7 * DAY)["x"].to_numpy()
+    assert found.histograms["x"].total == len(in_week)
+    assert np.allclose(found.histograms["x"].edges or (), _edges_oracle(in_week, 10))
+
+
 def test_a_model_version_without_rows_is_an_error_in_the_check_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,17 +2,18 @@
 
 A model's baseline (``baseline:`` in its config) is one of four kinds: a window of
 stored predictions (``start``/``end``), a reference file in the predictions contract
-(``file``), the stored predictions of one ``model_version``, or the trailing ``last``
-duration before each evaluated day, leaving out windows when a drift or data-quality
-alert of the model fired. Without one, it is the model's first week.
+(``file``), the stored predictions of one ``model_version`` in its first week, or the
+trailing ``last`` duration before each evaluated day, leaving out windows when a drift
+or data-quality alert of the model fired. Without one, it is the model's first week.
 
 From the baseline's rows come bin edges at quantiles for numeric features and the score,
 value frequencies for categorical features, and per-slice score histograms; from a
 labelled reference file also its own metrics, the offline numbers of the offline gap
 where ``offline:`` names none. All are cached in ``baseline_bins`` under a key that
 says what they were computed from: the window, the file's SHA-256 (an edited file is
-read again, an unchanged one never), the version's row count and last time, or the
-trailing window and the alerted spans left out of it.
+read again, an unchanged one never), the version's first week (its span while shorter;
+the superseded keys are dropped), or the trailing window and the alerted spans left
+out of it.
 """
 
 from __future__ import annotations
@@ -166,6 +167,15 @@ def rolling_period(model: Model) -> timedelta | None:
     return min(model.baseline.last, timedelta(days=1))
 
 
+# A model-version baseline is the version's first week of predictions.
+VERSION_WEEK = timedelta(days=7)
+
+
+def version_prefix(version: str) -> str:
+    """The start of every cache key of a ``model_version`` baseline of ``version``."""
+    return f"version:{version}:"
+
+
 def _stamp(moment: datetime) -> str:
     # Whole hours keep the key format stores already hold.
     if moment.minute == moment.second == moment.microsecond == 0:
@@ -212,10 +222,14 @@ def baseline_source(
             return BaselineSource(
                 "model_version", "", (first_ts, first_ts), model_version=version, problem=problem
             )
-        # A second past the last row: the window is also the step the counts use.
-        window = (found["first_ts"], found["last_ts"] + timedelta(seconds=1))
-        key = f"version:{version}:{found['n']}:{found['last_ts'].isoformat()}"
-        return BaselineSource("model_version", key, window, model_version=version)
+        # The version's first week from midnight (to a second past its last row when it
+        # served less):
+        # a version still served gains rows with every ingest, and a baseline of all of
+        # them would move (and be computed and cached again) on every check.
+        start = floor_time(found["first_ts"], timedelta(days=1))
+        end = min(start + VERSION_WEEK, found["last_ts"] + timedelta(seconds=1))
+        key = f"{version_prefix(version)}{_window_key(start, end)}"
+        return BaselineSource("model_version", key, (start, end), model_version=version)
     period = rolling_period(model)
     assert period is not None and spec.last is not None
     # Drift judged in this period reads rows as far back as one trailing drift window
@@ -310,6 +324,13 @@ def load_baseline(
         return from_cache(source, rows)
     found = _compute_source(con, settings, model_name, model, source, now)
     key = f"{found.source.key}/{bins}"
+    if source.kind == "model_version" and source.model_version is not None:
+        # A version's first week still filling: the bins of its earlier days go.
+        execute(
+            con,
+            "baseline_drop_version",
+            {"model": model_name, "prefix": version_prefix(source.model_version), "keep": key},
+        )
     for hist in found.histograms.values():
         _put(con, model_name, key, hist.feature, hist.edges, hist.categories, hist.counts, now)
     if source.kind == "file" and found.window is not None:
@@ -371,7 +392,14 @@ def _compute_source(
     table = predictions_table(model_name)
     if source.kind == "model_version":
         execute(
-            con, "baseline_rows_of_version", {"model_version": source.model_version}, table=table
+            con,
+            "baseline_rows_of_version",
+            {
+                "model_version": source.model_version,
+                "start": source.window[0],
+                "end": source.window[1],
+            },
+            table=table,
         )
     else:
         execute(

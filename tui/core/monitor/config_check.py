@@ -24,8 +24,9 @@ from typing import Any, Literal
 
 import duckdb
 
+from tui.core.checks.baseline import VERSION_WEEK
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import format_duration
+from tui.core.config.times import floor_time, format_duration
 from tui.core.ingest.load import model_columns
 from tui.core.store.connection import Store, fetch_rows
 from tui.core.store.sqlparts import (
@@ -292,7 +293,12 @@ def _baseline(
     elif window is not None:
         what = f"{window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M}"
     elif isinstance(version, str):
-        window, what = (datetime.min, datetime.max), f"model version {version!r}"
+        # The version's first week, as the check reads it.
+        span = fetch_rows(con, "baseline_version_span", {"model_version": version}, table=table)
+        first = span[0]["first_ts"]
+        day = floor_time(first, timedelta(days=1)) if first is not None else datetime.min
+        window = (day, day + VERSION_WEEK if first is not None else datetime.max)
+        what = f"model version {version!r} (its first week)"
     else:
         return []  # a file or a trailing baseline: nothing stored to count
     rows = int(
