@@ -754,6 +754,73 @@ def test_a_rolling_baseline_follows_the_trailing_days_and_skips_alerted_windows(
     assert picture is not None and sum(picture["baseline"]) == pytest.approx(1.0)
 
 
+def test_a_first_catch_up_run_leaves_out_what_it_found_failing_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One run over the whole week (nothing stored before it) judges days 6 and 7 as
+    # a run each day does: the shifted hours it found failing on days 5 and 6 stay out
+    # of the later days' baselines although no alert of them was stored yet.
+    rng = np.random.default_rng(31)
+    shift_at = START + 4 * DAY + 12 * HOUR
+    frame = _frame(7 * 24, rng, shift=4.0, shifted_from=shift_at)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    stepwise = _world(tmp_path / "a", capsys, "{last: 2d}", frame)
+    _check(capsys, stepwise, START + 5 * DAY)
+    sixth = _check(capsys, stepwise, START + 6 * DAY)
+    seventh = _check(capsys, stepwise, START + 7 * DAY)
+    second = {"results": sixth["results"] + seventh["results"]}
+    at_once = _world(tmp_path / "b", capsys, "{last: 2d}", frame)
+    whole = _check(capsys, at_once, START + 7 * DAY)
+    late = START + 5 * DAY
+
+    def drift(result: Any) -> dict[str, tuple[str, float]]:
+        return {
+            r["window_start"]: (r["status"], round(r["value"], 9))
+            for r in result["results"]
+            if r["kind"] == "drift" and r["feature"] == "x" and r["window_start"] >= str(late)
+        }
+
+    expected = drift(second)
+    assert len(expected) == 48
+    assert sum(status != "pass" for status, _v in expected.values()) >= 20
+    assert drift(whole) == expected
+
+
+def test_a_vanished_value_stays_vanished_across_a_rolling_baselines_days(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # c = d in a third of the rows until noon of day 4; after it, one stray d row in
+    # the first hour of each day. One run judges the whole week, a baseline per day:
+    # the held state passes from day to day, so the stray row is not a recovery.
+    rng = np.random.default_rng(33)
+    frame = _frame(7 * 24, rng)
+    gone = START + 3 * DAY + 12 * HOUR
+    hour = pl.col("ts").dt.truncate("1h")
+    stray = (pl.col("ts").dt.hour() == 0) & (pl.int_range(pl.len()).over(hour) == 0)
+    value = pl.int_range(pl.len()) % 3
+    frame = frame.with_columns(
+        pl.when((pl.col("ts") >= gone) & ~stray)
+        .then(pl.when(value == 0).then(pl.lit("a")).otherwise(pl.lit("b")))
+        .when(value == 0)
+        .then(pl.lit("d"))
+        .otherwise(pl.col("c"))
+        .alias("c")
+    )
+    settings = _world(tmp_path, capsys, "{last: 2d}", frame)
+    result = _check(capsys, settings, START + 7 * DAY)
+    after = [
+        r
+        for r in result["results"]
+        if r["kind"] == "distinct" and datetime.fromisoformat(r["window_start"]) >= gone + HOUR
+    ]
+    # Through the first hours of two later days, each with its stray row.
+    assert len(after) >= 11 + 2 * 24
+    passing = [r["window_start"] for r in after if r["status"] not in ("warning", "critical")]
+    assert passing == []
+    assert all("d" in r["detail"]["unrecovered"] for r in after)
+
+
 def test_a_nan_feature_in_a_parquet_file_is_stored_as_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

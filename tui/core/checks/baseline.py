@@ -33,6 +33,7 @@ from tui.core.checks.counts import (
     merge_windows,
     score_bin_counts,
 )
+from tui.core.checks.results import FAILING, Result
 from tui.core.config.settings import METRICS_BY_TASK, Model, Settings
 from tui.core.config.times import floor_time
 from tui.core.errors import InputError
@@ -61,6 +62,8 @@ ALERTED_KINDS = (
     "drift",
     "score_drift",
 )
+# Spans of time [start, end), in order.
+Spans = tuple[tuple[datetime, datetime], ...]
 # The cache row of a reference file's facts; no feature name can start with "@".
 FACTS = "@reference"
 
@@ -98,7 +101,7 @@ class BaselineSource:
     window: tuple[datetime, datetime]
     path: Path | None = None
     model_version: str | None = None
-    skip: tuple[tuple[datetime, datetime], ...] = ()
+    skip: Spans = ()
     problem: str | None = None
 
 
@@ -194,11 +197,14 @@ def baseline_source(
     model: Model,
     first_ts: datetime,
     at: datetime | None = None,
+    fired: Spans = (),
 ) -> BaselineSource:
-    """Where the baseline of windows starting at ``at`` comes from (``at`` matters only
-    for a rolling baseline). Reads no rows, only the file's bytes (for its hash), the
-    version's row count or the alerts; raises InputError (exit 2) or FileUnreadable
-    (exit 74) for a reference file that is missing or cannot be read."""
+    """Where the baseline of windows starting at ``at`` comes from (``at`` and
+    ``fired`` matter only for a rolling baseline, which leaves out the spans of the
+    model's stored alerts and ``fired``: the failing windows of the run under way).
+    Reads no rows, only the file's bytes (for its hash), the version's row count or
+    the alerts; raises InputError (exit 2) or FileUnreadable (exit 74) for a
+    reference file that is missing or cannot be read."""
     spec = model.baseline
     table = predictions_table(model_name)
     if spec is None or spec.kind == "window":
@@ -243,16 +249,38 @@ def baseline_source(
         "baseline_alerted_spans",
         {"model": model_name, "kinds": list(ALERTED_KINDS), "start": start, "end": end + lookback},
     )
+    alerted = [(r["span_start"], r["span_end"]) for r in rows]
+    alerted += [(s, e) for s, e in fired if s < end + lookback and e > start]
     # An episode's rows begin up to one trailing window before its first failing one.
     # Clipped to the window, so an episode that goes on after it keeps the key stable.
-    skip = tuple(
-        (max(r["span_start"] - lookback, start), min(r["span_end"], end))
-        for r in rows
-        if r["span_start"] - lookback < end
+    skip = _merged(
+        (max(s - lookback, start), min(e, end)) for s, e in alerted if s - lookback < end
     )
     digest = hashlib.sha256(repr(skip).encode()).hexdigest()[:16]
     return BaselineSource(
         "last", f"last:{_stamp(start)}/{_stamp(end)}/{digest}", (start, end), skip=skip
+    )
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> Spans:
+    """``spans`` in order, overlapping and touching ones joined into one."""
+    out: list[tuple[datetime, datetime]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return tuple(out)
+
+
+def failing_spans(results: Iterable[Result]) -> Spans:
+    """The windows of ``results`` of the drift and data-quality kinds that failed,
+    joined where they touch: what a rolling baseline leaves out of a run's later
+    days before they are stored as alerts."""
+    return _merged(
+        (r.window_start, r.window_end)
+        for r in results
+        if r.kind in ALERTED_KINDS and r.status in FAILING
     )
 
 
@@ -306,15 +334,16 @@ def load_baseline(
     first_ts: datetime,
     now: datetime,
     at: datetime | None = None,
+    fired: Spans = (),
 ) -> BaselineData:
-    """The baseline of windows starting at ``at``: its histograms for every feature,
+    """The baseline of windows starting at ``at`` (``fired``: see baseline_source): its histograms for every feature,
     the score overall and per slice value (keys ``score`` and ``score|col=value``),
     and a labelled reference file's metrics; computed and cached on first use.
 
     A reference file is read through a private snapshot (what is hashed is what is
     read) and checked row by row as a predictions file is: a bad one raises
     InputError naming the file, and nothing is cached."""
-    source = baseline_source(con, settings, model_name, model, first_ts, at)
+    source = baseline_source(con, settings, model_name, model, first_ts, at, fired)
     if source.problem is not None:
         return BaselineData(source)
     bins = model.checks.drift.bins
