@@ -336,9 +336,10 @@ def load_baseline(
     at: datetime | None = None,
     fired: Spans = (),
 ) -> BaselineData:
-    """The baseline of windows starting at ``at`` (``fired``: see baseline_source): its histograms for every feature,
-    the score overall and per slice value (keys ``score`` and ``score|col=value``),
-    and a labelled reference file's metrics; computed and cached on first use.
+    """The baseline of windows starting at ``at`` (``fired``: see baseline_source):
+    its histograms for every feature, the score overall and per slice value (keys
+    ``score`` and ``score|col=value``), and a labelled reference file's metrics;
+    computed and cached on first use.
 
     A reference file is read through a private snapshot (what is hashed is what is
     read) and checked row by row as a predictions file is: a bad one raises

@@ -330,9 +330,10 @@ def _unrecovered(ctx: Context, span: Span, names: list[str]) -> dict[str, set[st
     latest: dict[str, Result] = {}
     for result in ctx.earlier:
         name = fingerprints.get(result.fingerprint) if result.kind == "distinct" else None
-        if name is not None and result.window_start < span.start:
-            if name not in latest or result.window_start > latest[name].window_start:
-                latest[name] = result
+        if name is None or result.window_start >= span.start:
+            continue
+        if name not in latest or result.window_start > latest[name].window_start:
+            latest[name] = result
     for name, result in latest.items():
         out[name] = {str(v) for v in result.detail.get("unrecovered", [])}
     return out
