@@ -821,6 +821,54 @@ def test_a_vanished_value_stays_vanished_across_a_rolling_baselines_days(
     assert all("d" in r["detail"]["unrecovered"] for r in after)
 
 
+@pytest.mark.parametrize(
+    ("day", "begin"),
+    [
+        # The day served, and where its month-long baseline begins: it ends 5 h (one
+        # trailing drift window less a check window) before the day, and begins the
+        # same time a calendar month earlier, on the month's last day where it is shorter.
+        ("2024-04-01", "2024-02-29T19:00"),  # back from 31 March in a leap year
+        ("2023-04-01", "2023-02-28T19:00"),  # and in a common year
+        ("2026-08-01", "2026-06-30T19:00"),  # 31 July to 30 June
+        ("2026-05-01", "2026-03-30T19:00"),  # 30 April to 30 March
+        ("2026-03-01", "2026-01-28T19:00"),  # 28 February to 28 January
+        ("2026-12-16", "2026-11-15T19:00"),  # mid-month
+    ],
+)
+def test_a_rolling_baseline_of_a_calendar_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], day: str, begin: str
+) -> None:
+    settings = _world(tmp_path, capsys, "{last: 1mo}", _frame(2, np.random.default_rng(41)))
+    model = settings.model("m")
+    assert str(model.baseline.last if model.baseline else None) == "1mo"
+    at = datetime.fromisoformat(day) + 7 * HOUR
+    with Store(settings.store_path).write() as con:
+        source = baseline_source(con, settings, "m", model, START, at)
+    end = datetime.fromisoformat(day) - 5 * HOUR
+    assert source.window == (datetime.fromisoformat(begin), end)
+    assert baseline_parts(model, Span(at, at + 2 * DAY, HOUR))[0].end == at + 17 * HOUR
+
+
+def test_a_month_long_rolling_baseline_holds_the_month_before_each_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = _frame(36 * 24, np.random.default_rng(42))
+    settings = _world(tmp_path, capsys, "{last: 1mo}", frame)
+    model = settings.model("m")
+    day = datetime(2026, 12, 5)
+    with Store(settings.store_path).write() as con:
+        found = load_baseline(con, settings, "m", model, START, day + DAY, day)
+    # 4 December 19:00 back to 4 November 19:00: November has 30 days.
+    begin, end = datetime(2026, 11, 4, 19), datetime(2026, 12, 4, 19)
+    inside = frame.filter((pl.col("ts") >= begin) & (pl.col("ts") < end))
+    assert found.histograms["x"].total == inside.height == 30 * 24 * RATE
+    result = _check(capsys, settings, START + 36 * DAY)
+    judged = [
+        r for r in result["results"] if r["kind"] == "drift" and r["status"] != "insufficient"
+    ]
+    assert judged and not _drift_failing(result)
+
+
 def test_a_nan_feature_in_a_parquet_file_is_stored_as_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -35,7 +35,7 @@ from tui.core.checks.counts import (
 )
 from tui.core.checks.results import FAILING, Result
 from tui.core.config.settings import METRICS_BY_TASK, Model, Settings
-from tui.core.config.times import floor_time
+from tui.core.config.times import Months, floor_time, trailing_start
 from tui.core.errors import InputError
 from tui.core.ingest.files import detect_format, inspect_file
 from tui.core.ingest.load import stage_reference, sync_columns
@@ -167,7 +167,9 @@ def rolling_period(model: Model) -> timedelta | None:
     (so it is computed once a day, not once a window), or ``last`` when shorter."""
     if model.baseline is None or model.baseline.last is None:
         return None
-    return min(model.baseline.last, timedelta(days=1))
+    last = model.baseline.last
+    # Calendar months are always longer than a day.
+    return timedelta(days=1) if isinstance(last, Months) else min(last, timedelta(days=1))
 
 
 # A model-version baseline is the version's first week of predictions.
@@ -243,7 +245,7 @@ def baseline_source(
     # both sides of the comparison and read smaller than it is.
     lookback = max(model.checks.drift.window - model.checks.window, timedelta(0))
     end = floor_time(at or first_ts, period) - lookback
-    start = end - spec.last
+    start = trailing_start(end, spec.last)
     rows = fetch_rows(
         con,
         "baseline_alerted_spans",
