@@ -869,6 +869,30 @@ def test_a_month_long_rolling_baseline_holds_the_month_before_each_day(
     assert judged and not _drift_failing(result)
 
 
+def test_a_baseline_window_still_filling_is_not_frozen_at_its_first_hours(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Delivered as a pipeline does: a check after the first 12 hours reads a baseline
+    # of 12 hours; once its three days are in, the baseline is all three.
+    rng = np.random.default_rng(43)
+    frame = _frame(4 * 24, rng)
+    early = frame.filter(pl.col("ts") < START + 12 * HOUR)
+    settings = _world(tmp_path, capsys, "{start: 2026-11-01, end: 2026-11-03}", early)
+    _check(capsys, settings, START + 12 * HOUR)
+    rest = tmp_path / "rest.parquet"
+    frame.filter(pl.col("ts") >= START + 12 * HOUR).write_parquet(rest)
+    done = cli(capsys, "--config", settings.path, "ingest", "predictions", rest, "-m", "m")
+    assert done.code == 0, done.err
+    _check(capsys, settings, START + 4 * DAY)
+    with Store(settings.store_path).write() as con:
+        found = load_baseline(con, settings, "m", settings.model("m"), START, START + 4 * DAY)
+    assert found.histograms["x"].total == 3 * 24 * RATE
+    assert (
+        found.histograms["score|seg=s1"].total
+        == frame.filter((pl.col("ts") < START + 3 * DAY) & (pl.col("seg") == "s1")).height
+    )
+
+
 def test_a_nan_feature_in_a_parquet_file_is_stored_as_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
