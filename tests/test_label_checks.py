@@ -24,8 +24,10 @@ from tui.core.config.settings import (
     Model,
     Slo,
 )
+from tui.core.monitor import never_judged
 from tui.core.slices.metrics import LabelSums, f1_interval, multiclass_metrics, regression_metrics
 from tui.core.slices.outcomes import Counts
+from tui.core.store.connection import fetch_rows
 
 DAY = timedelta(days=1)
 START = datetime(2026, 11, 1)
@@ -601,3 +603,35 @@ def test_a_multiclass_f1_interval_is_drawn_only_when_it_decides_the_severity(
     )
     assert value is not None and interval is not None and drawn == ["macro_f1"]
     assert interval[0] <= value <= interval[1]
+
+
+def test_only_the_kinds_a_run_left_unjudged_are_read_from_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 800 rows a day: drift and score drift are judged, the F1 SLO (5,000 labels) never.
+    # Reading every stored result of every check at each run made a check's cost grow
+    # with the history; a kind judged in the run is not read.
+    (tmp_path / "oncall.yaml").write_text(NEVER_CONFIG)
+    rng = np.random.default_rng(9)
+    days = [_support_day(d, 800, rng) for d in range(6)]
+    _ingest(
+        capsys,
+        tmp_path,
+        "support",
+        pl.concat([p for p, _ in days]),
+        pl.concat([lb for _, lb in days]),
+    )
+    read: list[list[str]] = []
+    real = fetch_rows
+
+    def spy(con: Any, name: str, params: Any = None, **fragments: Any) -> Any:
+        if name == "checks_never_judged":
+            read.append(list(params["kinds"]))
+        return real(con, name, params, **fragments)
+
+    monkeypatch.setattr(never_judged, "fetch_rows", spy)
+    _check(capsys, tmp_path, START + 6 * DAY)
+    # Volume waits for a week of history: unjudged too, so read.
+    assert read == [["slo", "volume"]]
+    found = {a[0] for a in _never(tmp_path)}
+    assert found == {"never_judged:slo:f1"}
