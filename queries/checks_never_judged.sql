@@ -5,8 +5,9 @@
 -- whole-model results (of all its insufficient results when it has no whole-model
 -- one). SLO and offline-gap windows count only once their labels had time to come
 -- (ending by `settled`); volume windows only from `volume_from` (a week of history
--- comes first). The never_judged findings themselves are left out.
--- params: model, settled, volume_from
+-- comes first). The never_judged findings themselves are left out. Only the result
+-- kinds in `kinds` are read: the ones a run left unjudged, or said never judged before.
+-- params: model, settled, volume_from, kinds
 -- returns: check_name, kind, windows, judged, first_window, last_window_end, step_seconds, mean_n
 SELECT check_name, kind,
        count(DISTINCT window_start) AS windows,
@@ -17,7 +18,7 @@ SELECT check_name, kind,
        coalesce(avg(n) FILTER (WHERE status = 'insufficient' AND slice IS NULL),
                 avg(n) FILTER (WHERE status = 'insufficient')) AS mean_n
 FROM check_results
-WHERE model = $model AND kind <> 'never_judged'
+WHERE model = $model AND kind <> 'never_judged' AND list_contains($kinds, kind)
   AND (kind NOT IN ('slo', 'offline_gap') OR window_end <= $settled)
   AND (kind <> 'volume' OR window_start >= $volume_from)
 GROUP BY check_name, kind

@@ -1,11 +1,12 @@
 -- name: config_check_traffic
--- Rows and rows labelled by `now` per window of `step` seconds since `since`, overall
--- and per value of each slice column: the traffic the config's supports must fit.
+-- Rows, rows labelled by `now` and each feature's values (not null: what its drift
+-- counts) per window of `step` seconds since `since`, overall and per value of each
+-- slice column: the traffic the config's supports must fit.
 -- params: model, since, now, step
--- fragments: table, slice_keys, grouping_sets
--- returns: w, slice columns with g__ flags, n, labeled
+-- fragments: table, slice_keys, grouping_sets, value_counts
+-- returns: w, slice columns with g__ flags, n, labeled, nn__<feature> per feature
 SELECT time_bucket(to_seconds($step), p.ts) AS w, {{slice_keys}}
-       count(*) AS n, count(l.prediction_id) AS labeled
+       count(*) AS n, count(l.prediction_id) AS labeled {{value_counts}}
 FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now

@@ -397,3 +397,24 @@ def test_a_model_with_no_predictions_is_said_not_queried(
     run = cli(capsys, "--config", config, "--now", NOW, "check")
     assert run.code == 0, run.err
     _no_store_text(run)
+
+
+def test_drift_support_counts_a_features_values_not_its_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 1,440 rows a day fit min_support 500; spend is empty in 6 rows of 7 (about 206
+    # values a day), and drift of spend counts values: it is never judged.
+    config = write_config(tmp_path, BASE)
+    frame = _frame([1440] * 8)
+    row = pl.int_range(pl.len())
+    frame = frame.with_columns(pl.when(row % 7 == 0).then(pl.col("spend")).alias("spend"))
+    _ingest(capsys, config, frame)
+    human, report = _check(capsys, config)
+    problems = [p for p in report["problems"] if p["key"] == "checks.drift.min_support"]
+    assert len(problems) == 1, report["problems"]
+    per_day = [len(range(d * 1440, (d + 1) * 1440, 7)) for d in range(7)]
+    assert problems[0]["severity"] == "error"
+    assert problems[0]["message"].startswith("drift of spend on model churn will never be judged")
+    typical = round(statistics.median(per_day))
+    assert f"about {typical:,} spend values (not empty) per 1d window" in problems[0]["message"]
+    assert human.code == 2

@@ -24,8 +24,10 @@ from tui.core.config.settings import (
     Model,
     Slo,
 )
+from tui.core.monitor import never_judged
 from tui.core.slices.metrics import LabelSums, f1_interval, multiclass_metrics, regression_metrics
 from tui.core.slices.outcomes import Counts
+from tui.core.store.connection import fetch_rows
 
 DAY = timedelta(days=1)
 START = datetime(2026, 11, 1)
@@ -465,6 +467,19 @@ def _support_day(day: int, n: int, rng: np.random.Generator) -> tuple[pl.DataFra
     return f, _labels(f, np.where(rng.random(n) < score, "1", "0"))
 
 
+def _support_world(
+    capsys: pytest.CaptureFixture[str], folder: Path, per_day: int, seed: int
+) -> np.random.Generator:
+    """Six days of the support model, ``per_day`` predictions a day, all labelled;
+    returns the generator, to draw later days from."""
+    (folder / "oncall.yaml").write_text(NEVER_CONFIG)
+    rng = np.random.default_rng(seed)
+    days = [_support_day(d, per_day, rng) for d in range(6)]
+    preds = pl.concat([p for p, _ in days])
+    _ingest(capsys, folder, "support", preds, pl.concat([lb for _, lb in days]))
+    return rng
+
+
 def _never(folder: Path) -> list[tuple[Any, ...]]:
     return _query(
         folder,
@@ -476,16 +491,7 @@ def _never(folder: Path) -> list[tuple[Any, ...]]:
 def test_a_check_that_can_never_fire_says_so_once_and_resolves(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "oncall.yaml").write_text(NEVER_CONFIG)
-    rng = np.random.default_rng(8)
-    days = [_support_day(d, 165, rng) for d in range(6)]
-    _ingest(
-        capsys,
-        tmp_path,
-        "support",
-        pl.concat([p for p, _ in days]),
-        pl.concat([lb for _, lb in days]),
-    )
+    rng = _support_world(capsys, tmp_path, 165, 8)
     out = _check(capsys, tmp_path, START + 6 * DAY)
     found = {a[0]: a for a in _never(tmp_path)}
     assert set(found) == {"never_judged:drift", "never_judged:score_drift", "never_judged:slo:f1"}
@@ -601,3 +607,26 @@ def test_a_multiclass_f1_interval_is_drawn_only_when_it_decides_the_severity(
     )
     assert value is not None and interval is not None and drawn == ["macro_f1"]
     assert interval[0] <= value <= interval[1]
+
+
+def test_only_the_kinds_a_run_left_unjudged_are_read_from_the_history(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 800 rows a day: drift and score drift are judged, the F1 SLO (5,000 labels) never.
+    # Reading every stored result of every check at each run made a check's cost grow
+    # with the history; a kind judged in the run is not read.
+    _support_world(capsys, tmp_path, 800, 9)
+    read: list[list[str]] = []
+    real = fetch_rows
+
+    def spy(con: Any, name: str, params: Any = None, **fragments: Any) -> Any:
+        if name == "checks_never_judged":
+            read.append(list(params["kinds"]))
+        return real(con, name, params, **fragments)
+
+    monkeypatch.setattr(never_judged, "fetch_rows", spy)
+    _check(capsys, tmp_path, START + 6 * DAY)
+    # Volume waits for a week of history: unjudged too, so read.
+    assert read == [["slo", "volume"]]
+    found = {a[0] for a in _never(tmp_path)}
+    assert found == {"never_judged:slo:f1"}

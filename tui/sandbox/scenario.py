@@ -104,6 +104,14 @@ class ModelSpec(Spec):
             raise ValueError("a multiclass model needs at least three classes")
         if self.task == "binary" and self.positive is None:
             raise ValueError("a binary model needs `positive`")
+        for name in set(self.slices) & set(self.features):
+            # The column holds the slice's values, which the model also reads.
+            feature = self.features[name]
+            if feature.type != "categorical" or set(feature.values) - set(self.slices[name].values):
+                raise ValueError(
+                    f"{name!r} is a slice and a feature: declare it categorical, its values "
+                    "among the slice's"
+                )
         return self
 
 

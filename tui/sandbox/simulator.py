@@ -147,6 +147,10 @@ def simulate_model(
 
     clean: dict[str, np.ndarray] = {}
     for fname, f in model.features.items():
+        if fname in slices:
+            # A column both slice and feature: one value, the slice's, seen by the model.
+            clean[fname] = slices[fname].copy()
+            continue
         clean[fname] = (
             _numeric(f, n, rng) if f.type == "numeric" else _choice(f.values, f.weights, n, rng)
         )

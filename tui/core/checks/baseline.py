@@ -2,17 +2,18 @@
 
 A model's baseline (``baseline:`` in its config) is one of four kinds: a window of
 stored predictions (``start``/``end``), a reference file in the predictions contract
-(``file``), the stored predictions of one ``model_version``, or the trailing ``last``
-duration before each evaluated day, leaving out windows when a drift or data-quality
-alert of the model fired. Without one, it is the model's first week.
+(``file``), the stored predictions of one ``model_version`` in its first week, or the
+trailing ``last`` duration before each evaluated day, leaving out windows when a drift
+or data-quality alert of the model fired. Without one, it is the model's first week.
 
 From the baseline's rows come bin edges at quantiles for numeric features and the score,
 value frequencies for categorical features, and per-slice score histograms; from a
 labelled reference file also its own metrics, the offline numbers of the offline gap
 where ``offline:`` names none. All are cached in ``baseline_bins`` under a key that
 says what they were computed from: the window, the file's SHA-256 (an edited file is
-read again, an unchanged one never), the version's row count and last time, or the
-trailing window and the alerted spans left out of it.
+read again, an unchanged one never), the version's first week (its span while shorter;
+the superseded keys are dropped), or the trailing window and the alerted spans left
+out of it.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from tui.core.checks.counts import (
     merge_windows,
     score_bin_counts,
 )
+from tui.core.checks.results import FAILING, Result
 from tui.core.config.settings import METRICS_BY_TASK, Model, Settings
-from tui.core.config.times import floor_time
+from tui.core.config.times import Months, floor_time, trailing_start
 from tui.core.errors import InputError
 from tui.core.ingest.files import detect_format, inspect_file
 from tui.core.ingest.load import stage_reference, sync_columns
@@ -60,6 +62,8 @@ ALERTED_KINDS = (
     "drift",
     "score_drift",
 )
+# Spans of time [start, end), in order.
+Spans = tuple[tuple[datetime, datetime], ...]
 # The cache row of a reference file's facts; no feature name can start with "@".
 FACTS = "@reference"
 
@@ -97,7 +101,7 @@ class BaselineSource:
     window: tuple[datetime, datetime]
     path: Path | None = None
     model_version: str | None = None
-    skip: tuple[tuple[datetime, datetime], ...] = ()
+    skip: Spans = ()
     problem: str | None = None
 
 
@@ -163,7 +167,18 @@ def rolling_period(model: Model) -> timedelta | None:
     (so it is computed once a day, not once a window), or ``last`` when shorter."""
     if model.baseline is None or model.baseline.last is None:
         return None
-    return min(model.baseline.last, timedelta(days=1))
+    last = model.baseline.last
+    # Calendar months are always longer than a day.
+    return timedelta(days=1) if isinstance(last, Months) else min(last, timedelta(days=1))
+
+
+# A model-version baseline is the version's first week of predictions.
+VERSION_WEEK = timedelta(days=7)
+
+
+def version_prefix(version: str) -> str:
+    """The start of every cache key of a ``model_version`` baseline of ``version``."""
+    return f"version:{version}:"
 
 
 def _stamp(moment: datetime) -> str:
@@ -184,11 +199,14 @@ def baseline_source(
     model: Model,
     first_ts: datetime,
     at: datetime | None = None,
+    fired: Spans = (),
 ) -> BaselineSource:
-    """Where the baseline of windows starting at ``at`` comes from (``at`` matters only
-    for a rolling baseline). Reads no rows, only the file's bytes (for its hash), the
-    version's row count or the alerts; raises InputError (exit 2) or FileUnreadable
-    (exit 74) for a reference file that is missing or cannot be read."""
+    """Where the baseline of windows starting at ``at`` comes from (``at`` and
+    ``fired`` matter only for a rolling baseline, which leaves out the spans of the
+    model's stored alerts and ``fired``: the failing windows of the run under way).
+    Reads no rows, only the file's bytes (for its hash), the version's row count or
+    the alerts; raises InputError (exit 2) or FileUnreadable (exit 74) for a
+    reference file that is missing or cannot be read."""
     spec = model.baseline
     table = predictions_table(model_name)
     if spec is None or spec.kind == "window":
@@ -212,10 +230,14 @@ def baseline_source(
             return BaselineSource(
                 "model_version", "", (first_ts, first_ts), model_version=version, problem=problem
             )
-        # A second past the last row: the window is also the step the counts use.
-        window = (found["first_ts"], found["last_ts"] + timedelta(seconds=1))
-        key = f"version:{version}:{found['n']}:{found['last_ts'].isoformat()}"
-        return BaselineSource("model_version", key, window, model_version=version)
+        # The version's first week from midnight (to a second past its last row when it
+        # served less):
+        # a version still served gains rows with every ingest, and a baseline of all of
+        # them would move (and be computed and cached again) on every check.
+        start = floor_time(found["first_ts"], timedelta(days=1))
+        end = min(start + VERSION_WEEK, found["last_ts"] + timedelta(seconds=1))
+        key = f"{version_prefix(version)}{_window_key(start, end)}"
+        return BaselineSource("model_version", key, (start, end), model_version=version)
     period = rolling_period(model)
     assert period is not None and spec.last is not None
     # Drift judged in this period reads rows as far back as one trailing drift window
@@ -223,22 +245,44 @@ def baseline_source(
     # both sides of the comparison and read smaller than it is.
     lookback = max(model.checks.drift.window - model.checks.window, timedelta(0))
     end = floor_time(at or first_ts, period) - lookback
-    start = end - spec.last
+    start = trailing_start(end, spec.last)
     rows = fetch_rows(
         con,
         "baseline_alerted_spans",
         {"model": model_name, "kinds": list(ALERTED_KINDS), "start": start, "end": end + lookback},
     )
+    alerted = [(r["span_start"], r["span_end"]) for r in rows]
+    alerted += [(s, e) for s, e in fired if s < end + lookback and e > start]
     # An episode's rows begin up to one trailing window before its first failing one.
     # Clipped to the window, so an episode that goes on after it keeps the key stable.
-    skip = tuple(
-        (max(r["span_start"] - lookback, start), min(r["span_end"], end))
-        for r in rows
-        if r["span_start"] - lookback < end
+    skip = _merged(
+        (max(s - lookback, start), min(e, end)) for s, e in alerted if s - lookback < end
     )
     digest = hashlib.sha256(repr(skip).encode()).hexdigest()[:16]
     return BaselineSource(
         "last", f"last:{_stamp(start)}/{_stamp(end)}/{digest}", (start, end), skip=skip
+    )
+
+
+def _merged(spans: Iterable[tuple[datetime, datetime]]) -> Spans:
+    """``spans`` in order, overlapping and touching ones joined into one."""
+    out: list[tuple[datetime, datetime]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return tuple(out)
+
+
+def failing_spans(results: Iterable[Result]) -> Spans:
+    """The windows of ``results`` of the drift and data-quality kinds that failed,
+    joined where they touch: what a rolling baseline leaves out of a run's later
+    days before they are stored as alerts."""
+    return _merged(
+        (r.window_start, r.window_end)
+        for r in results
+        if r.kind in ALERTED_KINDS and r.status in FAILING
     )
 
 
@@ -292,24 +336,38 @@ def load_baseline(
     first_ts: datetime,
     now: datetime,
     at: datetime | None = None,
+    fired: Spans = (),
 ) -> BaselineData:
-    """The baseline of windows starting at ``at``: its histograms for every feature,
-    the score overall and per slice value (keys ``score`` and ``score|col=value``),
-    and a labelled reference file's metrics; computed and cached on first use.
+    """The baseline of windows starting at ``at`` (``fired``: see baseline_source):
+    its histograms for every feature, the score overall and per slice value (keys
+    ``score`` and ``score|col=value``), and a labelled reference file's metrics;
+    computed and cached on first use.
 
     A reference file is read through a private snapshot (what is hashed is what is
     read) and checked row by row as a predictions file is: a bad one raises
     InputError naming the file, and nothing is cached."""
-    source = baseline_source(con, settings, model_name, model, first_ts, at)
+    source = baseline_source(con, settings, model_name, model, first_ts, at, fired)
     if source.problem is not None:
         return BaselineData(source)
     bins = model.checks.drift.bins
+    if source.kind in ("window", "first_week") and source.window[1] > now:
+        # A window still filling (the first week, a baseline that ends after now): a
+        # pipeline delivering every few hours would otherwise freeze the bins of its
+        # first hours under the window's key. Computed afresh, cached once complete.
+        return _compute_source(con, settings, model_name, model, source, now)
     key = f"{source.key}/{bins}"
     rows = cached_rows(con, model_name, key)
     if rows:
         return from_cache(source, rows)
     found = _compute_source(con, settings, model_name, model, source, now)
     key = f"{found.source.key}/{bins}"
+    if source.kind == "model_version" and source.model_version is not None:
+        # A version's first week still filling: the bins of its earlier days go.
+        execute(
+            con,
+            "baseline_drop_version",
+            {"model": model_name, "prefix": version_prefix(source.model_version), "keep": key},
+        )
     for hist in found.histograms.values():
         _put(con, model_name, key, hist.feature, hist.edges, hist.categories, hist.counts, now)
     if source.kind == "file" and found.window is not None:
@@ -371,7 +429,14 @@ def _compute_source(
     table = predictions_table(model_name)
     if source.kind == "model_version":
         execute(
-            con, "baseline_rows_of_version", {"model_version": source.model_version}, table=table
+            con,
+            "baseline_rows_of_version",
+            {
+                "model_version": source.model_version,
+                "start": source.window[0],
+                "end": source.window[1],
+            },
+            table=table,
         )
     else:
         execute(

@@ -34,6 +34,9 @@ class Context:
     now: datetime
     first_ts: datetime
     baseline: dict[str, Histogram] = field(default_factory=dict)
+    # The results this run has found so far (not stored yet): the state one part of
+    # a span hands the next where the store has none.
+    earlier: list[Result] = field(default_factory=list)
     _memo: dict[Any, Any] = field(default_factory=dict)
 
     @property

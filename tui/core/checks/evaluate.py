@@ -15,7 +15,7 @@ from datetime import datetime
 
 import duckdb
 
-from tui.core.checks.baseline import BaselineData, load_baseline, rolling_period
+from tui.core.checks.baseline import BaselineData, failing_spans, load_baseline, rolling_period
 from tui.core.checks.context import Context, ModelRun
 from tui.core.checks.kinds import REGISTRY, Family
 from tui.core.checks.spans import Span, due_span
@@ -83,18 +83,29 @@ def evaluate_model(
     for name, span in spans.items():
         families.setdefault(REGISTRY[name].family, span)
     due = {family: span for family, span in families.items() if not span.empty}
-    ctx = Context(con, settings, model_name, model, now, first_ts)
+    ctx = Context(con, settings, model_name, model, now, first_ts, earlier=run.results)
     said = ""
     for family, span in due.items():
+        if not family.needs_baseline:
+            if family.name != said:
+                step(f"{model_name}: {family.name}")
+                said = family.name
+            run.results += family.evaluate(ctx, span)
+    # The families that need a baseline, part by part in time order: a rolling baseline
+    # leaves out the windows this run found failing before it (not only alerts stored
+    # by earlier runs), and distinct's held values pass from one part to the next.
+    parts = [
+        (part.start, i, family, part)
+        for i, (family, span) in enumerate(due.items())
+        if family.needs_baseline
+        for part in baseline_parts(model, span)
+    ]
+    for _start, _i, family, part in sorted(parts, key=lambda p: (p[0], p[1])):
         if family.name != said:
             step(f"{model_name}: {family.name}")
             said = family.name
-        if not family.needs_baseline:
-            run.results += family.evaluate(ctx, span)
-            continue
-        for part in baseline_parts(model, span):
-            ctx.baseline = _baseline(ctx, run, part.start, step).histograms
-            run.results += family.evaluate(ctx, part)
+        ctx.baseline = _baseline(ctx, run, part.start, step).histograms
+        run.results += family.evaluate(ctx, part)
     return run
 
 
@@ -122,7 +133,14 @@ def _baseline(
     def load() -> BaselineData:
         step(f"{ctx.model_name}: baseline")
         return load_baseline(
-            ctx.con, ctx.settings, ctx.model_name, ctx.model, ctx.first_ts, ctx.now, moment
+            ctx.con,
+            ctx.settings,
+            ctx.model_name,
+            ctx.model,
+            ctx.first_ts,
+            ctx.now,
+            moment,
+            fired=failing_spans(run.results),
         )
 
     found = ctx.memo(("baseline", moment), load)

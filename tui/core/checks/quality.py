@@ -326,6 +326,16 @@ def _unrecovered(ctx: Context, span: Span, names: list[str]) -> dict[str, set[st
         # Results stored before the hysteresis carry only the values judged vanished.
         values = detail.get("unrecovered", detail.get("vanished", []))
         out[fingerprints[str(r["fingerprint"])]] = {str(v) for v in values}
+    # This run's own results before the span (an earlier part of it) are newer.
+    latest: dict[str, Result] = {}
+    for result in ctx.earlier:
+        name = fingerprints.get(result.fingerprint) if result.kind == "distinct" else None
+        if name is None or result.window_start >= span.start:
+            continue
+        if name not in latest or result.window_start > latest[name].window_start:
+            latest[name] = result
+    for name, result in latest.items():
+        out[name] = {str(v) for v in result.detail.get("unrecovered", [])}
     return out
 
 

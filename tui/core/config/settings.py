@@ -37,7 +37,7 @@ from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDIN
 from tui.core.config.times import (
     parse_timestamp,
 )
-from tui.core.config.types import ClassLabel, Duration, Fraction, Strict, Window
+from tui.core.config.types import ClassLabel, Duration, Fraction, Strict, Trailing, Window
 from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
 from tui.core.errors import ConfigError
 
@@ -150,7 +150,8 @@ class Baseline(Strict):
       lines; path relative to this config file, never globbed), optionally with a
       ``label`` column whose metrics stand in for missing ``offline:`` ones;
     - ``model_version``: the stored predictions of that model version;
-    - ``last``: the trailing duration (``7d``) before each evaluated day, leaving out
+    - ``last``: the trailing duration (``7d``, or calendar months: ``1mo``) before
+      each evaluated day, leaving out
       windows when a drift or data-quality alert of the model was firing.
 
     Without a baseline, drift compares against the model's first week."""
@@ -159,7 +160,7 @@ class Baseline(Strict):
     end: BaselineTime | None = None
     file: str | None = Field(default=None, min_length=1)
     model_version: str | None = Field(default=None, min_length=1)
-    last: Duration | None = None
+    last: Trailing | None = None
 
     @property
     def kind(self) -> BaselineKind:

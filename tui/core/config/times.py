@@ -35,6 +35,21 @@ class CalendarMonths(ValueError):
         self.months = months
 
 
+@dataclass(frozen=True)
+class Months:
+    """A span of whole calendar months (``1mo``): no fixed length, so never a
+    timedelta; a month back from 31 March is 28 (or 29) February."""
+
+    count: int
+
+    def before(self, moment: datetime) -> datetime:
+        """``moment`` moved back by these months."""
+        return add_months(moment, -self.count)
+
+    def __str__(self) -> str:
+        return f"{self.count}mo"
+
+
 def parse_months(text: object) -> int | None:
     """The number of calendar months ``1mo``…``120mo`` names; None when ``text`` is
     not written in months; ValueError for 0mo or more than ten years."""
@@ -65,10 +80,14 @@ def floor_month(moment: datetime) -> datetime:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def trailing_start(until: datetime, text: str) -> datetime:
+def trailing_start(until: datetime, text: str | timedelta | Months) -> datetime:
     """The start of a trailing span ``text`` long that ends at ``until``: ``7d`` goes
     back 7 days, ``1mo`` one calendar month (to the same day of the month, clamped);
     ValueError when ``text`` is neither."""
+    if isinstance(text, Months):
+        return text.before(until)
+    if isinstance(text, timedelta):
+        return until - text
     months = parse_months(text)
     if months is not None:
         return add_months(until, -months)

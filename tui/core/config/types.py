@@ -8,7 +8,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from tui.core.config.times import MAX_DURATION, CalendarMonths, parse_duration
+from tui.core.config.times import (
+    MAX_DURATION,
+    CalendarMonths,
+    Months,
+    parse_duration,
+    parse_months,
+)
 
 
 def _duration(value: Any) -> timedelta:
@@ -38,6 +44,18 @@ def _window(value: Any) -> timedelta:
 
 # A window checks are judged over: a fixed duration, never calendar months.
 Window = Annotated[timedelta, BeforeValidator(_window)]
+
+
+def _trailing(value: Any) -> timedelta | Months:
+    if isinstance(value, Months):
+        return value
+    months = parse_months(value)
+    return Months(months) if months is not None else _duration(value)
+
+
+# A trailing span: a duration (7d) or calendar months (1mo: back to the same day of the
+# previous month, clamped to its last day).
+Trailing = Annotated[timedelta | Months, BeforeValidator(_trailing)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

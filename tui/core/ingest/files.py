@@ -24,6 +24,8 @@ import gzip
 import hashlib
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
@@ -447,6 +449,21 @@ _CSV_REASONS = (
     ("Invalid unicode", "not UTF-8 text; CSV files must be UTF-8"),
     ("quote", "a quote in the wrong place"),
 )
+
+
+@contextmanager
+def every_value_read(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Read a file with each row's own values judged, never the file's statistics.
+
+    A Parquet file's min/max statistics leave NaN out, and DuckDB's statistics
+    propagation then folds ``isnan(x)`` (and a NaN comparison) to false for every row:
+    a NaN feature would be stored as NaN, not as missing, and a NaN score would pass."""
+    # Ingest sets no other disabled optimizer, so a reset restores the default.
+    con.execute("SET disabled_optimizers = 'statistics_propagation'")
+    try:
+        yield
+    finally:
+        con.execute("RESET disabled_optimizers")
 
 
 def reader_error(shape: FileShape, exc: BaseException) -> InputError:

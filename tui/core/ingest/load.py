@@ -24,6 +24,7 @@ from tui.core.config.settings import Model, Settings
 from tui.core.errors import ConfigError, InputError
 from tui.core.ingest.files import (
     FileShape,
+    every_value_read,
     inspect_file,
     reader_error,
     snapshot_suffix,
@@ -142,7 +143,8 @@ def stage_reference(
 def _stage(con: duckdb.DuckDBPyConnection, shape: FileShape, plan: Plan) -> None:
     fragments = shape.reader_fragments(select_list=plan.select_list)
     try:
-        execute(con, shape.reader_query(stage=True), shape.reader_params(), **fragments)
+        with every_value_read(con):
+            execute(con, shape.reader_query(stage=True), shape.reader_params(), **fragments)
     except duckdb.Error as exc:
         raise reader_error(shape, exc) from None
 

@@ -12,7 +12,7 @@ import duckdb
 
 from tui.core.config.settings import IngestPolicy, Model
 from tui.core.errors import InputError
-from tui.core.ingest.files import FileColumn, FileShape
+from tui.core.ingest.files import FileColumn, FileShape, every_value_read
 from tui.core.ingest.rules import (
     file_has,
     show_value,
@@ -294,7 +294,8 @@ def refuse_bad_rows(
         probe = raw(f"CAST({src.ref} AS VARCHAR) AS raw_value, ({check.condition}) AS failed")
         params = shape.reader_params(needle=None)
         fragments = shape.reader_fragments(probe_list=probe, condition=raw("failed"))
-        rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
+        with every_value_read(con):
+            rows = fetch_rows(con, shape.reader_query(stage=False), params, **fragments)
         where = shape.line_of(int(rows[0]["row_no"])) if rows else "a row"
         value = rows[0]["raw_value"] if rows else None
         shown = "empty" if value is None else show_value(value)

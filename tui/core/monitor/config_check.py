@@ -24,11 +24,13 @@ from typing import Any, Literal
 
 import duckdb
 
+from tui.core.checks.baseline import VERSION_WEEK
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import format_duration
+from tui.core.config.times import floor_time, format_duration
 from tui.core.ingest.load import model_columns
 from tui.core.store.connection import Store, fetch_rows
 from tui.core.store.sqlparts import (
+    Fragment,
     grouping_sets,
     ident,
     predictions_table,
@@ -263,7 +265,9 @@ def _against_store(
     last_ts: datetime = facts["last_ts"]
     out += _baseline(con, settings, name, model, first_ts, last_ts)
     usable = [s for s in model.slices if s in present]
-    out += _traffic(con, settings, name, model, usable, first_ts, last_ts, now)
+    # A feature never delivered is said above; its drift counts nothing.
+    delivered = [f for f in model.features if f in present and int(facts[f"nn__{f}"])]
+    out += _traffic(con, settings, name, model, usable, delivered, first_ts, last_ts, now)
     return out
 
 
@@ -289,7 +293,12 @@ def _baseline(
     elif window is not None:
         what = f"{window[0]:%Y-%m-%d %H:%M} to {window[1]:%Y-%m-%d %H:%M}"
     elif isinstance(version, str):
-        window, what = (datetime.min, datetime.max), f"model version {version!r}"
+        # The version's first week, as the check reads it.
+        span = fetch_rows(con, "baseline_version_span", {"model_version": version}, table=table)
+        first = span[0]["first_ts"]
+        day = floor_time(first, timedelta(days=1)) if first is not None else datetime.min
+        window = (day, day + VERSION_WEEK if first is not None else datetime.max)
+        what = f"model version {version!r} (its first week)"
     else:
         return []  # a file or a trailing baseline: nothing stored to count
     rows = int(
@@ -339,6 +348,7 @@ def _traffic_rows(
     con: duckdb.DuckDBPyConnection,
     name: str,
     slices: list[str],
+    features: list[str],
     step: timedelta,
     since: datetime,
     now: datetime,
@@ -350,7 +360,13 @@ def _traffic_rows(
         table=predictions_table(name),
         slice_keys=slice_keys(slices),
         grouping_sets=grouping_sets(["w"], slices),
+        value_counts=_value_counts(features),
     )
+
+
+def _value_counts(features: list[str]) -> Fragment:
+    """`, count(p.f) AS nn__f` per feature: the values its drift counts (not rows)."""
+    return raw("".join(f", count(p.{ident(f)}) AS {ident('nn__' + f)}" for f in features))
 
 
 def _per_window(
@@ -426,6 +442,7 @@ def _traffic(
     name: str,
     model: Model,
     slices: list[str],
+    features: list[str],
     first_ts: datetime,
     last_ts: datetime,
     now: datetime,
@@ -438,7 +455,7 @@ def _traffic(
 
     def rows(step: timedelta) -> list[dict[str, Any]]:
         if step not in cache:
-            cache[step] = _traffic_rows(con, name, slices, step, since, now)
+            cache[step] = _traffic_rows(con, name, slices, features, step, since, now)
         return cache[step]
 
     found: Problem | None
@@ -456,6 +473,22 @@ def _traffic(
             _checks_key(settings, name, model, "drift", "window"),
         )
         out += [found] if found else []
+        # Feature drift counts a feature's values, not rows: a feature often empty is
+        # judged less often than the score, which every row carries.
+        for feature in features:
+            values = _support(
+                name,
+                f"drift of {feature}",
+                _per_window(rows(step), slices, f"nn__{feature}", step, since, end),
+                checks.drift.min_support,
+                f"{feature} values (not empty)",
+                step,
+                "min_support",
+                _checks_key(settings, name, model, "drift", "min_support"),
+                _checks_key(settings, name, model, "drift", "window"),
+            )
+            if values is not None and (found is None or values.severity != found.severity):
+                out.append(values)
     step = checks.window
     for column in slices:
         per_value = _per_value(rows(step), slices, column, "n", step, end)

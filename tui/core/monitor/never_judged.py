@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,11 +88,33 @@ def _advice(
 
 
 def never_judged_results(
-    con: duckdb.DuckDBPyConnection, model_name: str, model: Model, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model,
+    now: datetime,
+    evaluated: Sequence[Result],
 ) -> list[Result]:
     """The model's never_judged findings as of now: a warning per subject that was never
     judged over long enough, and a pass for a subject said to be so before that has
-    been judged since (nothing for the rest)."""
+    been judged since (nothing for the rest).
+
+    Only the subjects this run (``evaluated``, its results) left without a judged
+    window, and those said never judged before, are read from the stored history: a
+    subject judged in this run cannot be blind, and reading every stored result of
+    every check at each run made a check's cost grow with the history."""
+    open_ = {
+        str(r["check_name"]): r
+        for r in fetch_rows(con, "checks_never_judged_open", {"model": model_name})
+    }
+    judged: dict[tuple[str, str], bool] = {}
+    for result in evaluated:
+        if result.kind != KIND:
+            key = (_subject(result.check, result.kind), result.kind)
+            judged[key] = judged.get(key, False) or result.status != "insufficient"
+    kinds = {kind for (_subject_, kind), was in judged.items() if not was}
+    kinds |= {str(name).removeprefix(f"{KIND}:").split(":")[0] for name in open_}
+    if not kinds:
+        return []
     first_ts = fetch_rows(con, "checks_time_range", table=predictions_table(model_name))[0][
         "first_ts"
     ]
@@ -104,12 +127,9 @@ def never_judged_results(
             "model": model_name,
             "settled": now - model.labels.expected_delay,
             "volume_from": first_ts + VOLUME_WARM_UP,
+            "kinds": sorted(kinds),
         },
     )
-    open_ = {
-        str(r["check_name"]): r
-        for r in fetch_rows(con, "checks_never_judged_open", {"model": model_name})
-    }
     subjects: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         subjects[(_subject(str(r["check_name"]), str(r["kind"])), str(r["kind"]))].append(r)

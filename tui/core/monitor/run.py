@@ -74,8 +74,9 @@ def run_checks(
             run = evaluate_model(con, settings, name, now, since, until, on_step)
             changed = store_results(con, run, now)
             # Checks insufficient for every window so far, read from the stored history
-            # (this run's results included), are said to be blind.
-            findings = never_judged_results(con, name, settings.model(name), now)
+            # (this run's results included), are said to be blind; only the kinds this
+            # run left unjudged are read.
+            findings = never_judged_results(con, name, settings.model(name), now, run.results)
             found = store_results(con, ModelRun(name, results=findings), now)
             judged = resolve_judged(con, name, found, now)
             changed += found
