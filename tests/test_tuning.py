@@ -14,11 +14,14 @@ import pytest
 from tests.helpers import write_config
 from tui.core.checks.results import RATE_Z, grade_above, grade_rate, rate_lower_bound
 from tui.core.config.settings import Settings, Surface, load_config
+from tui.core.errors import ConfigError
 from tui.core.tuning.backtest import neat
 from tui.core.tuning.record import Outcome
 from tui.core.tuning.rules import COMPLETENESS, DRIFT, VOLUME
 from tui.core.tuning.suggest import Tuning, tune_type
 from tui.core.tuning.surfacing import held, held_as_it_opened, standing
+from tui.core.tuning.writing import diff, edited_text, edits_of
+from tui.core.tuning.writing import write_config as write_tuned
 
 CONFIG = """\
 store: store.duckdb
@@ -253,3 +256,82 @@ def test_held_as_it_opened_judges_each_alert_on_the_record_before_it() -> None:
     # #1 and #2 open with fewer than 2 before them; #3 and #4 with 2 and 3 unacted
     # ones; #5 after #4 was acted on (count restarts at #4: 1 of 1).
     assert held_as_it_opened(policy, outcomes) == {3, 4}
+
+
+# ---------------------------------------------------------------- writing
+
+
+WRITABLE = """\
+# the team's config: comments stay
+store: store.duckdb
+models:
+  m:
+    task: binary
+    positive: "1"
+    features:
+      x: {type: numeric, max_null: 0.01}   # flow style stays
+      y: {type: numeric}
+checks:
+  drift: {warn: 0.1, crit: 0.25}
+"""
+
+
+def _tuning(kind: str, feature: str | None, key: str, current: float, suggested: float) -> Tuning:
+    return Tuning(
+        model="m",
+        kind=kind,
+        feature=feature,
+        parameter=key.rsplit(".", 1)[-1],
+        key=key,
+        current=current,
+        suggested=suggested,
+        episodes_now=10,
+        episodes_suggested=1,
+        acted_total=1,
+        acted_kept=1,
+        noise_total=9,
+        noise_dropped=9,
+        lead_lost_minutes=0,
+        days=20,
+        reason="",
+    )
+
+
+def test_writing_keeps_comments_and_layout_lifts_crit_and_pins_shared_warns(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path, WRITABLE)
+    settings = load_config(path)
+    tunings = [
+        _tuning("completeness", "x", "models.m.features.x.max_null", 0.01, 0.05),
+        _tuning("drift", "x", "models.m.features.x.drift.warn", 0.1, 0.4),
+        _tuning("score_drift", None, "models.m.checks.drift.warn", 0.1, 0.2),
+    ]
+    edits = edits_of(tunings, settings)
+    keys = {e.key: e.value for e in edits}
+    assert keys == {
+        "models.m.features.x.max_null": 0.05,
+        "models.m.features.x.drift.warn": 0.4,
+        "models.m.features.x.drift.crit": 1.0,  # lifted above warn, ratio 2.5 kept
+        "models.m.checks.drift.warn": 0.2,
+        "models.m.features.y.drift.warn": 0.1,  # y shared the model's warn: pinned
+    }
+    before, after = edited_text(path, edits)
+    assert before == WRITABLE
+    assert "# the team's config: comments stay" in after and "# flow style stays" in after
+    assert "x: {type: numeric, max_null: 0.05, drift: {warn: 0.4, crit: 1.0}}" in after
+    text = diff(path, before, after)
+    assert text.startswith(f"--- {path}") and "-      x: {type: numeric, max_null: 0.01}" in text
+    write_tuned(path, after)
+    tuned = load_config(path).config.models["m"]
+    assert tuned.features["x"].max_null == 0.05
+    assert tuned.checks.drift.warn == 0.2 and tuned.features["y"].drift is not None
+
+
+def test_a_written_config_that_would_not_load_leaves_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, WRITABLE)
+    broken = WRITABLE.replace("max_null: 0.01", "max_null: 7")
+    with pytest.raises(ConfigError, match="nothing written"):
+        write_tuned(path, broken)
+    assert path.read_text(encoding="utf-8") == WRITABLE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["oncall.yaml"]

@@ -1,0 +1,98 @@
+"""The Tuning view and the digest, driven with Pilot on drill-tuning's record."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Static, TabbedContent
+
+from tests.conftest import DEMO_NOW
+from tui.app.main import OncallApp
+from tui.app.widgets import SeriesPlot
+from tui.core.alerts.reading import list_alerts
+from tui.core.config.settings import load_config
+from tui.core.store.connection import Store
+from tui.core.tuning.suggest import tune
+from tui.core.tuning.surfacing import read_digest
+
+
+@pytest.fixture
+def world(tuning_world: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "world"
+    shutil.copytree(tuning_world.parent, folder)
+    return folder / tuning_world.name
+
+
+async def settle(pilot: Any) -> None:
+    """Until every worker has reported and the screen caught up."""
+    quiet = 0
+    for _ in range(80):
+        await pilot.pause()
+        running = [w for w in pilot.app.workers if not w.is_finished]
+        await pilot.app.workers.wait_for_complete()
+        quiet = 0 if running else quiet + 1
+        if quiet >= 3:
+            break
+    await pilot.pause()
+
+
+async def test_the_tuning_view_shows_each_types_curve_and_suggestion(world: Path) -> None:
+    settings = load_config(world)
+    expected = tune(
+        Store(settings.store_path), settings, since=datetime(1970, 1, 1), model="checkout"
+    )
+    app = OncallApp.open(settings, "alice", DEMO_NOW, poll=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        assert app.query_one(TabbedContent).active == "tuning"
+        table = app.query_one("#tuning-table", DataTable)
+        assert table.row_count == len(expected)
+        coupon = next(
+            i for i, t in enumerate(expected) if t.kind == "completeness" and t.feature == "coupon"
+        )
+        table.move_cursor(row=coupon)
+        await settle(pilot)
+        t = expected[coupon]
+        row = [str(c) for c in table.get_row_at(coupon)]
+        assert row[:4] == ["completeness/coupon", "max_null", "0.03", f"{t.suggested:g}"]
+        assert row[4] == f"{t.episodes_now}→{t.episodes_suggested}"
+        reason = app.query_one("#tuning-reason", Static)
+        assert "would have fired 4 times instead of 133" in str(reason.render())
+        plot = app.query_one("#tuning-plot", SeriesPlot)
+        assert [s.values for s in plot.series] == [
+            [float(p.episodes) for p in t.curve],
+            [float(p.acted_kept) for p in t.curve],
+        ]
+        changes = app.query_one("#tuning-changes", DataTable)
+        assert changes.row_count == len(t.changes) > 100
+
+
+async def test_the_digest_holds_rarely_acted_types_one_key_away(world: Path) -> None:
+    settings = load_config(world)
+    policy = settings.config.alerting.surface
+    assert policy is not None
+    now = datetime.fromisoformat(DEMO_NOW)
+    store = Store(settings.store_path)
+    active = list_alerts(store, now)
+    held = read_digest(store, policy, now).held_ids
+    in_digest = [a for a in active if a.id in held]
+    assert in_digest and len(in_digest) < len(active)
+    app = OncallApp.open(settings, "alice", DEMO_NOW, poll=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#alert-table", DataTable)
+        assert table.row_count == len(active) - len(in_digest)
+        await pilot.press("d")
+        await settle(pilot)
+        assert table.row_count == len(in_digest)
+        shown = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert shown == {str(a.id) for a in in_digest}
+        await pilot.press("d")
+        await settle(pilot)
+        assert table.row_count == len(active) - len(in_digest)
