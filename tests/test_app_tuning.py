@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static, TabbedContent
 
 from tests.conftest import DEMO_NOW
+from tests.helpers import settle
 from tui.app.main import OncallApp
 from tui.app.widgets import SeriesPlot
 from tui.core.alerts.reading import list_alerts
@@ -25,19 +25,6 @@ def world(tuning_world: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "world"
     shutil.copytree(tuning_world.parent, folder)
     return folder / tuning_world.name
-
-
-async def settle(pilot: Any) -> None:
-    """Until every worker has reported and the screen caught up."""
-    quiet = 0
-    for _ in range(80):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        await pilot.app.workers.wait_for_complete()
-        quiet = 0 if running else quiet + 1
-        if quiet >= 3:
-            break
-    await pilot.pause()
 
 
 async def test_the_tuning_view_shows_each_types_curve_and_suggestion(world: Path) -> None:

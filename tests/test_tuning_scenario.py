@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import DEMO_NOW
 from tests.helpers import cli
+from tests.test_tuning import ISSUE_FIELDS
 from tui.core import alerts
 from tui.core.config.settings import Surface, load_config
 from tui.core.monitor.run import run_checks_to_end
@@ -27,18 +28,6 @@ from tui.sandbox.history import FEATURE_KINDS, incident_alerts
 from tui.sandbox.scenario import EXPECTED_KIND, load_scenario
 
 NOW = datetime.fromisoformat(DEMO_NOW)
-ISSUE_FIELDS = {
-    "model",
-    "kind",
-    "feature",
-    "parameter",
-    "current",
-    "suggested",
-    "episodes_now",
-    "episodes_suggested",
-    "acted_total",
-    "acted_kept",
-}
 
 
 @pytest.fixture
@@ -198,3 +187,13 @@ def test_tune_refuses_a_bad_recall_and_an_unknown_model(
     assert unknown.code == 2 and "unknown model 'nope'" in unknown.err
     nothing = cli(capsys, "tune", "--json")
     assert nothing.code == 0 and nothing.json() == {"types": [], "diff": "", "written": False}
+
+
+def test_tune_lead_on_the_command_line(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    as_json = cli(capsys, "--config", world, "tune", "--lead", "--json")
+    assert as_json.code == 0, as_json.err
+    first = as_json.json()["lead_indicators"][0]
+    assert (first["kind"], first["feature"], first["preceded"]) == ("completeness", "basket", 1)
+    assert first["without_drop"] == 0 and first["median_lead_hours"] > 12
+    table = cli(capsys, "--config", world, "tune", "--lead", "--model", "checkout")
+    assert table.code == 0 and "completeness/basket" in table.out

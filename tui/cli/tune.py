@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tui.cli.common import JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.common import (
+    JsonOpt,
+    emit_json,
+    env_of,
+    info,
+    out_console,
+    progress_bar,
+    show_progress,
+)
 from tui.core.config.times import parse_duration, parse_timestamp
 from tui.core.errors import UsageError
 from tui.core.tuning.lead import read_lead_indicators
@@ -60,9 +68,10 @@ def tune(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replay each alert type's stored results against candidate thresholds and suggest,
-    per type, the quietest one that still fires for every episode you acted on (or that
-    preceded an SLO breach). Prints a diff of oncall.yaml; writes only with --write.
+    """Thresholds back-tested on the record: each alert type's stored results are
+    replayed against candidate thresholds, and the quietest one that still fires for
+    every episode you acted on (or that preceded an SLO breach) is suggested. Prints a
+    diff of oncall.yaml; writes only with --write.
     --lead lists instead which data-quality and drift alert types fired before realised
     performance drops, by how long, and how often without one.
 
@@ -80,13 +89,18 @@ def tune(
         if as_json:
             emit_json({"lead_indicators": [i.to_json() for i in indicators]})
             return
-        table = Table("model", "type", "episodes", "before a drop", "without", "lead (median h)")
+        table = Table(box=None)
+        table.add_column("model", no_wrap=True)
+        table.add_column("alert type", no_wrap=True)
+        for head in ("episodes", "before a drop", "drops", "no drop", "lead h"):
+            table.add_column(head, justify="right", no_wrap=True)
         for i in indicators:
             table.add_row(
                 i.model,
                 f"{i.kind}" + (f"/{i.feature}" if i.feature else ""),
                 str(i.episodes),
-                f"{i.preceded} ({i.drops_preceded} of {i.drops_total} drops)",
+                str(i.preceded),
+                f"{i.drops_preceded}/{i.drops_total}",
                 str(i.without_drop),
                 num(i.median_lead_hours),
             )
@@ -95,9 +109,20 @@ def tune(
             info("no data-quality or drift alert types in the record yet")
         return
     now = env.now()
-    tunings = back_test(
-        store, settings, since=_since(since, now), model=model, kind=kind, recall=recall
-    )
+    with progress_bar(show_progress(as_json), 1, "back-testing") as advance:
+
+        def heard(done: int, total: int, name: str) -> None:
+            advance(f"back-testing {name} ({done + 1} of {total})", 0)
+
+        tunings = back_test(
+            store,
+            settings,
+            since=_since(since, now),
+            model=model,
+            kind=kind,
+            recall=recall,
+            progress=heard,
+        )
     edits = edits_of(tunings, settings)
     before, after = edited_text(settings.path, edits) if edits else ("", "")
     changes = diff(settings.path, before, after) if edits else ""

@@ -322,9 +322,8 @@ class AlertStream(Pane):
         )
         if action in needs_alert and self.is_mounted and self.selected() is None:
             return None
-        if action == "toggle_digest" and self.oncall.settings.config.alerting.surface is None:
-            return None  # no surfacing policy: no digest to show
-        return True
+        # No surfacing policy: no digest, and no key for it.
+        return action != "toggle_digest" or self.oncall.settings.config.alerting.surface is not None
 
     def _act(self, kind: ActionKind, text: str = "", minutes: int = 0) -> None:
         alert = self.selected()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -310,9 +311,11 @@ def tune(
     model: str | None = None,
     kind: str | None = None,
     recall: float = 1.0,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Tuning]:
     """Back-test every alert type that ever fired (of `model`, of `kind`) on results from
-    `since` on, and suggest a threshold for each."""
+    `since` on, and suggest a threshold for each. `progress(done, total, type)` hears
+    of each type as its back-test starts."""
     with store.read() as con:
         types = fetch_rows(con, "tuning_types", {"since": since})
         outcomes = read_outcomes(con)
@@ -341,7 +344,9 @@ def tune(
         if o.first_window_start >= since:
             by_type[o.type].append(o)
     out = []
-    for k in wanted:
+    for i, k in enumerate(wanted):
+        if progress is not None:
+            progress(i, len(wanted), _name(k))
         series = rows.get(k, [])
         for r in series:
             r["detail"] = json.loads(r["detail"] or "{}")
