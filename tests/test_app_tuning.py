@@ -83,3 +83,24 @@ async def test_the_digest_holds_rarely_acted_types_one_key_away(world: Path) -> 
         await pilot.press("d")
         await settle(pilot)
         assert table.row_count == len(active) - len(in_digest)
+
+
+async def test_the_alert_detail_says_what_its_type_led(world: Path) -> None:
+    settings = load_config(world)
+    store = Store(settings.store_path)
+    everything = list_alerts(store, datetime.fromisoformat(DEMO_NOW), status="all")
+    basket = next(a for a in everything if a.kind == "completeness" and a.feature == "basket")
+    app = OncallApp.open(settings, "alice", DEMO_NOW, poll=False)
+    async with app.run_test(size=(180, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # all alerts: the basket one resolved long ago
+        await settle(pilot)
+        table = app.query_one("#alert-table", DataTable)
+        row = next(
+            i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == str(basket.id)
+        )
+        table.move_cursor(row=row)
+        await settle(pilot)
+        facts = str(app.query_one("#alert-facts", Static).render())
+        assert "Before realised drops: fired ahead of 1 of 1 checkout SLO breaches" in facts
+        assert "0 of its 1 episodes had none after" in facts

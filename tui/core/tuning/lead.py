@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.core.store.connection import Store
+from tui.core.tuning.kinds import EARLY_KINDS, REALISED_DROP_KINDS
 from tui.core.tuning.record import Outcome, TypeKey, preceded_drops, read_outcomes
-from tui.core.tuning.rules import EARLY_KINDS, REALISED_DROP_KINDS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from tui.core.store.connection import fetch_rows
-from tui.core.tuning.rules import EARLY_KINDS, REALISED_DROP_KINDS
+from tui.core.tuning.kinds import EARLY_KINDS, REALISED_DROP_KINDS
 
 # An early alert counts as preceding a drop when its first window began at most this
 # long before the drop's first failing window began.

@@ -198,21 +198,3 @@ VOLUME = Rule(
 )
 
 RULES: dict[str, Rule] = {r.kind: r for r in (COMPLETENESS, DRIFT, SCORE_DRIFT, VOLUME)}
-# Alerts on the model's realised (or estimated) performance: never tuned, never held.
-PERFORMANCE_KINDS = frozenset({"slo", "estimated_slo"})
-# What "a performance drop" is for lead indicators: an SLO breach or the gap to offline.
-REALISED_DROP_KINDS = frozenset({"slo", "offline_gap"})
-# Alert kinds that can be seen before labels come (lead indicator candidates).
-EARLY_KINDS = frozenset(
-    {
-        "schema",
-        "completeness",
-        "bounds",
-        "allowed_values",
-        "distinct",
-        "volume",
-        "freshness",
-        "drift",
-        "score_drift",
-    }
-)

@@ -116,11 +116,6 @@ def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
-def sentence(t: Tuning) -> str:
-    """The suggestion in one sentence, or why there is none."""
-    return t.reason
-
-
 def _stored(outcomes: list[Outcome], preceded: set[int]) -> list[StoredAlert]:
     out = []
     for o in outcomes:

@@ -23,8 +23,8 @@ from typing import Any
 
 from tui.core.config.settings import Surface
 from tui.core.store.connection import Store
+from tui.core.tuning.kinds import PERFORMANCE_KINDS
 from tui.core.tuning.record import Outcome, TypeKey, read_outcomes
-from tui.core.tuning.rules import PERFORMANCE_KINDS
 
 
 @dataclass(frozen=True)
