@@ -19,6 +19,10 @@ from tui.core.store.connection import Store
 from tui.core.tuning.suggest import tune
 from tui.core.tuning.surfacing import read_digest
 
+# Building the world (24 days, its checks and the veterans' decisions) takes minutes on
+# a busy machine; its first test carries that setup.
+pytestmark = pytest.mark.timeout(1500)
+
 
 @pytest.fixture
 def world(tuning_world: Path, tmp_path: Path) -> Path:

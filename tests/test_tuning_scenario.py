@@ -30,6 +30,11 @@ from tui.sandbox.scenario import EXPECTED_KIND, load_scenario
 NOW = datetime.fromisoformat(DEMO_NOW)
 
 
+# Building the world (24 days, its checks and the veterans' decisions) takes minutes on
+# a busy machine; its first test carries that setup.
+pytestmark = pytest.mark.timeout(1500)
+
+
 @pytest.fixture
 def world(tuning_world: Path) -> Path:
     return tuning_world
