@@ -194,8 +194,11 @@ def test_completeness_is_replayed_on_the_wilson_bound_of_the_counts(settings: Se
     acted = Outcome(**{**alert(9, 6, 6, acted=True).__dict__, "kind": "completeness"})
     t = tune_type(("m", "completeness", "x"), rows, [acted], set(), settings)
     assert (t.parameter, t.current, t.episodes_now) == ("max_null", 0.01, 3)
-    # The quietest that keeps day 6: just under its bound, above day 1's.
-    assert t.suggested is not None and bounds[40] <= t.suggested < bounds[90]
+    # Candidates are the observed bounds at or above the budget (and the budget itself).
+    assert [p.threshold for p in t.curve] == [0.01, bounds[25], bounds[40], bounds[90]]
+    # The quietest that keeps day 6 is at day 1's bound (0.0241; day 6's is 0.0644):
+    # 0.03 is the shortest number that grades every day the same.
+    assert bounds[40] < 0.03 < bounds[90] and t.suggested == 0.03
     assert (t.episodes_suggested, t.acted_kept) == (1, 1)
 
 
@@ -337,3 +340,15 @@ def test_a_written_config_that_would_not_load_leaves_the_file(tmp_path: Path) ->
         write_tuned(path, broken)
     assert path.read_text(encoding="utf-8") == WRITABLE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["oncall.yaml"]
+
+
+def test_episodes_follow_the_configs_resolve_after(tmp_path: Path) -> None:
+    slow = load_config(
+        write_config(tmp_path, CONFIG.replace("resolve_after: 1", "resolve_after: 2"))
+    )
+    t = tune_type(("m", "drift", "x"), series("drift", DRIFT_VALUES), [], set(), slow)
+    # One passing day between failures no longer ends an episode: days 1 to 6 are one.
+    assert t.episodes_now == 1
+    curve = {p.threshold: p.episodes for p in t.curve}
+    # At 0.12 only days 1 and 6 fail, four passing days apart: two episodes.
+    assert curve[0.12] == 2 and curve[0.2] == 1 and curve[0.3] == 0
