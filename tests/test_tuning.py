@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from tests.helpers import write_config
+from tui.core.checks.baseline import ALERTED_KINDS
 from tui.core.checks.results import RATE_Z, grade_above, grade_rate, rate_lower_bound
 from tui.core.config.settings import Settings, Surface, load_config
 from tui.core.errors import ConfigError
 from tui.core.tuning.backtest import neat
+from tui.core.tuning.kinds import EARLY_KINDS
 from tui.core.tuning.record import Outcome
 from tui.core.tuning.rules import COMPLETENESS, DRIFT, VOLUME
 from tui.core.tuning.suggest import Tuning, tune_type
@@ -352,3 +354,7 @@ def test_episodes_follow_the_configs_resolve_after(tmp_path: Path) -> None:
     curve = {p.threshold: p.episodes for p in t.curve}
     # At 0.12 only days 1 and 6 fail, four passing days apart: two episodes.
     assert curve[0.12] == 2 and curve[0.2] == 1 and curve[0.3] == 0
+
+
+def test_early_kinds_are_the_drift_and_data_quality_families() -> None:
+    assert frozenset(ALERTED_KINDS) == EARLY_KINDS

@@ -9,7 +9,9 @@ from __future__ import annotations
 PERFORMANCE_KINDS = frozenset({"slo", "estimated_slo"})
 # What "a performance drop" is for lead indicators: an SLO breach or the gap to offline.
 REALISED_DROP_KINDS = frozenset({"slo", "offline_gap"})
-# Alert kinds that can be seen before labels come (lead indicator candidates).
+# Alert kinds that can be seen before labels come (lead indicator candidates): the
+# drift and data-quality families, as checks.baseline.ALERTED_KINDS (a test keeps the
+# two in step; that module loads the checks, which this one must not).
 EARLY_KINDS = frozenset(
     {
         "schema",
