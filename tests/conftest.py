@@ -80,3 +80,30 @@ def drill_config(checked_drill: Path) -> Path:
 
     shutil.copy(checked_drill.parent / "checked.duckdb", checked_drill.parent / "oncall.duckdb")
     return checked_drill
+
+
+@pytest.fixture(scope="session")
+def tuning_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """drill-tuning (24 days, noisy thresholds, five real incidents) built, checked and
+    decided as its veterans did; the store as ingested, before any check, is kept
+    beside it as pristine.duckdb. Tests that change it work on a copy."""
+    import shutil
+    from datetime import datetime
+
+    from tui.core.config.settings import load_config
+    from tui.core.monitor.run import run_checks_to_end
+    from tui.core.store.connection import Store
+    from tui.sandbox.demo import build_world_dir
+    from tui.sandbox.history import apply_decisions
+    from tui.sandbox.scenario import load_scenario
+
+    folder = tmp_path_factory.mktemp("tuning")
+    spec = load_scenario("drill-tuning")
+    now = datetime.fromisoformat(DEMO_NOW)
+    config = build_world_dir(spec, folder, seed=spec.seed, scale=1.0, now=now)
+    shutil.copy(folder / "oncall.duckdb", folder / "pristine.duckdb")
+    settings = load_config(config)
+    store = Store(settings.store_path)
+    run_checks_to_end(store, settings, now)
+    apply_decisions(store, settings)
+    return config

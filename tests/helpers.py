@@ -115,3 +115,17 @@ def count(db: Path, sql: str) -> int:
         return int(con.execute(sql).fetchall()[0][0])
     finally:
         con.close()
+
+
+async def settle(pilot: Any) -> None:
+    """Wait until every worker has reported back and the screen caught up: three rounds
+    in a row with no worker running (a message handled late may start one more)."""
+    quiet = 0
+    for _ in range(60):
+        await pilot.pause()
+        running = [w for w in pilot.app.workers if not w.is_finished]
+        await pilot.app.workers.wait_for_complete()
+        quiet = 0 if running else quiet + 1
+        if quiet >= 3:
+            break
+    await pilot.pause()

@@ -16,7 +16,7 @@ import pytest
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, TabbedContent
 
-from tests.helpers import cli
+from tests.helpers import cli, settle
 from tui.app.dialogs import BugForm, HelpScreen, Prompt
 from tui.app.main import OncallApp
 from tui.app.messages import ExamplesPageLoaded
@@ -59,20 +59,6 @@ def config(built: Path) -> Path:
 
 def make_app(config: Path, who: str = "alice", **kw: Any) -> OncallApp:
     return OncallApp.open(load_config(config), who, NOW, **kw)
-
-
-async def settle(pilot: Any) -> None:
-    """Wait until every worker has reported back and the screen caught up: three rounds
-    in a row with no worker running (a message handled late may start one more)."""
-    quiet = 0
-    for _ in range(60):
-        await pilot.pause()
-        running = [w for w in pilot.app.workers if not w.is_finished]
-        await pilot.app.workers.wait_for_complete()
-        quiet = 0 if running else quiet + 1
-        if quiet >= 3:
-            break
-    await pilot.pause()
 
 
 def _events(config: Path, action: str) -> list[tuple[Any, ...]]:

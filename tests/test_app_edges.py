@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Input, Label, Select
 
 from tests import test_app
 from tests.conftest import DEMO_NOW
-from tests.test_app import make_app, settle
+from tests.helpers import settle
+from tests.test_app import make_app
 from tui.app.dialogs import BugForm, Confirm, HelpScreen, Prompt, SilenceForm
 from tui.app.main import OncallApp
 from tui.app.panes import AlertStream, ShiftReplay, SliceExplorer

@@ -230,6 +230,28 @@ def test_a_memo_that_does_not_match_is_ignored(project: Path) -> None:
     assert checked.recall(checked.stamp(config)) is None
 
 
+def test_the_memo_keeps_the_surfacing_policy_alerts_list_needs(project: Path) -> None:
+    """`alerts list` holds the digest back without building the config's models: the
+    memo carries the policy's numbers, and a memo from before them is not trusted."""
+    config = project / "oncall.yaml"
+    seen = checked.stamp(config)
+    assert seen is not None
+    checked.remember(seen, "store.duckdb", checked.SurfaceBar(0.25, 10, 3))
+    assert checked.recall_surface(checked.stamp(config)) == (
+        True,
+        checked.SurfaceBar(0.25, 10, 3),
+    )
+    checked.remember(seen, "store.duckdb")
+    assert checked.recall_surface(checked.stamp(config)) == (True, None)
+    seen.memo.write_text(json.dumps({"digest": seen.digest, "store": "s"}), encoding="utf-8")
+    assert checked.recall_surface(checked.stamp(config)) == (False, None)
+    seen.memo.write_text(
+        json.dumps({"digest": seen.digest, "store": "s", "surface": {"last": "x"}}),
+        encoding="utf-8",
+    )
+    assert checked.recall_surface(checked.stamp(config)) == (False, None)
+
+
 def test_the_memo_is_private(project: Path) -> None:
     seen = checked.stamp(write_config(project))
     assert seen is not None

@@ -17,7 +17,7 @@ import pytest
 from textual.widgets import DataTable, Input, Label, Select, TabbedContent
 
 from tests.helpers import cli
-from tests.test_app import settle as _settle
+from tests.helpers import settle as _settle
 from tui.app.main import OncallApp
 from tui.app.panes import AlertStream, SliceExplorer
 from tui.app.widgets.rows import RowsView

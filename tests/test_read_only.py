@@ -16,8 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.helpers import cli, count, write_config
-from tests.test_app import settle
+from tests.helpers import cli, count, settle, write_config
 from tui.app.dialogs import Prompt
 from tui.app.main import OncallApp
 from tui.app.panes import ShiftReplay

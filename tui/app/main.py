@@ -40,6 +40,7 @@ from tui.app.messages import (
 )
 from tui.app.panes import AlertStream, BugQueue, LabelDelay, ShiftReplay, SliceExplorer
 from tui.app.panes.base import Pane
+from tui.app.panes.tuning import TuningView
 from tui.app.widgets import KeyBar, StatusLine
 from tui.core.actions import Action, flush, outbox
 from tui.core.config.settings import Settings
@@ -61,6 +62,7 @@ TABS = (
     ("slices", "Slices", SliceExplorer),
     ("labels", "Labels", LabelDelay),
     ("shadow", "Shadow", ShiftReplay),
+    ("tuning", "Tuning", TuningView),
 )
 
 
@@ -80,6 +82,7 @@ class OncallApp(App[None]):
         Binding(
             "5", "show('shadow')", "Shadow", show=False, tooltip="Replay a past shift and be scored"
         ),
+        Binding("6", "show('tuning')", "Tuning", show=False, tooltip="Thresholds back-tested"),
         Binding("ctrl+n", "back_to_now", "Now", show=False, tooltip="Back to the present"),
         Binding("f1", "help", "Help", tooltip="Keys of the focused part, live"),
         Binding("question_mark", "help", "Help", show=False),
@@ -333,6 +336,8 @@ class OncallApp(App[None]):
             self.query_one(LabelDelay).first_show()
         elif pane_id == "shadow":
             self.query_one(ShiftReplay).first_show()
+        elif pane_id == "tuning":
+            self.query_one(TuningView).first_show()
 
     def action_show(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -14,6 +14,8 @@ from typing import Any
 from textual.message import Message
 
 from tui.core.alerts.records import Alert, AlertDetail
+from tui.core.tuning.lead import LeadIndicator
+from tui.core.tuning.suggest import Tuning
 from tui.core.work.bugs import Bug, BugDetail, NewBug
 from tui.core.work.shifts import Shift
 
@@ -98,11 +100,19 @@ class ActionDone(Message):
 
 
 class AlertsLoaded(Message):
-    """The alert stream as of now."""
+    """The alert stream as of now; `held` are the ids the surfacing policy holds in the
+    digest, `leads` each early alert type's record before realised drops."""
 
-    def __init__(self, alerts: list[Alert]) -> None:
+    def __init__(
+        self,
+        alerts: list[Alert],
+        held: frozenset[int] = frozenset(),
+        leads: dict[tuple[str, str, str | None], LeadIndicator] | None = None,
+    ) -> None:
         super().__init__()
         self.alerts = alerts
+        self.held = held
+        self.leads = leads or {}
 
 
 class AlertDetailLoaded(Message):
@@ -161,6 +171,15 @@ class LabelDelayLoaded(Message):
     def __init__(self, report: Any) -> None:
         super().__init__()
         self.report = report
+
+
+class TuningLoaded(Message):
+    """One model's back-test: a suggestion and a trade-off curve per alert type."""
+
+    def __init__(self, model: str, tunings: list[Tuning]) -> None:
+        super().__init__()
+        self.model = model
+        self.tunings = tunings
 
 
 class ShiftsListed(Message):

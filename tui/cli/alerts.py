@@ -15,6 +15,7 @@ from tui.core.actions.action import ActionKind
 from tui.core.chart import Series, render_plot
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
+from tui.core.tuning.surfacing import read_digest
 from tui.core.words import facts, num, pct, slice_text, visible, what, when
 
 if TYPE_CHECKING:
@@ -55,10 +56,18 @@ def list_(
             "--sort", help="status, severity, actionability, last_seen, first_seen or count."
         ),
     ] = "status",
+    digest: Annotated[
+        bool,
+        typer.Option(
+            "--digest", help="The alerts the surfacing policy holds back (alerting.surface)."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """List alerts: firing first, by severity and how often their type was acted on."""
+    """List alerts: firing first, by severity and how often their type was acted on.
+    With an `alerting.surface` policy, alert types rarely acted on are held in a digest
+    (listed with --digest) rather than in the stream."""
     env = env_of(ctx)
     shape = chosen(fmt, as_json)
     if model:
@@ -66,8 +75,11 @@ def list_(
     rows = core.list_alerts(
         env.store(), env.now(), status=status, model=model, kind=kind, sort=sort
     )
+    rows, held_back = _surfaced(env, rows, digest)
     if not rows and shape is Format.table:
-        info(f"no {status} alerts")
+        info(f"no {status} alerts" + (" held in the digest" if digest else ""))
+        if held_back:
+            info(f"{held_back} held in the digest: oncall alerts list --digest")
         return
     cells = [
         [
@@ -88,6 +100,22 @@ def list_(
         Listing(columns, cells, lambda: [a.to_json() for a in rows], wrap=frozenset(columns[1:6])),
         shape,
     )
+    if held_back and shape is Format.table:
+        info(f"{held_back} more held in the digest: oncall alerts list --digest")
+
+
+def _surfaced(env: Env, rows: list[core.Alert], digest: bool) -> tuple[list[core.Alert], int]:
+    """With a surfacing policy, the alerts that interrupt the stream (or, with
+    `digest`, those held back) and how many the other side holds."""
+    policy = env.surface()
+    if policy is None:
+        if digest:
+            raise UsageError("no digest: the config sets no alerting.surface policy")
+        return rows, 0
+    held = read_digest(env.store(), policy, env.now()).held_ids
+    inside = [a for a in rows if a.id in held]
+    outside = [a for a in rows if a.id not in held]
+    return (inside, 0) if digest else (outside, len(inside))
 
 
 @app.command("show", epilog=example("oncall alerts show 6"))

@@ -94,12 +94,30 @@ class Env:
 
             seen = checked.stamp(find_config(self.config_path))
             self._settings = load_config(self.config_path)
-            checked.remember(seen, self._settings.config.store)
+            policy = self._settings.config.alerting.surface
+            bar = (
+                None
+                if policy is None
+                else checked.SurfaceBar(policy.min_acted_share, policy.last, policy.min_episodes)
+            )
+            checked.remember(seen, self._settings.config.store, bar)
             if self.read_only:
                 self._settings = self._settings.as_read_only()
             # `--as Bob` acts (and is recorded) as the roster's `bob`.
             self.actor = self._settings.canonical_name(self.actor)
         return self._settings
+
+    def surface(self) -> checked.SurfaceBar | None:
+        """The config's surfacing policy (`alerting.surface`); from the memo of a config
+        already checked as it is now (no pydantic models built), else from a full check."""
+        if self._settings is None:
+            known, bar = checked.recall_surface(checked.stamp(find_config(self.config_path)))
+            if known:
+                return bar
+        policy = self.settings().config.alerting.surface
+        if policy is None:
+            return None
+        return checked.SurfaceBar(policy.min_acted_share, policy.last, policy.min_episodes)
 
     def store_path(self) -> Path:
         """The store the config names; from the memo of a config already checked as it

@@ -69,6 +69,7 @@ COMMANDS: dict[str, Entry] = {
     "shadow": Entry(
         "tui.cli.shadow", "app", "Shadow mode: replay, follow, drills and readiness.", True
     ),
+    "tune": Entry("tui.cli.tune", "tune", "Thresholds back-tested on the record."),
     "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),
     "slices": Entry(
         "tui.cli.slices", "app", "Model quality per slice, with intervals and label coverage.", True

@@ -213,6 +213,13 @@ def drill(
         emit_json({**b, "config": str(config)})
         return
     info(f"drill {name}: {b['description']}")
+    if b["task"] == "tune":
+        info(
+            f"The record of {b['days']} days of shifts is in the store. Tune the noisy "
+            f"thresholds: `oncall --config {config} tune` (then --write), and check that "
+            "every incident the veterans acted on still fires."
+        )
+        return
     info(
         f"{b['incidents']} incidents are planted in {b['days']} days. Investigate with "
         f"`oncall --config {config}`, then answer with --answers FILE (JSON lines: model, "

@@ -16,6 +16,7 @@ from tui.core.store.connection import Store
 from tui.core.words import slice_text
 from tui.core.work.bugs import ROOT_CAUSES
 from tui.sandbox.demo import build_world_dir
+from tui.sandbox.history import apply_decisions
 from tui.sandbox.scenario import (
     IncidentSpec,
     ScenarioSpec,
@@ -30,11 +31,17 @@ def drill_names() -> list[str]:
 
 
 def build_drill(name: str, folder: Path, now: datetime) -> Path:
-    """Build the drill's sandbox store under `folder` (checks run, no answers stored)."""
+    """Build the drill's sandbox store under `folder` (checks run, no answers stored).
+    A drill with past shifts (drill-tuning) gets them with the veterans' decisions: its
+    task is to learn from that record, not to find the incidents unseen."""
     spec = load_scenario(name)
-    config = build_world_dir(spec, folder, seed=spec.seed, scale=1.0, now=now, with_history=False)
+    history = bool(spec.shifts)
+    config = build_world_dir(spec, folder, seed=spec.seed, scale=1.0, now=now, with_history=history)
     settings = load_config(config)
-    run_checks_to_end(Store(settings.store_path), settings, now)
+    store = Store(settings.store_path)
+    run_checks_to_end(store, settings, now)
+    if history:
+        apply_decisions(store, settings)
     return config
 
 
@@ -49,6 +56,9 @@ def brief(spec: ScenarioSpec) -> dict[str, Any]:
             for name, m in spec.models.items()
         },
         "incidents": len(spec.incidents),
+        # A drill with a record of past shifts is a tuning drill: tune, keep every
+        # incident the veterans acted on.
+        "task": "tune" if spec.shifts else "find",
         "answer_format": {
             "model": "MODEL",
             "feature": "FEATURE (if one was hit)",
@@ -115,6 +125,9 @@ def score_drill(spec: ScenarioSpec, answers: list[dict[str, Any]]) -> dict[str, 
         "scenario": spec.name,
         "found": found,
         "incidents": len(spec.incidents),
+        # A drill with a record of past shifts is a tuning drill: tune, keep every
+        # incident the veterans acted on.
+        "task": "tune" if spec.shifts else "find",
         "score": found / len(spec.incidents) if spec.incidents else None,
         "wrong_answers": len(findings) - len(used),
         "results": results,

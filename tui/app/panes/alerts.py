@@ -30,6 +30,8 @@ from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
 from tui.core.alerts import Alert, AlertDetail
+from tui.core.tuning.lead import LeadIndicator, read_lead_indicators
+from tui.core.tuning.surfacing import read_digest
 from tui.core.words import facts as detail_facts
 from tui.core.words import pct, slice_pairs, what, when
 
@@ -93,6 +95,7 @@ class AlertStream(Pane):
         Binding("y", "copy", "Copy", tooltip="Copy the alert as text"),
         Binding("slash", "filter", "Filter", tooltip="Filter by text or model=, kind=, status="),
         Binding("s", "toggle_all", "All", tooltip="Show silenced, resolved and retracted too"),
+        Binding("d", "toggle_digest", "Digest", tooltip="The alerts held back by alerting.surface"),
         Binding("escape", "close_filter", "Clear filter", show=False),
     ]
 
@@ -105,6 +108,9 @@ class AlertStream(Pane):
         self.show_all = False
         self.filter_text = ""
         self.detail: AlertDetail | None = None
+        self.held: frozenset[int] = frozenset()
+        self.leads: dict[tuple[str, str, str | None], LeadIndicator] = {}
+        self.show_digest = False
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -146,14 +152,16 @@ class AlertStream(Pane):
         """Read the alerts (in a worker)."""
         app = self.oncall
         status = "all" if self.show_all else "active"
-        run_store_job(
-            self,
-            "alerts",
-            lambda: core.list_alerts(app.reader(), app.current_time(), status=status),
-            AlertsLoaded,
-            group="alerts",
-            exclusive=True,
-        )
+        policy = app.settings.config.alerting.surface
+
+        def job() -> AlertsLoaded:
+            at = app.current_time()
+            alerts = core.list_alerts(app.reader(), at, status=status)
+            held = read_digest(app.reader(), policy, at).held_ids
+            leads = {(i.model, i.kind, i.feature): i for i in read_lead_indicators(app.reader())}
+            return AlertsLoaded(alerts, held, leads)
+
+        run_store_job(self, "alerts", job, lambda m: m, group="alerts", exclusive=True)
 
     def on_alerts_loaded(self, message: AlertsLoaded) -> None:
         message.stop()
@@ -162,6 +170,8 @@ class AlertStream(Pane):
             self.new_ids = ids - self.seen
         self.seen = ids if self.seen is None else self.seen | ids
         self.alerts = message.alerts
+        self.held = message.held
+        self.leads = message.leads
         self.render_table()
 
     def on_alert_detail_loaded(self, message: AlertDetailLoaded) -> None:
@@ -172,6 +182,8 @@ class AlertStream(Pane):
     def shown_alerts(self) -> list[Alert]:
         """The alerts the table shows: filtered, grouped if asked, ranked inside."""
         rows = [a for a in self.alerts if not self.filter_text or _matches(a, self.filter_text)]
+        # The surfacing policy's digest: held types wait there, one key away.
+        rows = [a for a in rows if (a.id in self.held) == self.show_digest]
         key = GROUPS[self.group]
         if key:
             # sorted() is stable: the ranking holds inside each group.
@@ -207,6 +219,15 @@ class AlertStream(Pane):
             )
             rows.append((str(a.id), cells))
         self.query_one("#alert-table", Table).show_rows(rows)
+        held = sum(1 for a in self.alerts if a.id in self.held)
+        table = self.query_one("#alert-table", Table)
+        table.border_title = (
+            f"digest: {held} held (d: back to the stream)"
+            if self.show_digest
+            else f"{held} held in the digest (d)"
+            if held
+            else None
+        )
         self.refresh_bindings()
 
     def selected_id(self) -> int | None:
@@ -278,6 +299,20 @@ class AlertStream(Pane):
             if record.last_noise_by:
                 facts.append(f", last marked noise by {record.last_noise_by}")
             facts.append("\n")
+        lead = self.leads.get((a.model, a.kind, a.feature))
+        if lead is not None and lead.drops_total:
+            facts.append(
+                f"Before realised drops: fired ahead of {lead.drops_preceded} of "
+                f"{lead.drops_total} {a.model} SLO breaches"
+                + (
+                    f", median {lead.median_lead_hours:.0f} h earlier"
+                    if lead.median_lead_hours is not None
+                    else ""
+                )
+                + f"; {lead.without_drop} of its {lead.episodes} episodes had none after\n"
+            )
+        if d.alert.id in self.held:
+            facts.append("Held in the digest: this type is rarely acted on\n", style="dim")
         if d.runbook:
             facts.append(f"Runbook ({d.runbook.author}): ", style="bold")
             facts.append(f"{d.runbook.text}\n")
@@ -312,7 +347,8 @@ class AlertStream(Pane):
         if action == "close_filter" and self.is_mounted:
             # Only while the filter box has the focus; elsewhere Esc is the app's.
             return self.query_one("#alert-filter", Input).has_focus
-        return True
+        # No surfacing policy: no digest, and no key for it.
+        return action != "toggle_digest" or self.oncall.settings.config.alerting.surface is not None
 
     def _act(self, kind: ActionKind, text: str = "", minutes: int = 0) -> None:
         alert = self.selected()
@@ -474,6 +510,14 @@ class AlertStream(Pane):
         self.show_all = not self.show_all
         self.notify("showing all alerts" if self.show_all else "showing active alerts")
         self.load()
+
+    def action_toggle_digest(self) -> None:
+        if self.oncall.settings.config.alerting.surface is None:
+            self.notify("no digest: the config sets no alerting.surface policy")
+            return
+        self.show_digest = not self.show_digest
+        self.notify("showing the digest" if self.show_digest else "showing the stream")
+        self.render_table()
 
     def action_filter(self) -> None:
         box = self.query_one("#alert-filter", Input)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tui import __version__
@@ -68,9 +68,9 @@ def stamp(config: Path) -> Stamp | None:
     return Stamp(resolved, memo_folder() / name, digest.hexdigest())
 
 
-def recall(seen: Stamp | None) -> Path | None:
-    """The store path of the config if these very bytes were checked before, else None
-    (and None for a demo that is still building: the full check refuses it)."""
+def _memo(seen: Stamp | None) -> dict[str, object] | None:
+    """The memo of these very bytes if they were checked before, else None (and None for
+    a demo that is still building: the full check refuses it)."""
     if seen is None or (seen.config.parent / DEMO_BUILDING).exists():
         return None
     try:
@@ -81,6 +81,15 @@ def recall(seen: Stamp | None) -> Path | None:
         return None
     if not isinstance(data, dict) or data.get("digest") != seen.digest:
         return None
+    return data
+
+
+def recall(seen: Stamp | None) -> Path | None:
+    """The store path of the config if these very bytes were checked before, else None
+    (and None for a demo that is still building: the full check refuses it)."""
+    data = _memo(seen)
+    if data is None or seen is None:
+        return None
     store = data.get("store")
     if not isinstance(store, str) or not store:
         return None
@@ -89,10 +98,37 @@ def recall(seen: Stamp | None) -> Path | None:
     return path if path.is_absolute() else (seen.config.parent / path).resolve()
 
 
-def remember(seen: Stamp | None, store: str) -> None:
+@dataclass(frozen=True)
+class SurfaceBar:
+    """The config's `alerting.surface` policy as remembered (the same three numbers)."""
+
+    min_acted_share: float
+    last: int
+    min_episodes: int
+
+
+def recall_surface(seen: Stamp | None) -> tuple[bool, SurfaceBar | None]:
+    """Whether these very bytes were checked before and, if so, their surfacing policy
+    (None where the config sets none): `alerts list` needs it, not the models."""
+    data = _memo(seen)
+    if data is None or "surface" not in data:
+        return False, None
+    bar = data["surface"]
+    if bar is None:
+        return True, None
+    try:
+        assert isinstance(bar, dict)
+        return True, SurfaceBar(
+            float(bar["min_acted_share"]), int(bar["last"]), int(bar["min_episodes"])
+        )
+    except (AssertionError, KeyError, TypeError, ValueError):
+        return False, None
+
+
+def remember(seen: Stamp | None, store: str, surface: SurfaceBar | None = None) -> None:
     """Note that the config as stamped (before it was checked) passed and names
-    ``store`` (its `store:` value as written). Quietly does nothing if the cache folder
-    cannot be written."""
+    ``store`` (its `store:` value as written) and ``surface`` (its surfacing policy, if
+    any). Quietly does nothing if the cache folder cannot be written."""
     if seen is None:
         return
     try:
@@ -100,7 +136,8 @@ def remember(seen: Stamp | None, store: str) -> None:
         partial = seen.memo.with_name(f".{seen.memo.name}.{os.getpid()}")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"digest": seen.digest, "store": store}, handle)
+            bar = None if surface is None else asdict(surface)
+            json.dump({"digest": seen.digest, "store": store, "surface": bar}, handle)
         os.replace(partial, seen.memo)
     except OSError:
         return

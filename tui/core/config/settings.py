@@ -310,11 +310,24 @@ def _check_identifier(name: str) -> None:
         raise ValueError(f"column name {name!r} is reserved by the data contract")
 
 
+class Surface(Strict):
+    """Which alert types interrupt the stream (`alerting.surface`). A type is held in
+    the digest when fewer than `min_acted_share` of its last `last` episodes were acted
+    on — counting back no further than the latest one acted on, and only once that
+    count reaches `min_episodes` (a new type, or one just acted on, is surfaced)."""
+
+    min_acted_share: Fraction = 0.1
+    last: int = Field(default=20, ge=1, le=1000)
+    min_episodes: int = Field(default=5, ge=1, le=1000)
+
+
 class Alerting(Strict):
     """How alerts open, escalate and close."""
 
     resolve_after: int = Field(default=3, ge=1)
     route_to: str | None = None
+    # Off unless given: every alert interrupts the stream.
+    surface: Surface | None = None
 
 
 class ShadowPolicy(Strict):

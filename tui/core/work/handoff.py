@@ -12,6 +12,7 @@ from tui.core.alerts.records import Alert
 from tui.core.checks.results import slice_of
 from tui.core.config.settings import Settings
 from tui.core.store.connection import Store, fetch_rows
+from tui.core.tuning.surfacing import read_digest
 from tui.core.words import num, slice_text, what
 from tui.core.work.bugs import OPEN, list_bugs, replay, show_bug
 from tui.core.work.shifts import shadows_of, shift_of
@@ -20,6 +21,13 @@ from tui.core.work.shifts import shadows_of, shift_of
 def _type(model: str, kind: str, feature: str | None, slice_: Any = None) -> str:
     """An alert type, or one alert, in words: `fraud drift amount region=EU`."""
     return " ".join(x for x in (model, kind, what(feature, slice_)) if x)
+
+
+def _by_type(alerts: list[Alert]) -> dict[tuple[str, str, str | None], list[int]]:
+    out: dict[tuple[str, str, str | None], list[int]] = defaultdict(list)
+    for a in alerts:
+        out[a.type_key].append(a.id)
+    return out
 
 
 def handoff(
@@ -59,6 +67,8 @@ def handoff(
                 {**b.to_json(), "status": at_end["status"], "assignee": at_end.get("assignee")}
             )
 
+    policy = settings.config.alerting.surface
+    digest = read_digest(store, policy, end)
     groups: dict[tuple[str, str, str | None], list[Alert]] = defaultdict(list)
     for a in fired:
         groups[a.type_key].append(a)
@@ -186,6 +196,22 @@ def handoff(
         lines.append(f"- {n['type']}: {n['alerts']} alert(s), dismissed by {', '.join(n['by'])}")
     if not noise:
         lines.append("- none")
+    held = [a for a in fired if a.id in digest.held_ids]
+    if policy is not None:
+        lines += ["", f"## Held in the digest ({len(held)} alerts)", ""]
+        for (model, kind, feature), held_ids in sorted(
+            _by_type(held).items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+        ):
+            standing = digest.standings.get((model, kind, feature))
+            record = (
+                f", acted on {standing.acted} of its last {standing.counted}" if standing else ""
+            )
+            lines.append(
+                f"- {_type(model, kind, feature)} — {len(held_ids)}{record}: "
+                + ", ".join(f"#{i}" for i in held_ids)
+            )
+        if not held:
+            lines.append("- none: every alert of the shift was surfaced")
     lines += ["", "## Bugs", ""]
     shown = sorted(set(touched_bugs))
     for bug_id in shown:
@@ -207,6 +233,7 @@ def handoff(
         "open_alerts": [a.to_json() for a in open_alerts],
         "open_bugs": open_bugs,
         "noise": noise,
+        "digest": {"policy": policy is not None, "held": [a.id for a in held]},
         "bugs": [bugs[i].to_json() for i in shown],
         "slos": slos,
         "markdown": "\n".join(lines) + "\n",
