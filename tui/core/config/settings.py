@@ -34,6 +34,7 @@ from tui.core.config.checks import (
 from tui.core.config.drift_methods import (
     FeatureDrift,
 )
+from tui.core.config.notify import NotifyTimes, Route, unique_routes
 from tui.core.config.times import (
     parse_timestamp,
 )
@@ -311,10 +312,29 @@ def _check_identifier(name: str) -> None:
 
 
 class Alerting(Strict):
-    """How alerts open, escalate and close."""
+    """How alerts open, escalate and close, and who is told (`notify`, with
+    Alertmanager's timers: wait for a group, between a group's messages, and before a
+    firing alert is sent again)."""
 
     resolve_after: int = Field(default=3, ge=1)
     route_to: str | None = None
+    notify: list[Route] = Field(default_factory=list)
+    group_wait: Duration = NotifyTimes().group_wait
+    group_interval: Duration = NotifyTimes().group_interval
+    repeat_interval: Duration = NotifyTimes().repeat_interval
+
+    @field_validator("notify")
+    @classmethod
+    def _routes(cls, routes: list[Route]) -> list[Route]:
+        return unique_routes(routes)
+
+    def route(self, name: str) -> Route:
+        """The named route, or a ConfigError listing the declared ones."""
+        for route in self.notify:
+            if route.name == name:
+                return route
+        known = ", ".join(r.name for r in self.notify) or "none"
+        raise ConfigError(f"no route {name!r} in alerting.notify; declared routes: {known}")
 
 
 class ShadowPolicy(Strict):
