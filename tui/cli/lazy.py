@@ -58,6 +58,12 @@ COMMANDS: dict[str, Entry] = {
         "Label arrival: coverage over time, delays, overdue predictions.",
         True,
     ),
+    "notify": Entry(
+        "tui.cli.notify",
+        "app",
+        "Notifications to the on-call: what is pending, sent or failed; send now; test.",
+        True,
+    ),
     "restore": Entry(
         "tui.cli.store", "restore_command", "Put the backup FILE in place of the store."
     ),
@@ -65,6 +71,11 @@ COMMANDS: dict[str, Entry] = {
         "tui.cli.shadow", "app", "Shadow mode: replay, follow, drills and readiness.", True
     ),
     "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),
+    "watch": Entry(
+        "tui.cli.watch",
+        "watch",
+        "Watch a drop folder: ingest new files, run the due checks, send notifications.",
+    ),
     "slices": Entry(
         "tui.cli.slices", "app", "Model quality per slice, with intervals and label coverage.", True
     ),
@@ -82,7 +93,8 @@ def load(name: str, entry: Entry) -> click.Command:
         command = typer.main.get_group(found)
     else:
         single = typer.Typer(add_completion=False, rich_markup_mode=None)
-        single.command(name)(found)
+        # A command function may carry the example its help ends with.
+        single.command(name, epilog=getattr(found, "epilog", None))(found)
         command = typer.main.get_command(single)
     command.name = name
     return command

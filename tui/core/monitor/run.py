@@ -55,9 +55,11 @@ def run_checks(
     since: datetime | None = None,
     until: datetime | None = None,
     on_step: Callable[[str], None] | None = None,
+    wall: datetime | None = None,
 ) -> CheckRun:
     """Evaluate every due window of the given models (default: all) and update alerts,
-    each model in one transaction."""
+    each model in one transaction, with the notifications the changes ask for (queued
+    at `wall`, the wall clock unless a test gives its own)."""
     started = time.perf_counter()
     names = list(models) if models else list(settings.config.models)
     for name in names:
@@ -88,7 +90,7 @@ def run_checks(
             change = reconcile_alerts(con, settings, name, touched, now)
             change.resolved += judged
             # The alerts' notifications commit with the change that asks for them.
-            queued = queue_alert_changes(con, settings, now, RealClock().now())
+            queued = queue_alert_changes(con, settings, now, wall or RealClock().now())
             notifications += len(queued.pending) + len(queued.held)
         left = max((span.remaining for span in run.spans.values()), default=0)
         if left:

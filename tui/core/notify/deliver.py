@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import duckdb
+
 from tui.core.alerts.reading import runbooks, track_records
+from tui.core.alerts.records import RunbookNote, TrackRecord
 from tui.core.config.notify import Target, target_of
 from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
@@ -104,15 +107,15 @@ def flush(
     report = FlushReport()
     deadline = wall.now() + wait
     while True:
+        # One transaction finds what is due and claims it, with what the messages say.
         with store.write() as con:
             plan = prepare(con, settings, data_clock.now(), wall.now(), force=force, only=wanted)
+            batches = [] if stop and stop() else _claim_all(con, plan.ready, wall.now())
         report.pending, report.next_due = plan.pending, plan.next_due
-        if plan.ready and not (stop and stop()):
-            claimed = 0
-            for group in plan.ready:
-                claimed += _send_group(store, targets[group.route], group, wall, report)
-            if claimed:
-                continue
+        for batch in batches:
+            _send_batch(store, targets[batch.group.route], batch, wall, report)
+        if batches:
+            continue
         if plan.next_due is None or plan.next_due > deadline or (stop and stop()):
             break
         _nap_until(wall, plan.next_due, stop)
@@ -127,45 +130,56 @@ def _nap_until(wall: WallClock, moment: datetime, stop: Callable[[], bool] | Non
         wall.sleep(min(left, NAP))
 
 
-def _facts_of(store: Store, ids: list[int]) -> tuple[list[dict[str, Any]], dict[int, AlertFacts]]:
-    with store.read() as con:
+@dataclass(frozen=True)
+class Batch:
+    """A due group's rows this sender claimed, and what their messages say."""
+
+    group: Ready
+    rows: list[dict[str, Any]]
+    facts: dict[int, AlertFacts]
+
+
+def _claim_all(con: duckdb.DuckDBPyConnection, ready: list[Ready], at: datetime) -> list[Batch]:
+    """Claim every due group (inside the planning transaction) and read its rows."""
+    batches: list[Batch] = []
+    records: dict[tuple[str, str, str | None], TrackRecord] | None = None
+    notes: dict[tuple[str, str, str], RunbookNote] = {}
+    for group in ready:
+        ids = claim(con, group.ids, at)
+        if not ids:
+            continue  # another sender took them
+        if records is None:
+            records, notes = track_records(con), runbooks(con)
         rows = fetch_rows(con, "notify_get", {"ids": ids})
-        records = track_records(con)
-        notes = runbooks(con)
-    facts: dict[int, AlertFacts] = {}
-    for row in rows:
-        if row["alert_id"] is None:
-            continue
-        note = notes.get((row["model"], row["kind"], row["feature"] or ""))
-        record = records.get((row["model"], row["kind"], row["feature"]))
-        facts[int(row["notification_id"])] = AlertFacts.from_row(
-            row, record, note.text if note else None
-        )
-    return rows, facts
+        facts: dict[int, AlertFacts] = {}
+        for row in rows:
+            if row["alert_id"] is None:
+                continue
+            note = notes.get((row["model"], row["kind"], row["feature"] or ""))
+            record = records.get((row["model"], row["kind"], row["feature"]))
+            facts[int(row["notification_id"])] = AlertFacts.from_row(
+                row, record, note.text if note else None
+            )
+        batches.append(Batch(group, rows, facts))
+    return batches
 
 
-def _send_group(
-    store: Store, target: Target, group: Ready, wall: WallClock, report: FlushReport
-) -> int:
-    """Claim a group's rows, send them, record each answer; how many rows it claimed."""
-    with store.write() as con:
-        ids = claim(con, group.ids, wall.now())
-    if not ids:
-        return 0
-    rows, facts = _facts_of(store, ids)
-    kind = target.route.kind
-    if kind == "pagerduty":
+def _send_batch(
+    store: Store, target: Target, batch: Batch, wall: WallClock, report: FlushReport
+) -> None:
+    """Send a claimed batch and record each answer as soon as it comes."""
+    rows, facts = batch.rows, batch.facts
+    if target.route.kind == "pagerduty":
         # The Events API takes one event per request: each row its own, in order, each
-        # recorded as soon as it is answered.
+        # recorded as soon as it is answered (a crash then repeats at most that one).
         for row in rows:
             nid = int(row["notification_id"])
             body = _pagerduty_body(row, facts.get(nid), wall.now())
             body = {"routing_key": target.routing_key, **body}
             _record(store, [row], post(target, messages.encode(body), wall.now()), wall, report)
-        return len(ids)
-    message = _group_message(target, group, rows, facts, wall.now())
+        return
+    message = _group_message(target, batch.group, rows, facts, wall.now())
     _record(store, rows, post(target, messages.encode(message), wall.now()), wall, report)
-    return len(ids)
 
 
 def _pagerduty_body(row: dict[str, Any], facts: AlertFacts | None, now: datetime) -> dict[str, Any]:
