@@ -28,6 +28,7 @@ import pytest
 from tests.helpers import cli
 from tests.receiver import Receiver, receiving
 from tui.core.alerts.changes import ack, expire_silence, silence
+from tui.core.alerts.episodes import SYSTEM, add_event
 from tui.core.checks.results import slice_of
 from tui.core.config.settings import Settings, load_config
 from tui.core.config.times import Clock
@@ -606,3 +607,53 @@ def test_no_routes_and_an_old_history_page_nobody(
         monkeypatch.setenv("SLACK_URL", rx.url + SLACK_PATH)
         assert _flush(w, 3, seconds=0).sent == 0
         assert not rx.requests
+
+
+def test_escalation_reaches_a_critical_route_first_and_a_retraction_resolves_it(
+    world: World,
+) -> None:
+    """An alert that opens as a warning reaches `severity: critical` routes only when it
+    escalates (as a trigger there, an escalation elsewhere); a retraction resolves it."""
+    now = BASE + timedelta(hours=3)
+    settings = world.settings
+    world.ingest(0, 3, bad=True)
+    world.check(3)
+    # The same alerts, had they opened as warnings: their notifications queued again.
+    with world.store.write() as con:
+        con.execute("UPDATE alerts SET severity = 'warning'")
+        con.execute("DELETE FROM notifications")
+        con.execute("UPDATE notify_cursor SET last_event_id = 0")
+        queue_alert_changes(con, settings, now, datetime(2026, 12, 1))
+    assert world.rows("SELECT DISTINCT route FROM notifications ORDER BY 1") == [
+        ("chat",),
+        ("ops",),
+    ]
+    assert _flush(world, 3).sent == 3
+    alert_id, fp = world.rows("SELECT alert_id, fingerprint FROM alerts WHERE slice IS NULL")[0]
+    with world.store.write() as con:
+        con.execute(
+            "UPDATE alerts SET severity = 'critical' WHERE alert_id = $id", {"id": alert_id}
+        )
+        add_event(con, alert_id, now, SYSTEM, "escalated", severity="critical")
+        queue_alert_changes(con, settings, now, datetime(2026, 12, 1))
+    assert world.rows(
+        "SELECT route, event FROM notifications WHERE state = 'pending' ORDER BY route"
+    ) == [("chat", "escalate"), ("pager", "trigger")]
+    assert _flush(world, 3).sent == 2
+    pd = world.receiver.accepted("/pd")
+    assert [(b["event_action"], b["dedup_key"], b["payload"]["severity"]) for b in pd] == [
+        ("trigger", fp, "critical")
+    ]
+    slack = world.receiver.accepted(SLACK_PATH)[-1]
+    assert "escalated to critical" in slack["blocks"][1]["text"]["text"]
+    with world.store.write() as con:
+        con.execute("UPDATE alerts SET state = 'retracted' WHERE alert_id = $id", {"id": alert_id})
+        add_event(con, alert_id, now, SYSTEM, "retracted", reason="more labels")
+        queue_alert_changes(con, settings, now, datetime(2026, 12, 1))
+    assert _flush(world, 3).sent == 2
+    assert world.receiver.accepted("/pd")[-1] == {
+        "routing_key": SECRET,
+        "event_action": "resolve",
+        "dedup_key": fp,
+    }
+    assert "retracted" in world.receiver.accepted(SLACK_PATH)[-1]["blocks"][1]["text"]["text"]
