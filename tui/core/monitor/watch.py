@@ -29,7 +29,13 @@ from typing import Any
 
 from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
-from tui.core.errors import ConfigError, OncallError
+from tui.core.errors import (
+    ConfigError,
+    OncallError,
+    StoreBusyError,
+    StoreError,
+    StoreUnavailable,
+)
 from tui.core.ingest.files import known_format
 from tui.core.ingest.load import ingest_file
 from tui.core.monitor.run import run_checks
@@ -135,6 +141,7 @@ class Watch:
         # path -> the (size, mtime) it was ingested (or refused) with
         self._done: dict[Path, tuple[int, int]] = {}
         self._told_strays: set[str] = set()
+        self._next_check = clock.now()
 
     def stop(self, reason: str = "stop requested") -> None:
         """Ask the loop to end after the step under way."""
@@ -184,8 +191,8 @@ class Watch:
                 actor=self.actor,
                 now=self.data_clock.now(),
             )
-        except ConfigError:
-            raise
+        except (ConfigError, StoreBusyError, StoreError, StoreUnavailable):
+            raise  # not the file's fault: the turn ends, the file waits
         except OncallError as exc:
             # A bad file is told once and left alone until it changes.
             self._done[drop.path] = sig
@@ -240,32 +247,47 @@ class Watch:
         return report
 
     def run(self) -> None:
-        """Turn until stopped."""
+        """Turn until stopped. A store that stays busy costs a turn (said in the log),
+        not the watch; a damaged or full one ends it (exit 74)."""
         where = str(self.folder) if self.folder is not None else "no drop folder"
         self._say("start", f"watching {where}, checks every {self.every}")
-        next_check = self.clock.now()
+        self._next_check = self.clock.now()
         while not self.stopping:
-            came = False
-            for drop in self.still_files():
-                if self.stopping:
-                    break
-                came = self.ingest(drop) or came
-            if self.stopping:
-                break
-            if came or self.clock.now() >= next_check:
-                self.check()
-                next_check = self.clock.now() + self.every
-            if self.stopping:
-                break
-            report = self.send()
-            wake = min(next_check, self.clock.now() + POLL)
-            if report.next_due is not None:
-                wake = min(wake, report.next_due)
-            while not self.stopping and self.clock.now() < wake:
-                self.clock.sleep(min((wake - self.clock.now()).total_seconds(), 0.2))
-        last = self.send(force=True, wait=LAST_SEND)
+            try:
+                self._turn()
+            except StoreBusyError as exc:
+                self._say("error", f"{exc}; trying again in {POLL.total_seconds():g} s")
+                self.clock.sleep(POLL.total_seconds())
+        try:
+            last = self.send(force=True, wait=LAST_SEND)
+            left = last.pending
+        except StoreBusyError as exc:
+            self._say("error", str(exc))
+            left = -1
         self._say(
             "stop",
-            f"stopped ({self.stop_reason}); {last.pending} notifications left pending",
-            pending=last.pending,
+            f"stopped ({self.stop_reason}); "
+            + (f"{left} notifications left pending" if left >= 0 else "the store was busy"),
+            pending=left,
         )
+
+    def _turn(self) -> None:
+        """One turn: ingest what is still, check, send, sleep until the next thing."""
+        came = False
+        for drop in self.still_files():
+            if self.stopping:
+                return
+            came = self.ingest(drop) or came
+        if self.stopping:
+            return
+        if came or self.clock.now() >= self._next_check:
+            self.check()
+            self._next_check = self.clock.now() + self.every
+        if self.stopping:
+            return
+        report = self.send()
+        wake = min(self._next_check, self.clock.now() + POLL)
+        if report.next_due is not None:
+            wake = min(wake, report.next_due)
+        while not self.stopping and self.clock.now() < wake:
+            self.clock.sleep(min((wake - self.clock.now()).total_seconds(), 0.2))

@@ -28,7 +28,7 @@ from tui.core.config.times import Clock
 from tui.core.errors import UsageError
 from tui.core.notify import messages
 from tui.core.notify.messages import AlertFacts
-from tui.core.notify.outbox import Ready, claim, finish, prepare, queue_message
+from tui.core.notify.outbox import IN_FLIGHT, Ready, claim, finish, prepare, queue_message
 from tui.core.notify.sender import Outcome, backoff, post
 from tui.core.store.connection import Store, fetch_rows
 
@@ -112,8 +112,13 @@ def flush(
             plan = prepare(con, settings, data_clock.now(), wall.now(), force=force, only=wanted)
             batches = [] if stop and stop() else _claim_all(con, plan.ready, wall.now())
         report.pending, report.next_due = plan.pending, plan.next_due
-        for batch in batches:
-            _send_batch(store, targets[batch.group.route], batch, wall, report)
+        claimed = {int(r["notification_id"]) for b in batches for r in b.rows}
+        IN_FLIGHT.update(claimed)
+        try:
+            for batch in batches:
+                _send_batch(store, targets[batch.group.route], batch, wall, report)
+        finally:
+            IN_FLIGHT.difference_update(claimed)
         if batches:
             continue
         if plan.next_due is None or plan.next_due > deadline or (stop and stop()):
@@ -234,7 +239,7 @@ def _record(
         report.by_route[route] = report.by_route.get(route, 0) + len(ids)
         return
     attempts = max(int(r["attempts"]) + 1 for r in rows)
-    first = min(r["created_at"] for r in rows)
+    first = min(r["queued_at"] for r in rows)
     if outcome.retry and now - first < GIVE_UP_AFTER:
         wait = outcome.retry_after if outcome.retry_after is not None else backoff(attempts)
         finish(

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tui.core.alerts.records import TrackRecord
-from tui.core.checks.results import slice_of
+from tui.core.alerts.records import Alert, TrackRecord
 from tui.core.words import num, slice_text, what
 
 # Alertmanager's "no end yet".
@@ -51,54 +50,40 @@ def iso(moment: datetime | None) -> str:
 
 @dataclass(frozen=True)
 class AlertFacts:
-    """One notification's alert, in the words every message uses."""
+    """One notification's alert (as it is when sent), in the words every message uses."""
 
     notification_id: int
     event: str
-    alert_id: int
-    fingerprint: str
-    model: str
-    check: str
-    kind: str
-    feature: str | None
-    slice: dict[str, Any] | None
-    severity: str
-    alert_state: str
-    value: float | None
-    threshold: float | None
-    first_seen: datetime
-    last_seen: datetime
-    resolved_at: datetime | None
-    acked_by: str | None
-    record: TrackRecord | None
-    runbook: str | None
+    alert: Alert
 
     @classmethod
     def from_row(
         cls, row: dict[str, Any], record: TrackRecord | None, runbook: str | None
     ) -> AlertFacts:
         """From a row of `notify_get`, its type's track record and runbook text."""
-        return cls(
-            notification_id=int(row["notification_id"]),
-            event=str(row["event"]),
-            alert_id=int(row["alert_id"]),
-            fingerprint=str(row["fingerprint"]),
-            model=str(row["model"]),
-            check=str(row["check_name"]),
-            kind=str(row["kind"]),
-            feature=row["feature"],
-            slice=slice_of(row["slice"]),
-            severity=str(row["severity"]),
-            alert_state=str(row["alert_state"]),
-            value=row["value"],
-            threshold=row["threshold"],
-            first_seen=row["first_seen"],
-            last_seen=row["last_seen"],
-            resolved_at=row["resolved_at"],
-            acked_by=row["acked_by"],
-            record=record,
-            runbook=runbook,
-        )
+        alert = Alert.from_row(row, str(row["state"]), record, runbook)
+        return cls(int(row["notification_id"]), str(row["event"]), alert)
+
+    # What every message names first, read from the alert.
+    @property
+    def alert_id(self) -> int:
+        return self.alert.id
+
+    @property
+    def fingerprint(self) -> str:
+        return self.alert.fingerprint
+
+    @property
+    def model(self) -> str:
+        return self.alert.model
+
+    @property
+    def kind(self) -> str:
+        return self.alert.kind
+
+    @property
+    def severity(self) -> str:
+        return self.alert.severity
 
     @property
     def ending(self) -> bool:
@@ -113,22 +98,24 @@ class AlertFacts:
     @property
     def about(self) -> str:
         """`fraud drift amount region=EU`: model, kind, feature and slice."""
-        return " ".join(x for x in (self.model, self.kind, what(self.feature, self.slice)) if x)
+        return " ".join(
+            x for x in (self.model, self.kind, what(self.alert.feature, self.alert.slice)) if x
+        )
 
     @property
     def measured(self) -> str:
         """`value 0.31 vs threshold 0.25`."""
-        return f"value {num(self.value)} vs threshold {num(self.threshold)}"
+        return f"value {num(self.alert.value)} vs threshold {num(self.alert.threshold)}"
 
     @property
     def since(self) -> str:
         """`since 2026-11-20 14:00 UTC`."""
-        return f"since {self.first_seen:%Y-%m-%d %H:%M} UTC"
+        return f"since {self.alert.first_seen:%Y-%m-%d %H:%M} UTC"
 
     @property
     def track(self) -> str:
         """`acted on 3 of the last 12` (alerts of this type), or that it is the first."""
-        rec = self.record
+        rec = self.alert.track_record
         if rec is None or rec.episodes == 0:
             return "first alert of its type"
         return f"acted on {rec.acted} of the last {rec.episodes}"
@@ -149,18 +136,18 @@ class AlertFacts:
             "alert_id": self.alert_id,
             "event": self.event,
             "model": self.model,
-            "check": self.check,
+            "check": self.alert.check,
             "kind": self.kind,
-            "feature": self.feature,
-            "slice": slice_text(self.slice) or None,
+            "feature": self.alert.feature,
+            "slice": slice_text(self.alert.slice) or None,
             "severity": self.severity,
-            "value": self.value,
-            "threshold": self.threshold,
-            "since": iso(self.first_seen),
-            "last_seen": iso(self.last_seen),
+            "value": self.alert.value,
+            "threshold": self.alert.threshold,
+            "since": iso(self.alert.first_seen),
+            "last_seen": iso(self.alert.last_seen),
             "track_record": self.track,
-            "runbook": self.runbook,
-            "acked_by": self.acked_by,
+            "runbook": self.alert.runbook,
+            "acked_by": self.alert.acked_by,
             "command": self.command,
         }
 
@@ -187,10 +174,10 @@ def pagerduty_event(facts: AlertFacts) -> dict[str, Any]:
             "summary": facts.summary,
             "source": f"oncall/{facts.model}",
             "severity": PD_SEVERITY.get(facts.severity, "error"),
-            "timestamp": iso(facts.last_seen),
+            "timestamp": iso(facts.alert.last_seen),
             "component": facts.model,
             "group": facts.kind,
-            "class": facts.check,
+            "class": facts.alert.check,
             "custom_details": facts.details(),
         }
         event["client"] = "oncall"
@@ -249,10 +236,10 @@ def _alert_lines(facts: AlertFacts) -> str:
         f"{mrkdwn(facts.measured)}, {mrkdwn(facts.since)}",
         f"Type: {mrkdwn(facts.track)}",
     ]
-    if facts.acked_by and facts.event == "acknowledge":
-        lines.append(f"Acknowledged by {mrkdwn(facts.acked_by)}")
-    if facts.runbook:
-        lines.append(f"Runbook: {mrkdwn(facts.runbook)}")
+    if facts.alert.acked_by and facts.event == "acknowledge":
+        lines.append(f"Acknowledged by {mrkdwn(facts.alert.acked_by)}")
+    if facts.alert.runbook:
+        lines.append(f"Runbook: {mrkdwn(facts.alert.runbook)}")
     lines.append(f"`{facts.command}`")
     return "\n".join(lines)
 
@@ -297,12 +284,12 @@ def _labels(facts: AlertFacts) -> dict[str, str]:
         "alertname": f"{facts.model}/{facts.kind}",
         "model": facts.model,
         "kind": facts.kind,
-        "check": facts.check,
+        "check": facts.alert.check,
         "severity": facts.severity,
     }
-    if facts.feature:
-        labels["feature"] = facts.feature
-    for key, value in sorted((facts.slice or {}).items()):
+    if facts.alert.feature:
+        labels["feature"] = facts.alert.feature
+    for key, value in sorted((facts.alert.slice or {}).items()):
         labels.setdefault(str(key), str(value))
     return labels
 
@@ -311,16 +298,16 @@ def _annotations(facts: AlertFacts) -> dict[str, str]:
     out = {
         "summary": facts.summary,
         "description": f"{facts.about}: {facts.measured}, {facts.since}; {facts.track}",
-        "value": num(facts.value),
-        "threshold": num(facts.threshold),
+        "value": num(facts.alert.value),
+        "threshold": num(facts.alert.threshold),
         "track_record": facts.track,
         "command": facts.command,
         "event": facts.event,
     }
-    if facts.runbook:
-        out["runbook"] = facts.runbook
-    if facts.acked_by:
-        out["acked_by"] = facts.acked_by
+    if facts.alert.runbook:
+        out["runbook"] = facts.alert.runbook
+    if facts.alert.acked_by:
+        out["acked_by"] = facts.alert.acked_by
     return out
 
 
@@ -345,8 +332,8 @@ def webhook_alerts(route: str, model: str, alerts: list[AlertFacts]) -> dict[str
                 "status": "resolved" if ended else "firing",
                 "labels": _labels(facts),
                 "annotations": _annotations(facts),
-                "startsAt": iso(facts.first_seen),
-                "endsAt": iso(facts.resolved_at) if ended else NO_END,
+                "startsAt": iso(facts.alert.first_seen),
+                "endsAt": iso(facts.alert.resolved_at) if ended else NO_END,
                 "generatorURL": "",
                 "fingerprint": facts.fingerprint,
             }

@@ -52,7 +52,14 @@ def sender_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(claimed_by: str | None, claimed_at: datetime | None, wall: datetime) -> bool:
+# Rows this process is sending right now: a claim of its own not among them was left by
+# a send that failed before it could record its answer (the store stayed busy).
+IN_FLIGHT: set[int] = set()
+
+
+def _alive(
+    notification_id: int, claimed_by: str | None, claimed_at: datetime | None, wall: datetime
+) -> bool:
     """Whether the sender that claimed a row may still be sending it."""
     if claimed_by is None or claimed_at is None:
         return False
@@ -63,7 +70,7 @@ def _alive(claimed_by: str | None, claimed_at: datetime | None, wall: datetime) 
         return True  # another host: only the lease can tell
     pid = int(pid_text)
     if pid == os.getpid():
-        return True
+        return notification_id in IN_FLIGHT
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -281,7 +288,8 @@ def prepare(
     rows = fetch_rows(con, "notify_unfinished")
     released = 0
     for row in rows:
-        if row["state"] == "sending" and not _alive(row["claimed_by"], row["claimed_at"], wall):
+        alive = _alive(int(row["notification_id"]), row["claimed_by"], row["claimed_at"], wall)
+        if row["state"] == "sending" and not alive:
             execute(
                 con,
                 "notify_release",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import http.client
 import random
 import socket
 import urllib.error
@@ -132,6 +133,9 @@ def post(target: Target, body: bytes, now: datetime) -> Outcome:
     except (ConnectionError, OSError) as exc:
         what = exc.strerror or type(exc).__name__
         return Outcome(False, True, None, _blank(f"connection failed: {what}", target.secrets))
+    except http.client.HTTPException as exc:
+        # A garbled or cut answer: the message may not have arrived; try again.
+        return Outcome(False, True, None, f"a broken answer ({type(exc).__name__})")
     if 200 <= status < 300:
         return Outcome(True, False, status, "")
     return Outcome(False, status >= 500, status, f"HTTP {status}")
