@@ -555,6 +555,14 @@ def test_route_problems_are_config_errors_naming_the_route(
     config.write_text(text.replace("      routing_key_env: PD_ROUTING_KEY\n", ""), "utf-8")
     result = cli(capsys, "notify", "status")
     assert result.code == 2 and "route 'pager'" in result.err and "routing_key_env" in result.err
+    for wrong, said in (
+        ("kind: slack", "alerting.notify.1.kind: route 'chat': "),
+        ("match: {model: churn}", "alerting.notify.1.match: route 'chat': match key 'team'"),
+    ):
+        right = {"kind: slack": "kind: email", "match: {model: churn}": "match: {team: x}"}[wrong]
+        config.write_text(text.replace(wrong, right), "utf-8")
+        result = cli(capsys, "notify", "status")
+        assert result.code == 2 and said in result.err, result.err
 
 
 def test_notify_status_test_and_handoff_from_the_command_line(

@@ -136,6 +136,18 @@ class Route(Strict):
         return True
 
 
+def route_named(data: Any, path: tuple[Any, ...]) -> str | None:
+    """The name of the route a config error's key path is inside (`alerting.notify.0…`),
+    so the error can say which route; None elsewhere or when it has no name."""
+    if len(path) < 3 or path[:2] != ("alerting", "notify") or not isinstance(path[2], int):
+        return None
+    try:
+        name = data["alerting"]["notify"][path[2]]["name"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def _check_url(url: str, where: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

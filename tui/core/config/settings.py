@@ -34,7 +34,7 @@ from tui.core.config.checks import (
 from tui.core.config.drift_methods import (
     FeatureDrift,
 )
-from tui.core.config.notify import NotifyTimes, Route, unique_routes
+from tui.core.config.notify import NotifyTimes, Route, route_named, unique_routes
 from tui.core.config.times import (
     parse_timestamp,
 )
@@ -559,7 +559,11 @@ def parse_config(data: Any, lines: dict[KeyPath, int], source: str) -> Config:
             key_path = ".".join(str(p) for p in path) or "(top level)"
             line = _line_for(lines, path)
             where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {key_path}: {_describe(dict(error))}")
+            said = _describe(dict(error))
+            route = route_named(data, path)
+            if route is not None and f"route {route!r}" not in said:
+                said = f"route {route!r}: {said}"
+            problems.append(f"{where}: {key_path}: {said}")
         raise ConfigError("\n".join(problems)) from None
 
 
