@@ -10,3 +10,4 @@ UNION ALL SELECT 'silence_seq', max(silence_id) FROM silences
 UNION ALL SELECT 'shift_seq', max(shift_id) FROM shifts
 UNION ALL SELECT 'ingest_seq', max(ingest_id) FROM ingest_log
 UNION ALL SELECT 'shadow_session_seq', max(session_id) FROM shadow_sessions
+UNION ALL SELECT 'notify_seq', max(notification_id) FROM notifications

@@ -84,6 +84,7 @@ def check(
                 "complete": run.complete,
                 "remaining_windows": run.remaining,
                 "problems": run.problems,
+                "notifications_queued": run.notifications,
             }
         )
     else:

@@ -236,6 +236,12 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def emit_json_line(data: Any) -> None:
+    """Write one JSON object as one line to stdout (a log of JSON lines)."""
+    sys.stdout.write(json.dumps(data, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
 def info(message: str | Text) -> None:
     """A message for the person: stderr, so stdout stays clean for data."""
     err_console.print(message)

@@ -60,6 +60,12 @@ COMMANDS: dict[str, Entry] = {
         "Label arrival: coverage over time, delays, overdue predictions.",
         True,
     ),
+    "notify": Entry(
+        "tui.cli.notify",
+        "app",
+        "Notifications to the on-call: what is pending, sent or failed; send now; test.",
+        True,
+    ),
     "restore": Entry(
         "tui.cli.store", "restore_command", "Put the backup FILE in place of the store."
     ),
@@ -71,6 +77,11 @@ COMMANDS: dict[str, Entry] = {
     ),
     "tune": Entry("tui.cli.tune", "tune", "Thresholds back-tested on the record."),
     "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),
+    "watch": Entry(
+        "tui.cli.watch",
+        "watch",
+        "Watch a drop folder: ingest new files, run the due checks, send notifications.",
+    ),
     "slices": Entry(
         "tui.cli.slices", "app", "Model quality per slice, with intervals and label coverage.", True
     ),

@@ -11,6 +11,7 @@ import typer
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, info
 from tui.cli.helptext import example, with_example
 from tui.cli.listing import FormatOpt, Listing, chosen, emit
+from tui.core.notify.deliver import send_message
 from tui.core.words import visible, when
 from tui.core.work import shifts as core
 from tui.core.work.handoff import handoff as build_handoff
@@ -86,11 +87,20 @@ def handoff(
         int | None, typer.Option("--shift", help="A shift id (default: current or last).")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE.md.")] = None,
+    send: Annotated[
+        str | None,
+        typer.Option(
+            "--send",
+            metavar="ROUTE",
+            help="Post the report to this slack or webhook route of alerting.notify.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The incident report of a shift, in Markdown (`--json`: its parts, and the Markdown)."""
     env = env_of(ctx)
     report = build_handoff(env.store(), env.settings(), shift, env.now())
+    delivered = _send_handoff(env, send, report) if send is not None else True
     if out is not None:
         out.write_text(report["markdown"], encoding="utf-8")
         info(f"wrote the handoff report of shift {report['shift']['shift_id']} to {out}")
@@ -101,3 +111,19 @@ def handoff(
         # it are user text, and `oncall handoff > shift.md` is the file.
         sys.stdout.write(visible(report["markdown"], lines=True))
         sys.stdout.flush()
+    if not delivered:
+        raise typer.Exit(1)
+
+
+def _send_handoff(env: Env, route: str, report: dict[str, Any]) -> bool:
+    """Post the report to a route now; whether it was delivered."""
+    nid, sent = send_message(
+        env.writer(), env.settings(), route, "handoff", report["markdown"], env.clock()
+    )
+    shift_id = report["shift"]["shift_id"]
+    if sent.sent:
+        info(f"posted the handoff report of shift {shift_id} to route {route}")
+        return True
+    reason = "; ".join(sent.errors) or f"not delivered yet; it stays pending ({nid})"
+    info(f"the handoff report was not posted to route {route}: {reason}")
+    return False

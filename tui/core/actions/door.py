@@ -26,6 +26,8 @@ from tui.core.errors import (
     StoreError,
     StoreUnavailable,
 )
+from tui.core.notify.deliver import RealClock
+from tui.core.notify.outbox import queue_alert_changes
 from tui.core.session.login import acting_as_login
 from tui.core.session.roles import changing
 from tui.core.session.session import Session
@@ -65,6 +67,9 @@ def perform(session: Session, action: Action) -> bool:
         if fetch_rows(con, "outbox_applied", {"action_id": action.action_id}):
             return False
         HANDLERS[action.kind](con, action)
+        # An ack or a resolve by hand is told to the routes that heard the alert fire,
+        # in the same transaction.
+        queue_alert_changes(con, session.settings, action.at, RealClock().now())
         execute(
             con,
             "outbox_mark_applied",

@@ -34,6 +34,7 @@ from tui.core.config.drift_methods import (
     FeatureDrift,
 )
 from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
+from tui.core.config.notify import NotifyTimes, Route, route_named, unique_routes
 from tui.core.config.times import (
     parse_timestamp,
 )
@@ -322,10 +323,30 @@ class Surface(Strict):
 
 
 class Alerting(Strict):
-    """How alerts open, escalate and close."""
+    """How alerts open, escalate and close, and who is told (`notify`, with
+    Alertmanager's timers: wait for a group, between a group's messages, and before a
+    firing alert is sent again)."""
 
     resolve_after: int = Field(default=3, ge=1)
     route_to: str | None = None
+    notify: list[Route] = Field(default_factory=list)
+    group_wait: Duration = NotifyTimes().group_wait
+    group_interval: Duration = NotifyTimes().group_interval
+    repeat_interval: Duration = NotifyTimes().repeat_interval
+
+    @field_validator("notify")
+    @classmethod
+    def _routes(cls, routes: list[Route]) -> list[Route]:
+        return unique_routes(routes)
+
+    def route(self, name: str) -> Route:
+        """The named route, or a ConfigError listing the declared ones."""
+        for route in self.notify:
+            if route.name == name:
+                return route
+        known = ", ".join(r.name for r in self.notify) or "none"
+        raise ConfigError(f"no route {name!r} in alerting.notify; declared routes: {known}")
+
     # Off unless given: every alert interrupts the stream.
     surface: Surface | None = None
 
@@ -549,7 +570,11 @@ def parse_config(data: Any, lines: dict[KeyPath, int], source: str) -> Config:
             key_path = ".".join(str(p) for p in path) or "(top level)"
             line = _line_for(lines, path)
             where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {key_path}: {_describe(dict(error))}")
+            said = _describe(dict(error))
+            route = route_named(data, path)
+            if route is not None and f"route {route!r}" not in said:
+                said = f"route {route!r}: {said}"
+            problems.append(f"{where}: {key_path}: {said}")
         raise ConfigError("\n".join(problems)) from None
 
 

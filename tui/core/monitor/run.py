@@ -20,6 +20,8 @@ from tui.core.checks.storing import store_results
 from tui.core.config.settings import Settings
 from tui.core.ingest.load import sync_columns
 from tui.core.monitor.never_judged import never_judged_results, resolve_judged
+from tui.core.notify.deliver import RealClock
+from tui.core.notify.outbox import queue_alert_changes
 from tui.core.store.connection import Store
 
 
@@ -36,6 +38,8 @@ class CheckRun:
     remaining: dict[str, int] = field(default_factory=dict)
     # What kept a check from running as configured (a baseline version with no rows).
     problems: list[str] = field(default_factory=list)
+    # Notifications queued for the routes of `alerting.notify` (held back ones too).
+    notifications: int = 0
 
     @property
     def complete(self) -> bool:
@@ -51,9 +55,11 @@ def run_checks(
     since: datetime | None = None,
     until: datetime | None = None,
     on_step: Callable[[str], None] | None = None,
+    wall: datetime | None = None,
 ) -> CheckRun:
     """Evaluate every due window of the given models (default: all) and update alerts,
-    each model in one transaction."""
+    each model in one transaction, with the notifications the changes ask for (queued
+    at `wall`, the wall clock unless a test gives its own)."""
     started = time.perf_counter()
     names = list(models) if models else list(settings.config.models)
     for name in names:
@@ -66,6 +72,7 @@ def run_checks(
     resolved: list[int] = []
     remaining: dict[str, int] = {}
     problems: list[str] = []
+    notifications = 0
     for name in names:
         with store.write() as con:
             # Tables and columns the config declares since the last ingest exist (empty)
@@ -83,6 +90,9 @@ def run_checks(
             touched = sorted({r.fingerprint for r in changed})
             change = reconcile_alerts(con, settings, name, touched, now)
             change.resolved += judged
+            # The alerts' notifications commit with the change that asks for them.
+            queued = queue_alert_changes(con, settings, now, wall or RealClock().now())
+            notifications += len(queued.pending) + len(queued.held)
         left = max((span.remaining for span in run.spans.values()), default=0)
         if left:
             remaining[name] = left
@@ -92,7 +102,9 @@ def run_checks(
         updated += change.updated
         resolved += change.resolved
     seconds = round(time.perf_counter() - started, 3)
-    return CheckRun(all_results, opened, updated, resolved, seconds, remaining, problems)
+    return CheckRun(
+        all_results, opened, updated, resolved, seconds, remaining, problems, notifications
+    )
 
 
 def run_checks_to_end(store: Store, settings: Settings, now: datetime) -> CheckRun:
