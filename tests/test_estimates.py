@@ -714,7 +714,7 @@ GOOD_ROWS = [
             None,
             "a4,2026-11-20T10:03:00Z,cat,0.7,0.2,0.2",
             "line 5: column 'score_cat': "
-            "expected scores score_cat, score_dog, score_eel summing to 1 (within 0.01), got 0.7",
+            "expected scores score_cat, score_dog, score_eel summing to 1 (within 0.01), got '0.7'",
         ),
         (
             None,
@@ -725,12 +725,12 @@ GOOD_ROWS = [
         (
             None,
             "a4,2026-11-20T10:03:00Z,cat,1.2,-0.1,-0.1",
-            "line 5: column 'score_cat': expected a probability between 0 and 1, got 1.2",
+            "line 5: column 'score_cat': expected a probability between 0 and 1, got '1.2'",
         ),
         (
             None,
             "a4,2026-11-20T10:03:00Z,cat,NaN,0.5,0.5",
-            "line 5: column 'score_cat': expected a finite number (not NaN or infinite), got NaN",
+            "line 5: column 'score_cat': expected a finite number (not NaN or infinite), got 'NaN'",
         ),
         (
             "prediction_id,ts,prediction,score_cat,score_dog",

@@ -19,7 +19,8 @@ from tui.core.slices.estimates import estimate
 from tui.core.slices.request import Request
 from tui.core.store.connection import Store
 
-pytestmark = pytest.mark.benchmark
+# Generating and ingesting 10M rows takes minutes on a shared machine.
+pytestmark = [pytest.mark.benchmark, pytest.mark.timeout(3600)]
 DAYS = 300
 START = datetime(2026, 1, 1)
 NOW = START + timedelta(days=DAYS)
@@ -53,7 +54,7 @@ def _rows(
     return pl.DataFrame(
         {
             "prediction_id": [f"{prefix}{i}" for i in range(n)],
-            "ts": np.datetime64(start, "s") + seconds,
+            "ts": (np.datetime64(start, "s") + seconds).astype("datetime64[us]"),
             "prediction": np.where(raw >= 0.5, "1", "0"),
             "score": np.round(raw, 4),
             "region": rng.choice(["north", "south", "east", "west"], n),

@@ -99,7 +99,8 @@ def render_plot(
         out.append("\n")
     if times:
         out.append(pad + " " + time_axis(times, plot_w) + "\n", style="dim")
-    legend = "  ".join(f"{s.glyph} {s.name}" for s in series)
+    # A series without a name (the other edge of a band) shares its partner's entry.
+    legend = "  ".join(f"{s.glyph} {s.name}" for s in series if s.name)
     if threshold is not None:
         legend += f"  ┄ threshold {threshold:.3g}"
     if marks and any(m in MARKS for m in marks):

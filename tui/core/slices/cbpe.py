@@ -72,51 +72,61 @@ def binary_groups(
     for v in np.unique(versions):
         mine = versions == v
         p[mine] = fitted.calibration(str(v))(mean[mine])
+    import polars as pl  # the frame library, already loaded by fetch()
+
     pos = str(req.model.positive)
     pp = (frame["prediction"].cast(str) == pos).to_numpy()
-    label = frame["label"].cast(str).to_list()
-    lab = np.asarray([x is not None for x in label])
-    ypos = np.asarray([x == pos for x in label])
-    bins = frame["bin"].to_numpy()
-    windows = frame["w"].to_list()
-    slices = slice_of(frame, by)
-    e_pos, e_neg = n * p, n * (1 - p)
-    v = n * p * (1 - p)
-    reliability_rows: dict[int, list[float]] = defaultdict(lambda: [0.0] * 4)
-    for i in range(frame.height):
-        s = out[(windows[i], slices[i])]
-        ni = int(n[i])
-        s.n += ni
-        if pp[i]:
-            s.cells["tp"] += e_pos[i]
-            s.cells["fp"] += e_neg[i]
-            s.cells["v_pp"] += v[i]
-        else:
-            s.cells["fn"] += e_pos[i]
-            s.cells["tn"] += e_neg[i]
-            s.cells["v_pn"] += v[i]
-        auc = s.auc_bins[int(bins[i])]
-        auc[0] += e_pos[i]
-        auc[1] += e_neg[i]
-        if lab[i]:
-            s.labeled += ni
-            suffix = ("tp" if ypos[i] else "fp") if pp[i] else ("fn" if ypos[i] else "tn")
-            s.cells["r_" + suffix] += ni
-            if pp[i]:
-                s.cells["tp_l"] += e_pos[i]
-                s.cells["fp_l"] += e_neg[i]
-            else:
-                s.cells["fn_l"] += e_pos[i]
-                s.cells["tn_l"] += e_neg[i]
-            auc[2 if ypos[i] else 3] += ni
-            auc[4] += e_pos[i]
-            auc[5] += e_neg[i]
-            if slices[i] is None:
-                r = reliability_rows[int(bins[i]) * RELIABILITY_BINS // SCORE_BINS]
-                r[0] += ni
-                r[1] += ni * mean[i]
-                r[2] += e_pos[i]
-                r[3] += ni * ypos[i]
+    lab = frame["label"].is_not_null().to_numpy()
+    ypos = (frame["label"].cast(str) == pos).fill_null(False).to_numpy()
+    e_pos, e_neg, var = n * p, n * (1 - p), n * p * (1 - p)
+    # Every cell a window needs, one column each, summed per (window, slice) and per
+    # (window, slice, bin) by polars: the grouped rows are many (days × bins).
+    parts = pl.DataFrame(
+        {
+            "w": frame["w"],
+            "slice": pl.Series(slice_of(frame, by), dtype=pl.String),
+            "bin": frame["bin"],
+            "n": n,
+            "labeled": np.where(lab, n, 0.0),
+            "tp": np.where(pp, e_pos, 0.0),
+            "fp": np.where(pp, e_neg, 0.0),
+            "fn": np.where(pp, 0.0, e_pos),
+            "tn": np.where(pp, 0.0, e_neg),
+            "v_pp": np.where(pp, var, 0.0),
+            "v_pn": np.where(pp, 0.0, var),
+            "tp_l": np.where(pp & lab, e_pos, 0.0),
+            "fp_l": np.where(pp & lab, e_neg, 0.0),
+            "fn_l": np.where(~pp & lab, e_pos, 0.0),
+            "tn_l": np.where(~pp & lab, e_neg, 0.0),
+            "r_tp": np.where(pp & lab & ypos, n, 0.0),
+            "r_fp": np.where(pp & lab & ~ypos, n, 0.0),
+            "r_fn": np.where(~pp & lab & ypos, n, 0.0),
+            "r_tn": np.where(~pp & lab & ~ypos, n, 0.0),
+            "a_pos": e_pos,
+            "a_neg": e_neg,
+            "r_pos": np.where(lab & ypos, n, 0.0),
+            "r_neg": np.where(lab & ~ypos, n, 0.0),
+            "l_pos": np.where(lab, e_pos, 0.0),
+            "l_neg": np.where(lab, e_neg, 0.0),
+            "score": np.where(lab, n * mean, 0.0),
+        }
+    )
+    cells = [c for c in parts.columns if c not in ("w", "slice", "bin", "n", "labeled")]
+    for r in parts.group_by("w", "slice").agg(pl.exclude("bin").sum()).iter_rows(named=True):
+        s = out[(r["w"], r["slice"])]
+        s.n, s.labeled = int(r["n"]), int(r["labeled"])
+        for c in cells:
+            s.cells[c] = float(r[c])
+    auc = ["a_pos", "a_neg", "r_pos", "r_neg", "l_pos", "l_neg"]
+    for r in parts.group_by("w", "slice", "bin").agg(pl.col(auc).sum()).iter_rows(named=True):
+        out[(r["w"], r["slice"])].auc_bins[int(r["bin"])] = [float(r[c]) for c in auc]
+    reliability_rows: dict[int, list[float]] = {}
+    whole = parts.filter(pl.col("slice").is_null() & (pl.col("labeled") > 0))
+    per_bin = whole.group_by(pl.col("bin") * RELIABILITY_BINS // SCORE_BINS).agg(
+        pl.col("labeled", "score", "l_pos", "r_pos").sum()
+    )
+    for r in per_bin.iter_rows(named=True):
+        reliability_rows[int(r["bin"])] = [r["labeled"], r["score"], r["l_pos"], r["r_pos"]]
     table = []
     for k, (rows, score_sum, cal_sum, positives) in sorted(reliability_rows.items()):
         if not rows:
