@@ -778,3 +778,55 @@ def test_per_class_scores_are_checked_at_ingest(
     finally:
         con.close()
     assert stored == [("a1", 0.7, 0.2, 0.1), ("a2", 0.1, 0.85, 0.05), ("a3", None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("task", "metric", "ok"),
+    [
+        ("binary", "estimated_f1", True),
+        ("binary", "estimated_auc", True),
+        ("binary", "estimated_mae", False),
+        ("multiclass", "estimated_macro_f1", True),
+        ("regression", "estimated_rmse", True),
+        ("regression", "estimated_bias", False),
+    ],
+)
+def test_slos_name_the_estimated_metrics_of_their_task(
+    tmp_path: Path, task: str, metric: str, ok: bool
+) -> None:
+    from tui.core.errors import ConfigError
+
+    extra = {"binary": 'positive: "1"', "multiclass": "classes: [a, b]", "regression": ""}[task]
+    (tmp_path / "oncall.yaml").write_text(
+        f"store: s.duckdb\nmodels:\n  m:\n    task: {task}\n    {extra}\n"
+        f"    slos: [{{metric: {metric}, min: 0.5}}]\n"
+        "    estimates: {calibration: binned, fit_on: latest_labelled, fit_window: 3d}\n"
+    )
+    if ok:
+        model = load_config(tmp_path / "oncall.yaml").model("m")
+        assert model.estimates.fit_window == timedelta(days=3)
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "oncall.yaml")
+    assert f"SLO metric {metric!r} is not one of" in caught.value.message
+    assert "estimated_" in caught.value.message
+
+
+def test_latest_labelled_days_are_the_complete_ones(world: tuple[Path, dict[str, Any]]) -> None:
+    from tui.core.checks.estimated import latest_labelled_window
+
+    folder, _truth = world
+    settings = load_config(folder / "oncall.yaml")
+    model = settings.model("cal")
+    with Store(settings.store_path).read() as con:
+        # Labels of days 0-3 are in: the latest run of complete days, at most fit_window.
+        assert latest_labelled_window(con, "cal", model, NOW) == (START, START + timedelta(days=4))
+        short = model.model_copy(
+            update={
+                "estimates": model.estimates.model_copy(update={"fit_window": timedelta(days=2)})
+            }
+        )
+        found = latest_labelled_window(con, "cal", short, NOW)
+        assert found == (START + timedelta(days=2), START + timedelta(days=4))
+        # Before any label was known: none.
+        assert latest_labelled_window(con, "cal", model, START + timedelta(hours=1)) is None
