@@ -369,7 +369,11 @@ def test_estimates_by_week_slice_and_whole_span_in_one_request(
         s, pp = part["score"].to_numpy(), part["prediction"].to_numpy() == "1"
         tp, fp, fn = s[pp].sum(), (1 - s[pp]).sum(), s[~pp].sum()
         assert row.estimated["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn), rel=1e-9)
-    assert sorted(r.slice["seg"] for r in by.rows if r.slice) == ["s1", "s2"]
+    assert sorted(r.group for r in by.rows) == ["seg=s1", "seg=s2"]
+    daily_by = _report(folder, "cal", by="seg")
+    assert len(daily_by.rows) == 2 * DAYS
+    assert daily_by.rows[0].group == "2026-11-01 seg=s1"
+    assert sum(r.n for r in daily_by.rows) == DAYS * PER_DAY
 
 
 def test_no_labels_and_empty_windows_say_why(

@@ -320,7 +320,7 @@ def estimate_command(
         for r in report.rows
     ]
     heads = (
-        "window" if by is None else "slice",
+        "slice" if by is not None and step is None else "window",
         "n",
         "labeled",
         f"est {shown}",

@@ -157,13 +157,12 @@ def estimate(
         row = sums.row(req.model, w, min(w + step, req.until))
         row.window_start = max(w, req.since)
         row.slice = {by: value} if by and value is not None else None
-        row.group = (
-            f"{by}={value}"
-            if by and value is not None
-            else f"{w:%Y-%m-%d}"
-            if every is None or every >= timedelta(days=1)
-            else f"{w:%Y-%m-%d %H:%M}"
-        )
+        when = f"{row.window_start:%Y-%m-%d}"
+        if every is not None and every < timedelta(days=1):
+            when = f"{row.window_start:%Y-%m-%d %H:%M}"
+        # One window and a slice: the slice alone names the row; else its window does.
+        where = f"{by}={value}" if by and value is not None else ""
+        row.group = where if every is None and where else f"{when} {where}".strip()
         if by and value is None:
             continue
         rows.append(row)
