@@ -521,6 +521,8 @@ def test_detection_tolerance_per_kind(settings: Settings) -> None:
         "label_delay": 3 * DAY,  # a day plus the expected delay
         "slo": 6 * HOUR + 2 * DAY,  # the shortest SLO window plus the delay
         "offline_gap": 5 * DAY,
+        # No label wait: one window of its SLOs (none here: a day).
+        "estimated_slo": DAY,
     }
     assert {k: detection_tolerance(settings, fraud, k) for k in KINDS} == expected
     # Label-dependent kinds follow the model's own delay.

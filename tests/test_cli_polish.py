@@ -118,10 +118,11 @@ def test_shell_completion_completes_commands_and_subcommands() -> None:
     assert _complete("oncall al", 1) == ["alerts"]
     assert _complete("oncall alerts s", 2) == ["show", "snooze", "silence", "silences"]
     assert "--status" in _complete("oncall alerts list --st", 3)
-    # Run from bash, as a user would: the shell is found from the process tree.
+    # Run from bash, as a user would: the shell is found from the process tree. (A
+    # second command keeps bash as the parent: `bash -c CMD` alone execs CMD in its place.)
     oncall = Path(sys.executable).parent / "oncall"
     script = subprocess.run(
-        ["bash", "-c", f"{shlex.quote(str(oncall))} --show-completion"],
+        ["bash", "-c", f"{shlex.quote(str(oncall))} --show-completion; exit $?"],
         capture_output=True,
         text=True,
         check=False,

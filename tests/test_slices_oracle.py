@@ -15,6 +15,7 @@ import pytest
 from sklearn import metrics as skm
 
 from tests.helpers import cli
+from tui.core.checks.estimated import daily_estimate
 from tui.core.config.settings import load_config
 from tui.core.errors import UsageError
 from tui.core.ingest.rollups import refresh
@@ -423,7 +424,9 @@ def test_both_faces_get_the_same_records_from_the_same_call(
     with st.read() as con:
         rows, _ = slice_metrics(con, req, ["seg"])
         worst, summary, _ = worst_slices(con, req, min_support=20)
-        points = metric_series(con, req)
+        # The series carries the estimate the command computes: from the same call.
+        report, _ = daily_estimate(con, load_config(folder / "oncall.yaml"), req)
+        points = metric_series(con, req, None, report)
         delay = label_delay(con, req, "seg")
     window = ("--since", START.isoformat(), "--until", (START + timedelta(days=7)).isoformat())
     base = ("--config", folder / "oncall.yaml", "--now", NOW.isoformat())

@@ -150,6 +150,11 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
             f"noise {record.noise}, median "
             f"{num(record.median_minutes_to_resolve)} min to resolve"
         )
+        if record.estimates_checked:
+            out_console.print(
+                f"estimates of this type checked against the labels since: "
+                f"{record.estimates_right} of {record.estimates_checked} right"
+            )
     if alert.detail:
         out_console.print(f"detail: {facts(alert.detail)}")
     if detail.results:

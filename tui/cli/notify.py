@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import JsonOpt, emit_json, env_of, err_console, info
+from tui.cli.helptext import example
 from tui.cli.listing import FormatOpt, Listing, chosen, emit
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
@@ -18,7 +19,7 @@ from tui.core.words import visible, when
 app = typer.Typer(
     help="Notifications to the on-call: what is pending, sent or failed; send now; test.",
     no_args_is_help=True,
-    epilog="Example: oncall notify status --state pending",
+    epilog=example("oncall notify status --state pending"),
 )
 
 WaitOpt = Annotated[
@@ -43,7 +44,7 @@ def _wait(text: str | None, default: timedelta) -> timedelta:
 
 @app.command(
     "status",
-    epilog="Example: oncall notify status --state failed --format tsv",
+    epilog=example("oncall notify status --state failed --format tsv"),
 )
 def status(
     ctx: typer.Context,
@@ -110,7 +111,7 @@ def _say(report: FlushReport) -> None:
 
 @app.command(
     "flush",
-    epilog="Example: oncall check && oncall notify flush",
+    epilog=example("oncall notify flush", "oncall notify flush --force"),
 )
 def flush_command(
     ctx: typer.Context,
@@ -137,7 +138,7 @@ def flush_command(
 
 @app.command(
     "test",
-    epilog="Example: oncall notify test team-channel",
+    epilog=example("oncall notify test team-channel"),
 )
 def test_command(
     ctx: typer.Context,

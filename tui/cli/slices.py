@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from tui.cli.common import Env, JsonOpt, emit_json, env_of, info, out_console
+from tui.cli.common import Env, JsonOpt, env_of, info, out_console
 from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
-from tui.core.config.settings import CHECKS_ONLY_METRICS, LOWER_IS_BETTER, METRICS_BY_TASK
-from tui.core.config.times import parse_timestamp
+from tui.core.checks.estimated import daily_estimate, fitted_estimate
+from tui.core.config.settings import (
+    CHECKS_ONLY_METRICS,
+    ESTIMATED_METRICS,
+    LOWER_IS_BETTER,
+    METRICS_BY_TASK,
+)
+from tui.core.config.times import parse_duration, parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
 from tui.core.ingest.rollups import refresh
-from tui.core.slices.estimates import estimate_report
+from tui.core.slices.estimates import PRIMARY, estimate
 from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
 from tui.core.slices.request import Request, default_window, primary_metric
 from tui.core.store.connection import Store
@@ -219,71 +224,140 @@ def series(
     as_json: JsonOpt = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """A metric per day from the labels and (binary models) estimated from the scores."""
+    """A metric per day from the labels, beside its estimate (with its 95% band) before
+    labels arrive, and whether each day's labels are in."""
     env = env_of(ctx)
     req = request(env, model, since, until, version, where)
     store = refreshed_store(env, model)
-    with store.read() as con:
-        points = metric_series(con, req, metric)
-    shape = chosen(fmt, as_json)
     shown = metric or primary_metric(req.model)
+    with store.read() as con:
+        report, why = None, None
+        if shown in ESTIMATED_METRICS[req.model.task]:
+            report, why = daily_estimate(con, env.settings(), req)
+        points = metric_series(con, req, metric, report)
+    shape = chosen(fmt, as_json)
+    if why and shape is not Format.json:
+        info(f"no estimate: {why}")
     cells = [
-        [when(p.day), f"{p.n:,}", f"{p.n_labeled:,}", num(p.value), num(p.estimated)]
+        [
+            when(p.day),
+            f"{p.n:,}",
+            f"{p.n_labeled:,}",
+            num(p.value),
+            num(p.estimated),
+            interval(p.band),
+            {True: "complete", False: "incomplete", None: ""}[p.labels_complete],
+        ]
         for p in points
     ]
-    columns = ("day", "n", "labeled", shown, "estimated")
+    columns = ("day", "n", "labeled", shown, "estimated", "95% band", "labels")
     title = f"{model}: {shown} per day"
     emit(Listing(columns, cells, lambda: [p.to_json() for p in points], title=title), shape)
 
 
-@app.command("estimate", epilog=example("oncall slices estimate --model fraud --by country"))
-def estimate(
+EveryOpt = Annotated[
+    str,
+    typer.Option(
+        "--every",
+        help="The window: a duration (1h, 1d, 1w, 8h for a shift) from --since, or `all` "
+        "for the whole span (since a deploy: --since its time).",
+    ),
+]
+
+
+def _every(text: str) -> timedelta | None:
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise UsageError(f"--every: {exc}", field="every") from None
+
+
+@app.command(
+    "estimate",
+    epilog=example(
+        "oncall slices estimate --model fraud --by country",
+        "oncall slices estimate -m fraud --every 1w --since 2026-10-01 --by country",
+    ),
+)
+def estimate_command(
     ctx: typer.Context,
     model: ModelOpt,
     by: Annotated[
-        str | None, typer.Option("--by", help="A slice column (default: per day).")
+        str | None, typer.Option("--by", help="A slice column (model_version too).")
+    ] = None,
+    every: EveryOpt = "1d",
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="The metric to show (default: F1, macro-F1 or MAE)."),
     ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     version: VersionOpt = None,
+    where: WhereOpt = None,
     as_json: JsonOpt = False,
+    fmt: FormatOpt = None,
 ) -> None:
-    """Estimated performance from the scores where labels have not arrived (binary models),
-    beside the realised values, with a calibration check of the estimate."""
+    """Estimated performance before labels arrive (calibrated CBPE for classifiers, direct
+    loss estimation for regression) per window and slice, with its 95% band, beside
+    the realised value where labels have arrived, and a verdict on the estimate."""
     env = env_of(ctx)
-    req = request(env, model, since, until, version)
-    if req.model.task != "binary":
+    req = request(env, model, since, until, version, where)
+    step = _every(every)
+    shown = metric or PRIMARY[req.model.task]
+    if shown not in ESTIMATED_METRICS[req.model.task]:
         raise UsageError(
-            f"estimates need a binary model with scores; {model!r} is {req.model.task}"
+            f"metric {shown!r} is not one of {', '.join(ESTIMATED_METRICS[req.model.task])} "
+            f"estimated for {req.model.task} model {model!r}",
+            field="metric",
         )
+    shape = chosen(fmt, as_json)
     store = refreshed_store(env, model)
     with store.read() as con:
-        report = estimate_report(con, req, by)
-    if as_json:
-        emit_json(report)
+        fitted = fitted_estimate(con, env.settings(), model, req.now)
+        if req.model.task == "regression" and fitted.loss is None:
+            raise UsageError(f"no estimate for {model!r}: {fitted.problem}")
+        report = estimate(con, req, fitted, every=step, by=by)
+    cells = [
+        [
+            r.group,
+            f"{r.n:,}",
+            pct(r.coverage),
+            num(r.estimated.get(shown)),
+            interval(r.band.get(shown)),
+            num(r.realised.get(shown)),
+            num(r.estimated_on_labeled.get(shown)),
+            "complete" if r.labels_complete else "incomplete",
+        ]
+        for r in report.rows
+    ]
+    heads = (
+        "slice" if by is not None and step is None else "window",
+        "n",
+        "labeled",
+        f"est {shown}",
+        "95% band",
+        f"real {shown}",
+        "est on labelled",
+        "labels",
+    )
+    title = f"{model}: estimated (before labels) vs realised (from labels)"
+    emit(Listing(heads, cells, report.to_json, title=title), shape)
+    if shape is Format.json:
         return
-    table = Table(
-        box=None,
-        title=f"{model}: estimated (from scores) vs realised (from labels)",
-        title_justify="left",
+    cal = report.fitted.to_json()
+    fitted_on = (
+        f"{cal['method']} calibration fitted on {cal['rows']:,} labelled rows of {cal['fitted_on']}"
+        if req.model.task != "regression"
+        else f"loss model fitted on {cal['rows']:,} labelled rows of {cal['fitted_on']}"
     )
-    for col in ("group", "n", "labeled", "est f1", "real f1", "est f1 on labelled"):
-        table.add_column(col, justify="left" if col == "group" else "right", no_wrap=col == "group")
-    for r in report["rows"]:
-        table.add_row(
-            r["group"],
-            f"{r['n']:,}",
-            pct(r["coverage"]),
-            num(r["estimated"]["f1"]),
-            num(r["realised"]["f1"]),
-            num(r["estimated_on_labeled"]["f1"]),
-        )
-    out_console.print(table)
-    check = report["calibration"]
-    verdict = "trustworthy" if check["trustworthy"] else "NOT trustworthy"
-    info(
-        f"calibration: on labelled rows the estimate is off by up to "
-        f"{num(check['max_f1_gap'])} in F1 and the score bins by up to "
-        f"{num(check['max_bin_gap'])}; the estimate is {verdict} "
-        f"(it is an estimate, always: it assumes calibrated scores)"
+    if cal["problem"]:
+        fitted_on += f" ({cal['problem']})"
+    verdict = report.verdict
+    said = (
+        ("trustworthy" if verdict.trustworthy else "NOT trustworthy")
+        if verdict.judged
+        else "not judged"
     )
+    info(f"{fitted_on}; the estimate is {said}: {verdict.reason}")

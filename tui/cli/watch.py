@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from tui.cli.common import emit_json_line, env_of
+from tui.cli.helptext import with_example
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
 from tui.core.monitor.watch import Step, Watch
@@ -26,6 +27,7 @@ def _duration(text: str, option: str) -> timedelta:
         raise UsageError(f"{option}: {exc}", field=option.lstrip("-")) from None
 
 
+@with_example("oncall watch /srv/drop --every 5m --json")
 def watch(
     ctx: typer.Context,
     folder: Annotated[
@@ -84,6 +86,3 @@ def watch(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     loop.run()
-
-
-watch.epilog = "Example: oncall watch /srv/drop --every 5m --json"  # type: ignore[attr-defined]

@@ -14,6 +14,8 @@ from rich.text import Text
 
 # How a failing window is marked on the row under the plot, by its status.
 MARKS = {"warning": ("▴", "yellow"), "critical": ("▲", "bold red")}
+# A window whose labels are still arriving (its realised value may yet move).
+INCOMPLETE = ("◌", "dim yellow")
 LABEL_WIDTH = 8  # the y-axis labels, then a bar
 
 
@@ -79,26 +81,32 @@ def render_plot(
         for c in range(plot_w):
             out.append(grid[r][c], style=styles.get((r, c), ""))
         out.append("\n")
-    if marks and any(m in MARKS for m in marks):
+    incomplete = bool(marks) and "incomplete" in (marks or ())
+    if marks and (any(m in MARKS for m in marks) or incomplete):
         row = [" "] * plot_w
         row_styles: dict[int, str] = {}
         for i, status in enumerate(marks):
+            c = column_of(i, len(marks))
             if status in MARKS:
-                c = column_of(i, len(marks))
                 # A critical mark wins over a warning one sharing its column.
                 if row[c] != MARKS["critical"][0]:
                     row[c], row_styles[c] = MARKS[status]
+            elif status == "incomplete" and row[c] == " ":
+                row[c], row_styles[c] = INCOMPLETE
         out.append(pad + "│", style="dim")
         for c in range(plot_w):
             out.append(row[c], style=row_styles.get(c, ""))
         out.append("\n")
     if times:
         out.append(pad + " " + time_axis(times, plot_w) + "\n", style="dim")
-    legend = "  ".join(f"{s.glyph} {s.name}" for s in series)
+    # A series without a name (the other edge of a band) shares its partner's entry.
+    legend = "  ".join(f"{s.glyph} {s.name}" for s in series if s.name)
     if threshold is not None:
         legend += f"  ┄ threshold {threshold:.3g}"
     if marks and any(m in MARKS for m in marks):
         legend += "  ▴ warning ▲ critical window"
+    if incomplete:
+        legend += f"  {INCOMPLETE[0]} labels incomplete"
     out.append(pad + " " + legend + (f"  {caption}" if caption else ""), style="dim")
     return out
 

@@ -298,6 +298,9 @@ class AlertStream(Pane):
                 facts.append(f", median {median:.0f} min to resolve")
             if record.last_noise_by:
                 facts.append(f", last marked noise by {record.last_noise_by}")
+            if record.estimates_checked:
+                right, checked = record.estimates_right, record.estimates_checked
+                facts.append(f"; its estimates were right {right} of {checked} times")
             facts.append("\n")
         lead = self.leads.get((a.model, a.kind, a.feature))
         if lead is not None and lead.drops_total:

@@ -31,7 +31,8 @@ from tui.app.widgets.rows import RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core.alerts.drill import Drill, drill_for
-from tui.core.config.settings import CHECKS_ONLY_METRICS, METRICS_BY_TASK
+from tui.core.checks.estimated import daily_estimate
+from tui.core.config.settings import CHECKS_ONLY_METRICS, ESTIMATED_METRICS, METRICS_BY_TASK
 from tui.core.config.times import floor_time, parse_timestamp, trailing_start
 from tui.core.errors import OncallError, StoreBusyError
 from tui.core.ingest.rollups import refresh
@@ -57,6 +58,8 @@ class SlicesAnswer:
     worst: list[WorstSlice]
     summary: WorstSummary
     series: list[SeriesPoint]
+    # Why the metric has no estimate beside it, when it could have one.
+    no_estimate: str | None = None
 
 
 class SliceExplorer(Pane):
@@ -211,9 +214,12 @@ class SliceExplorer(Pane):
             with store.read() as con:
                 rows, source = slice_metrics(con, req, by, metric)
                 worst, summary, _ = worst_slices(con, req, metric)
-                series = metric_series(con, req, metric)
-            shown = metric or primary_metric(req.model)
-            return SlicesAnswer(req, shown, rows, source, worst, summary, series)
+                shown = metric or primary_metric(req.model)
+                report, why = None, None
+                if shown in ESTIMATED_METRICS[req.model.task]:
+                    report, why = daily_estimate(con, app.settings, req)
+                series = metric_series(con, req, metric, report)
+            return SlicesAnswer(req, shown, rows, source, worst, summary, series, why)
 
         run_store_job(
             self,
@@ -317,9 +323,24 @@ class SliceExplorer(Pane):
         plots = [Series(f"{metric} (labels)", [s.value for s in series])]
         if any(s.estimated is not None for s in series):
             plots.append(Series(f"{metric} (estimate)", [s.estimated for s in series], "○", "cyan"))
+        if any(s.band is not None for s in series):
+            plots.append(
+                Series(
+                    "95% band",
+                    [s.band[0] if s.band else None for s in series],
+                    "·",
+                    "cyan",
+                )
+            )
+            plots.append(Series("", [s.band[1] if s.band else None for s in series], "·", "cyan"))
         first = series[0].day if series else None
+        caption = f"per day from {first:%m-%d}" if first else ""
+        if d.no_estimate:
+            caption += f"; no estimate: {d.no_estimate}"
+        # Days whose labels are still arriving: their realised value may yet move.
+        marks = ["incomplete" if s.labels_complete is False else "" for s in series]
         self.query_one("#slice-plot", SeriesPlot).plot(
-            plots, None, f"per day from {first:%m-%d}" if first else ""
+            plots, None, caption, marks=marks if any(marks) else None
         )
         self.refresh_bindings()
 

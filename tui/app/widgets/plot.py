@@ -35,6 +35,11 @@ class SeriesPlot(Static):
         """The threshold line, if any."""
         return self._threshold
 
+    @property
+    def marks(self) -> list[str]:
+        """One status per point (failing windows, days whose labels are incomplete)."""
+        return list(self._marks or [])
+
     def plot(
         self,
         series: list[Series],

@@ -210,6 +210,10 @@ def reconcile_alerts(
                 for k in ("severity", "state", "last_seen", "count", "resolved_at")
             )
             if not differs:
+                if old["detail"] != values["detail"]:
+                    # The same episode with newer evidence (an estimate's window whose
+                    # labels have since arrived): the alert shows what is known now.
+                    execute(con, "alert_update_episode", {**values, "alert_id": alert_id})
                 continue
             execute(con, "alert_update_episode", {**values, "alert_id": alert_id})
             if SEVERITY_RANK[values["severity"]] > SEVERITY_RANK[str(old["severity"])]:

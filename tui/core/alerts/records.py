@@ -27,6 +27,10 @@ class TrackRecord:
     median_minutes_to_resolve: float | None
     last_noise_by: str | None
     last_noise_at: datetime | None
+    # Alerts on estimates whose labels have since arrived, and how many the estimate
+    # got right (the estimate and the realised value on the same side of the SLO).
+    estimates_checked: int = 0
+    estimates_right: int = 0
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TrackRecord:
@@ -40,6 +44,8 @@ class TrackRecord:
             median_minutes_to_resolve=row["median_minutes"],
             last_noise_by=row["last_noise_by"],
             last_noise_at=row["last_noise_at"],
+            estimates_checked=int(row.get("estimates_checked") or 0),
+            estimates_right=int(row.get("estimates_right") or 0),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -52,6 +58,8 @@ class TrackRecord:
             "median_minutes_to_resolve": self.median_minutes_to_resolve,
             "last_noise_by": self.last_noise_by,
             "last_noise_at": self.last_noise_at,
+            "estimates_checked": self.estimates_checked,
+            "estimates_right": self.estimates_right,
         }
 
 

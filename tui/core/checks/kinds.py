@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tui.core.checks import drift, labelled, quality
+from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
-from tui.core.config.settings import Model, Settings
+from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
 
 Timing = Callable[[Settings, Model], timedelta]
 
@@ -67,7 +67,13 @@ def _relabel_horizon(_settings: Settings, model: Model) -> timedelta:
 
 
 def _slo_step(_settings: Settings, model: Model) -> timedelta:
-    return min((s.window for s in model.slos), default=timedelta(days=1))
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    return min((s.window for s in slos), default=timedelta(days=1))
+
+
+def _estimated_slo_step(_settings: Settings, model: Model) -> timedelta:
+    slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
+    return min((s.window for s in slos), default=timedelta(days=1))
 
 
 def _day(_settings: Settings, _model: Model) -> timedelta:
@@ -83,6 +89,7 @@ SCORE_DRIFT = Family("drift", drift.evaluate_score_drift, needs_baseline=True)
 LABEL_DELAY = Family("labels", labelled.evaluate_label_delay)
 SLO = Family("labels", labelled.evaluate_slos)
 OFFLINE_GAP = Family("labels", labelled.evaluate_offline_gap)
+ESTIMATED_SLO = Family("estimates", estimated.evaluate_estimated_slos)
 
 REGISTRY: dict[str, Kind] = {
     k.name: k
@@ -115,6 +122,15 @@ REGISTRY: dict[str, Kind] = {
             SLO,
             _slo_step,
             lambda s, m: _slo_step(s, m) + m.labels.expected_delay,
+            horizon=_relabel_horizon,
+        ),
+        # Judged as each window ends, from the estimate; judged again while its labels
+        # arrive, to record whether the estimate was right.
+        Kind(
+            "estimated_slo",
+            ESTIMATED_SLO,
+            _estimated_slo_step,
+            _estimated_slo_step,
             horizon=_relabel_horizon,
         ),
         Kind(

@@ -31,7 +31,7 @@ from tui.core.checks.results import (
     grade_below,
 )
 from tui.core.checks.spans import Span
-from tui.core.config.settings import LOWER_IS_BETTER, Model, Slo
+from tui.core.config.settings import ESTIMATED_PREFIX, LOWER_IS_BETTER, Model, Slo
 from tui.core.slices.metrics import wilson
 from tui.core.slices.outcomes import (
     Counts,
@@ -260,14 +260,16 @@ def slo_metric(
 
 def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
     """Every SLO of the model, per window (and slice value for `by:` SLOs)."""
-    if not ctx.model.slos:
+    # SLOs on estimates are judged by their own kind (tui.core.checks.estimated).
+    slos = [s for s in ctx.model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    if not slos:
         return []
     model_name = ctx.model_name
     model = ctx.model
     out: list[Result] = []
-    by_columns = sorted({s.by for s in model.slos if s.by})
-    outcomes = _outcomes(ctx, span, by_columns, {s.metric for s in model.slos})
-    for slo in model.slos:
+    by_columns = sorted({s.by for s in slos if s.by})
+    outcomes = _outcomes(ctx, span, by_columns, {s.metric for s in slos})
+    for slo in slos:
         check = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
         keys = sorted({(c, v) for (_w, c, v) in outcomes if c == slo.by}, key=lambda k: k[1] or "")
         threshold = slo.min if slo.min is not None else slo.max

@@ -207,6 +207,33 @@ class Baseline(Strict):
         return self
 
 
+# What an SLO may name as `estimated_<metric>` (judged before labels arrive), per task.
+ESTIMATED_METRICS: dict[str, tuple[str, ...]] = {
+    "binary": ("accuracy", "precision", "recall", "f1", "auc"),
+    "multiclass": ("accuracy", "macro_f1"),
+    "regression": ("mae", "rmse"),
+}
+ESTIMATED_PREFIX = "estimated_"
+# A multiclass model's per-class scores come in one column per declared class.
+CLASS_SCORE_PREFIX = "score_"
+
+
+def class_score_column(cls: str) -> str:
+    """The data contract's column for a multiclass model's score of one class."""
+    return f"{CLASS_SCORE_PREFIX}{cls}"
+
+
+class Estimates(Strict):
+    """How performance is estimated before labels arrive: the calibration map of the
+    scores (``isotonic``, ``binned`` or ``none``), fitted on the baseline's labelled rows
+    or on the latest ``fit_window`` of days whose labels have arrived
+    (``fit_on: latest_labelled``)."""
+
+    calibration: Literal["isotonic", "binned", "none"] = "isotonic"
+    fit_on: Literal["baseline", "latest_labelled"] = "baseline"
+    fit_window: Duration = timedelta(days=7)
+
+
 class LabelPolicy(Strict):
     """When labels are expected to arrive."""
 
@@ -244,6 +271,7 @@ class Model(Strict):
     offline: dict[str, float] = Field(default_factory=dict)
     labels: LabelPolicy = Field(default_factory=LabelPolicy)
     slos: list[Slo] = Field(default_factory=list)
+    estimates: Estimates = Field(default_factory=Estimates)
     # The global `checks:` with this model's own `checks:` laid over it, key by key
     # (filled in by Config): a 165-rows-a-day model and a million-rows-a-day one
     # need different windows and supports in one file.
@@ -278,10 +306,11 @@ class Model(Strict):
         for name in self.offline:
             if name not in valid:
                 raise ValueError(f"offline metric {name!r} is not one of {', '.join(valid)}")
+        estimated = [ESTIMATED_PREFIX + m for m in ESTIMATED_METRICS[self.task]]
         for slo in self.slos:
-            if slo.metric not in valid:
+            if slo.metric not in valid and slo.metric not in estimated:
                 raise ValueError(
-                    f"SLO metric {slo.metric!r} is not one of {', '.join(valid)} "
+                    f"SLO metric {slo.metric!r} is not one of {', '.join([*valid, *estimated])} "
                     f"for a {self.task} model"
                 )
             if slo.by is not None and slo.by not in self.slices:

@@ -29,7 +29,15 @@ from tui.core.ingest.files import (
     reader_error,
     snapshot_suffix,
 )
-from tui.core.ingest.plan import SOURCE, Kind, Plan, make_plan, refuse_bad_rows, targets_of
+from tui.core.ingest.plan import (
+    SOURCE,
+    Kind,
+    Plan,
+    class_score_columns,
+    make_plan,
+    refuse_bad_rows,
+    targets_of,
+)
 from tui.core.ingest.rollups import mark_dirty, sync_rollup_table
 from tui.core.ingest.rules import (
     check_classes,
@@ -94,7 +102,8 @@ def sync_columns(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         if not existing:
             execute(con, "predictions_create_table", table=table)
             changed = True
-        for name, kind in model_columns(model).items():
+        scores = dict.fromkeys(class_score_columns(model), "DOUBLE")
+        for name, kind in {**model_columns(model), **scores}.items():
             if name in existing:
                 if existing[name] != kind:
                     declared = "numeric" if kind == "DOUBLE" else "categorical"

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import duckdb
 
-from tui.core.config.settings import IngestPolicy, Model
+from tui.core.config.settings import CLASS_SCORE_PREFIX, IngestPolicy, Model, class_score_column
 from tui.core.errors import InputError
 from tui.core.ingest.files import FileColumn, FileShape, every_value_read
 from tui.core.ingest.rules import (
@@ -67,6 +67,7 @@ def targets_of(kind: Kind, model: Model) -> list[Target]:
     out.append(
         Target("prediction_value", "DOUBLE", "number" if regression else "absent", regression)
     )
+    out += [Target(c, "DOUBLE", "score", False) for c in class_score_columns(model)]
     # A slice that is also a feature is staged once, typed as the feature.
     out += [Target(s, "VARCHAR", "text", False) for s in model.slices if s not in model.features]
     for name, feature in model.features.items():
@@ -75,6 +76,61 @@ def targets_of(kind: Kind, model: Model) -> list[Target]:
         else:
             out.append(Target(name, "VARCHAR", "text", False))
     return out
+
+
+def class_score_columns(model: Model) -> list[str]:
+    """A multiclass model's per-class score columns (score_<class>), one per declared
+    class; none for other tasks or without declared classes."""
+    if model.task != "multiclass" or not model.classes:
+        return []
+    return [class_score_column(str(c)) for c in model.classes]
+
+
+# Per-class scores of one row must sum to one within this (rounding in the writer).
+CLASS_SCORE_SUM_TOLERANCE = 0.01
+
+
+def class_score_checks(
+    model_name: str, model: Model, shape: FileShape, expressions: dict[str, str]
+) -> list[Check]:
+    """The data contract's rules for per-class scores: a file gives either none or one
+    score_<class> column per declared class (no other score_ column), and a row gives
+    either none or all of them, summing to 1."""
+    wanted = class_score_columns(model)
+    given = [c for c in shape.columns if c.startswith(CLASS_SCORE_PREFIX)]
+    if model.task != "multiclass" or not given:
+        return []
+    strangers = [c for c in given if c not in wanted]
+    if strangers:
+        raise InputError(
+            f"{shape.path}: column {strangers[0]!r} is not the score of a declared class of "
+            f"model {model_name!r}; expected one of {', '.join(wanted) or '(no classes declared)'}"
+            "; nothing was written"
+        )
+    missing = [c for c in wanted if c not in shape.columns]
+    if missing:
+        raise InputError(
+            f"{shape.path}: per-class scores need one column per declared class of model "
+            f"{model_name!r}; missing {', '.join(missing)}; nothing was written"
+        )
+    exprs = [f"({expressions[c]})" for c in wanted]
+    nulls = " + ".join(f"CAST({e} IS NULL AS INTEGER)" for e in exprs)
+    total = " + ".join(exprs)
+    names = ", ".join(wanted)
+    return [
+        Check(
+            wanted[0],
+            wanted[0],
+            f"({nulls}) BETWEEN 1 AND {len(wanted) - 1}",
+            f"a score in every one of {names} when any is given",
+        ),
+        Check(
+            wanted[0],
+            wanted[0],
+            f"abs({total} - 1) > {CLASS_SCORE_SUM_TOLERANCE}",
+            f"scores {names} summing to 1 (within {CLASS_SCORE_SUM_TOLERANCE})",
+        ),
+    ]
 
 
 # Derived targets read the same file column as another one.
@@ -252,6 +308,8 @@ def make_plan(
                     "now, ingest.max_future after now)",
                 )
             )
+    if kind == "predictions":
+        checks += class_score_checks(model_name, model, shape, expressions)
     if checks:
         cases = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
         parts.append(f"CASE {cases} END AS _bad")

@@ -42,7 +42,7 @@ VOLUME_WARM_UP = timedelta(days=7)
 
 
 def _subject(check: str, kind: str) -> str:
-    return check if kind == "slo" else kind
+    return check if kind in ("slo", "estimated_slo") else kind
 
 
 def _advice(
@@ -60,13 +60,14 @@ def _advice(
             f"about {{rows}} rows per {span} window, min_support {drift.min_support}",
             f"lower {at}.checks.drift.min_support or widen checks.drift.window",
         )
-    if kind == "slo":
+    if kind in ("slo", "estimated_slo"):
+        # An estimated SLO needs rows, not labels: min_labeled is its minimum of rows.
+        rows = "labelled rows" if kind == "slo" else "rows"
         for i, slo in enumerate(model.slos):
             name = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
             if name == subject:
                 return (
-                    f"about {{rows}} labelled rows per {window} window, "
-                    f"min_labeled {slo.min_labeled}",
+                    f"about {{rows}} {rows} per {window} window, min_labeled {slo.min_labeled}",
                     f"lower {at}.slos[{i}].min_labeled or widen {at}.slos[{i}].window",
                 )
     if kind == "offline_gap":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import duckdb
@@ -14,6 +14,7 @@ import duckdb
 from tui.core.config.settings import LOWER_IS_BETTER, METRICS_BY_TASK
 from tui.core.config.times import floor_time
 from tui.core.errors import UsageError
+from tui.core.slices.estimates import EstimateReport
 from tui.core.slices.outcomes import Counts, GroupKey, estimate_of, metrics_of, outcome_counts
 from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, check_metric, primary_metric
@@ -167,12 +168,35 @@ def worst_slices(
 
 
 def metric_series(
-    con: duckdb.DuckDBPyConnection, req: Request, metric: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    metric: str | None = None,
+    estimates: EstimateReport | None = None,
 ) -> list[SeriesPoint]:
-    """Per day of the request: the metric from labels, and (binary models) its estimate
-    from the scores, for a plot of the metric over time."""
+    """Per day of the request: the metric from labels, and its estimate with its band,
+    for a plot of the metric over time. The estimate comes from ``estimates`` (a daily
+    estimate report of the same request) when given; without one, a binary model's is
+    estimated from its raw scores."""
     metric = metric or primary_metric(req.model)
     check_metric(req.model_name, req.model, metric)
+    if estimates is not None:
+        by_day = {r.window_start: r for r in estimates.rows if r.slice is None}
+        points = metric_series(con, req, metric)
+        out = []
+        for p in points:
+            found = by_day.get(max(p.day, req.since))
+            if found is None or metric not in found.estimated:
+                out.append(replace(p, estimated=None))
+                continue
+            out.append(
+                replace(
+                    p,
+                    estimated=found.estimated[metric],
+                    band=found.band.get(metric),
+                    labels_complete=found.labels_complete,
+                )
+            )
+        return out
     out = []
     day = floor_time(req.since, timedelta(days=1))
     while day < req.until:

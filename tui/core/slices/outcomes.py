@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -244,7 +245,7 @@ def _exact_auc(
         )
 
 
-def auc_from_histogram(pos: list[int], neg: list[int]) -> float | None:
+def auc_from_histogram(pos: Sequence[float], neg: Sequence[float]) -> float | None:
     """AUC from positives and negatives per ordered score bucket; ties count one half.
 
     With one bucket per distinct score this is the exact (Mann–Whitney) AUC; with score
@@ -254,7 +255,7 @@ def auc_from_histogram(pos: list[int], neg: list[int]) -> float | None:
     if total_pos == 0 or total_neg == 0:
         return None
     above = 0.0
-    seen_neg = 0
+    seen_neg = 0.0
     for p, q in zip(pos, neg, strict=True):
         above += p * (seen_neg + 0.5 * q)
         seen_neg += q

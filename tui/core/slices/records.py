@@ -148,6 +148,10 @@ class SeriesPoint:
     n_labeled: int
     value: float | None
     estimated: float | None
+    # The estimate's 95% sampling band, and whether the day's labels are in
+    # (`labels.min_fraction` of its rows): None where there is no estimate.
+    band: tuple[float, float] | None = None
+    labels_complete: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The point as `oncall slices series --json` prints it."""
@@ -157,6 +161,8 @@ class SeriesPoint:
             "n_labeled": self.n_labeled,
             "value": self.value,
             "estimated": self.estimated,
+            "band": list(self.band) if self.band else None,
+            "labels_complete": self.labels_complete,
         }
 
 
