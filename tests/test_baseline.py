@@ -30,10 +30,10 @@ from tui.core.checks.baseline import (
     baseline_window,
     load_baseline,
     offline_targets,
-    reference_outcomes,
 )
 from tui.core.checks.evaluate import baseline_parts
 from tui.core.checks.kinds import REGISTRY
+from tui.core.checks.reference import reference_outcomes
 from tui.core.checks.spans import Span
 from tui.core.config.settings import Settings, load_config
 from tui.core.errors import ConfigError
@@ -310,7 +310,7 @@ def test_the_cache_follows_the_reference_files_content(
         reads.append(args[3].path)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("tui.core.checks.baseline.stage_reference", counted)
+    monkeypatch.setattr("tui.core.checks.reference.stage_reference", counted)
     store = Store(settings.store_path)
     now = START + 2 * DAY
     with store.write() as con:

@@ -1,6 +1,7 @@
-"""What the slice explorer's tables hold on an alert's drill-down: the slices by the
-alert's own measure, a drift alert's bins baseline against now, and the example rows
-with the alert's feature first."""
+"""What the slice explorer's tables and plot hold: the slices by a metric with their
+intervals, the worst slices, the metric over time with its estimate; on an alert's
+drill-down, the slices by the alert's own measure, a drift alert's bins baseline
+against now, and the example rows with the alert's feature first."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from typing import Any
 
 from rich.text import Text
 
+from tui.app.widgets.plot import Series
 from tui.app.widgets.rows import Column
 from tui.core.alerts.drill import Drill
 from tui.core.config.settings import Model
 from tui.core.slices.focus import FocusSlice
+from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice
 from tui.core.slices.request import Request
 from tui.core.store.sqlparts import slice_value
-from tui.core.words import num, pct, slice_text, when
+from tui.core.words import interval, num, pct, slice_text, when
 
 Cells = list[tuple[str, tuple[str | Text, ...]]]
 Columns = tuple[tuple[str, int], ...]
@@ -117,3 +120,67 @@ def example_table(
             cells.insert(3, cells.pop(-len(features)))
         out.append(tuple(cells))
     return columns, out
+
+
+def slice_table(rows: Sequence[SliceRow], metric: str) -> tuple[Cells, Columns]:
+    """Per slice: rows, label coverage, the metric with its interval, and its difference
+    from the whole (red where worse)."""
+    columns: Columns = (
+        ("slice", 34),
+        ("n", 9),
+        ("labeled", 7),
+        (metric, 8),
+        ("95% CI", 13),
+        ("diff", 8),
+    )
+    cells: Cells = []
+    for i, r in enumerate(rows):
+        diff = r.diff(metric)
+        red = diff is not None and diff < 0
+        cells.append(
+            (
+                f"s{i}",
+                (
+                    slice_text(r.slice) or "(all)",
+                    f"{r.n:,}",
+                    pct(r.coverage),
+                    num(r.value(metric)),
+                    interval(r.interval(metric)),
+                    Text(num(diff), style="red" if red else ""),
+                ),
+            )
+        )
+    return cells, columns
+
+
+def worst_table(worst: Sequence[WorstSlice], metric: str) -> tuple[Cells, Columns]:
+    """The slices found clearly worse than the whole, with their lift."""
+    columns: Columns = (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5))
+    cells: Cells = [
+        (f"w{i}", (slice_text(r.slice), f"{r.n_labeled:,}", num(r.value), num(r.lift)))
+        for i, r in enumerate(worst)
+    ]
+    if not worst:
+        cells.append(("none", ("no slice clearly worse", "", "", "")))
+    return cells, columns
+
+
+def metric_plots(
+    series: Sequence[SeriesPoint], metric: str, no_estimate: str | None
+) -> tuple[list[Series], str, list[str] | None]:
+    """The metric per day from labels, its estimate and the estimate's band; the
+    caption; and the days whose labels are still arriving (their value may yet move)."""
+    plots = [Series(f"{metric} (labels)", [s.value for s in series])]
+    if any(s.estimated is not None for s in series):
+        plots.append(Series(f"{metric} (estimate)", [s.estimated for s in series], "○", "cyan"))
+    if any(s.band is not None for s in series):
+        plots.append(
+            Series("95% band", [s.band[0] if s.band else None for s in series], "·", "cyan")
+        )
+        plots.append(Series("", [s.band[1] if s.band else None for s in series], "·", "cyan"))
+    first = series[0].day if series else None
+    caption = f"per day from {first:%m-%d}" if first else ""
+    if no_estimate:
+        caption += f"; no estimate: {no_estimate}"
+    marks = ["incomplete" if s.labels_complete is False else "" for s in series]
+    return plots, caption, marks if any(marks) else None

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,8 +24,11 @@ from tui.app.panes.slice_tables import (
     drill_caption,
     example_table,
     focus_table,
+    metric_plots,
+    slice_table,
+    worst_table,
 )
-from tui.app.widgets.plot import Series, SeriesPlot
+from tui.app.widgets.plot import SeriesPlot
 from tui.app.widgets.rows import RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
@@ -42,7 +44,7 @@ from tui.core.slices.focus import Focus, FocusSlice, focus_slices
 from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
-from tui.core.words import interval, num, pct, slice_pairs, slice_text
+from tui.core.words import slice_pairs
 
 PAGE = 200
 
@@ -289,59 +291,13 @@ class SliceExplorer(Pane):
                 + f" · worst {metric} first · from {d.source}"
             )
         )
-        widths = {"slice": 34, "n": 9, "labeled": 7, metric: 8, "95% CI": 13, "diff": 8}
-        slice_rows: list[tuple[str, tuple[str | Text, ...]]] = []
-        for i, r in enumerate(self.rows):
-            diff = r.diff(metric)
-            red = diff is not None and diff < 0
-            cells = (
-                slice_text(r.slice) or "(all)",
-                f"{r.n:,}",
-                pct(r.coverage),
-                num(r.value(metric)),
-                interval(r.interval(metric)),
-                Text(num(diff), style="red" if red else ""),
-            )
-            slice_rows.append((f"s{i}", cells))
         # A recompute with the same answer leaves the tables (cursor, scroll) alone.
-        table = self.query_one("#slice-table", Table)
-        table.show_rows(slice_rows, tuple(widths.items()), keep_cursor=False)
-        worst_columns = (("worst slices", 30), ("labeled", 8), (metric, 8), ("lift", 5))
-        worst_rows: list[tuple[str, tuple[str | Text, ...]]] = [
-            (
-                f"w{i}",
-                (slice_text(r.slice), f"{r.n_labeled:,}", num(r.value), num(r.lift)),
-            )
-            for i, r in enumerate(self.worst)
-        ]
-        if not self.worst:
-            worst_rows.append(("none", ("no slice clearly worse", "", "", "")))
-        self.query_one("#worst-table", Table).show_rows(
-            worst_rows, worst_columns, keep_cursor=False
-        )
-        series = d.series
-        plots = [Series(f"{metric} (labels)", [s.value for s in series])]
-        if any(s.estimated is not None for s in series):
-            plots.append(Series(f"{metric} (estimate)", [s.estimated for s in series], "○", "cyan"))
-        if any(s.band is not None for s in series):
-            plots.append(
-                Series(
-                    "95% band",
-                    [s.band[0] if s.band else None for s in series],
-                    "·",
-                    "cyan",
-                )
-            )
-            plots.append(Series("", [s.band[1] if s.band else None for s in series], "·", "cyan"))
-        first = series[0].day if series else None
-        caption = f"per day from {first:%m-%d}" if first else ""
-        if d.no_estimate:
-            caption += f"; no estimate: {d.no_estimate}"
-        # Days whose labels are still arriving: their realised value may yet move.
-        marks = ["incomplete" if s.labels_complete is False else "" for s in series]
-        self.query_one("#slice-plot", SeriesPlot).plot(
-            plots, None, caption, marks=marks if any(marks) else None
-        )
+        cells, columns = slice_table(self.rows, metric)
+        self.query_one("#slice-table", Table).show_rows(cells, columns, keep_cursor=False)
+        cells, columns = worst_table(self.worst, metric)
+        self.query_one("#worst-table", Table).show_rows(cells, columns, keep_cursor=False)
+        plots, caption, marks = metric_plots(d.series, metric, d.no_estimate)
+        self.query_one("#slice-plot", SeriesPlot).plot(plots, None, caption, marks=marks)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -33,14 +33,17 @@ from tui.core.checks.counts import (
     merge_windows,
     score_bin_counts,
 )
+from tui.core.checks.families import BEFORE_LABELS
+from tui.core.checks.reference import (
+    hash_reference,
+    reference_metrics,
+    reference_path,
+    staged_reference,
+)
 from tui.core.checks.results import FAILING, Result
-from tui.core.config.settings import METRICS_BY_TASK, Model, Settings
+from tui.core.config.settings import Model, Settings
 from tui.core.config.times import Months, floor_time, trailing_start
-from tui.core.errors import InputError
-from tui.core.ingest.files import detect_format, inspect_file
-from tui.core.ingest.load import stage_reference, sync_columns
-from tui.core.ingest.snapshot import FileUnreadable, hash_file, private_folder, take_snapshot
-from tui.core.slices.outcomes import Counts, add_error_sums, auc_from_histogram, task_metrics
+from tui.core.ingest.load import sync_columns
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
     Fragment,
@@ -49,19 +52,8 @@ from tui.core.store.sqlparts import (
     raw,
 )
 
-# The result kinds whose firing alerts keep their windows out of a rolling baseline:
-# those of the drift and data-quality families (a test keeps this in step with them).
-ALERTED_KINDS = (
-    "schema",
-    "completeness",
-    "bounds",
-    "allowed_values",
-    "distinct",
-    "volume",
-    "freshness",
-    "drift",
-    "score_drift",
-)
+# The result kinds whose firing alerts keep their windows out of a rolling baseline.
+ALERTED_KINDS = BEFORE_LABELS
 # Spans of time [start, end), in order.
 Spans = tuple[tuple[datetime, datetime], ...]
 # The cache row of a reference file's facts; no feature name can start with "@".
@@ -128,14 +120,6 @@ def baseline_window(model: Model, first_ts: datetime) -> tuple[datetime, datetim
     return start, start + timedelta(days=7)
 
 
-def reference_path(settings: Settings, model: Model) -> Path | None:
-    """A file baseline's path, relative to the config file; None for other kinds."""
-    if model.baseline is None or model.baseline.file is None:
-        return None
-    path = Path(model.baseline.file).expanduser()
-    return path if path.is_absolute() else settings.path.parent / path
-
-
 def prepare_references(
     store: Store, settings: Settings, model_names: Iterable[str], now: datetime
 ) -> None:
@@ -152,14 +136,6 @@ def prepare_references(
         for name in wanted:
             # `first_ts` only places a window; a file's rows bring their own.
             load_baseline(con, settings, name, settings.model(name), now, now)
-
-
-def _hash_reference(model_name: str, path: Path) -> str:
-    try:
-        detect_format(path, None)
-        return hash_file(path)
-    except (InputError, FileUnreadable) as exc:
-        raise type(exc)(f"baseline file of model {model_name!r}: {exc.message}") from None
 
 
 def rolling_period(model: Model) -> timedelta | None:
@@ -217,7 +193,7 @@ def baseline_source(
     if spec.kind == "file":
         path = reference_path(settings, model)
         assert path is not None
-        digest = _hash_reference(model_name, path)
+        digest = hash_reference(model_name, path)
         return BaselineSource("file", f"file:{digest}", (first_ts, first_ts), path=path)
     if spec.kind == "model_version":
         version = str(spec.model_version)
@@ -457,38 +433,6 @@ def _compute_source(
     return BaselineData(source, found, window=source.window)
 
 
-def _staged_reference(
-    con: duckdb.DuckDBPyConnection,
-    settings: Settings,
-    model_name: str,
-    model: Model,
-    path: Path,
-    now: datetime,
-) -> tuple[str, int]:
-    """Stage the reference file in the temporary ``stage`` table (through a private
-    snapshot) and return the snapshot's SHA-256 and the number of rows."""
-    try:
-        fmt = detect_format(path, None)
-        snapshot = take_snapshot(path, private_folder(settings.store_path.parent), f".{fmt}")
-        try:
-            shape = inspect_file(con, path, fmt, read_path=snapshot.copy)
-            rows = stage_reference(con, model_name, model, shape, now)
-            # A feature the reference lacks would have an empty baseline, and its drift
-            # would never be judged without anyone being told. (Slices may be missing:
-            # their score histograms are then not compared.)
-            missing = [f for f in model.features if f not in shape.columns]
-            if missing:
-                raise InputError(
-                    f"{path}: no column {missing[0]!r}, a declared feature of the model"
-                    + (f" ({len(missing) - 1} more are missing)" if len(missing) > 1 else "")
-                )
-        finally:
-            snapshot.discard()
-    except (InputError, FileUnreadable) as exc:
-        raise type(exc)(f"baseline file of model {model_name!r}: {exc.message}") from None
-    return snapshot.sha256, rows
-
-
 def _compute_reference(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -498,7 +442,7 @@ def _compute_reference(
     now: datetime,
 ) -> BaselineData:
     assert source.path is not None
-    digest, _rows = _staged_reference(con, settings, model_name, model, source.path, now)
+    digest, _rows = staged_reference(con, settings, model_name, model, source.path, now)
     # The file may have changed since it was hashed: the cache names what was read.
     source = replace(source, key=f"file:{digest}")
     try:
@@ -512,29 +456,10 @@ def _compute_reference(
             window=window,
         )
         if found.labeled:
-            found.metrics = _reference_metrics(con, model, found.rows or 0)
+            found.metrics = reference_metrics(con, model, found.rows or 0)
     finally:
         execute(con, "stage_drop")
     return found
-
-
-def _reference_metrics(con: duckdb.DuckDBPyConnection, model: Model, rows: int) -> dict[str, float]:
-    """The staged reference's own metrics of the model's task (the metric functions the
-    online checks use, so the offline gap compares like with like; AUC exactly)."""
-    counts = Counts(n=rows)
-    for r in fetch_rows(con, "baseline_reference_outcomes"):
-        n = int(r["n"])
-        counts.labeled += n
-        counts.pairs[(str(r["prediction"]), str(r["label"]))] += n
-        add_error_sums(counts, r)
-    values, _ = task_metrics(model, counts)
-    if model.task == "binary":
-        points = fetch_rows(con, "baseline_reference_auc", {"positive": str(model.positive)})
-        values["auc"] = auc_from_histogram(
-            [int(p["pos"]) for p in points], [int(p["neg"]) for p in points]
-        )
-    wanted = METRICS_BY_TASK[model.task]
-    return {name: float(v) for name, v in values.items() if name in wanted and v is not None}
 
 
 def offline_targets(
@@ -552,40 +477,6 @@ def offline_targets(
         found = dict(load_baseline(con, settings, model_name, model, first_ts, now).metrics)
     found.update(model.offline)
     return found
-
-
-@dataclass(frozen=True)
-class ReferenceOutcomes:
-    """The labelled rows of a reference file: score (None without one), predicted class
-    or value, and label, in prediction_id order."""
-
-    prediction_ids: tuple[str, ...]
-    scores: tuple[float | None, ...]
-    predictions: tuple[str, ...]
-    labels: tuple[str, ...]
-
-
-def reference_outcomes(
-    con: duckdb.DuckDBPyConnection, settings: Settings, model_name: str, now: datetime
-) -> ReferenceOutcomes | None:
-    """The model's labelled reference rows (for calibration and the like), read from its
-    baseline file; None when the baseline is not a file. Raises as ingest does for a
-    file that is missing, unreadable or malformed."""
-    model = settings.model(model_name)
-    path = reference_path(settings, model)
-    if path is None:
-        return None
-    _staged_reference(con, settings, model_name, model, path, now)
-    try:
-        rows = fetch_rows(con, "baseline_reference_rows")
-    finally:
-        execute(con, "stage_drop")
-    return ReferenceOutcomes(
-        tuple(str(r["prediction_id"]) for r in rows),
-        tuple(None if r["score"] is None else float(r["score"]) for r in rows),
-        tuple(str(r["prediction"]) for r in rows),
-        tuple(str(r["label"]) for r in rows),
-    )
 
 
 def _compute(

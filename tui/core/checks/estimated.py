@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from tui.core.checks.baseline import _staged_reference, baseline_window, reference_path
+from tui.core.checks.baseline import baseline_window
 from tui.core.checks.context import Context
 from tui.core.checks.labelled import _slo_status
+from tui.core.checks.reference import reference_path, staged_reference
 from tui.core.checks.results import FAILING, Result, Status
 from tui.core.checks.spans import Span
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings, class_score_column
@@ -134,7 +135,7 @@ def reference_frame(
     path = reference_path(settings, model)
     if path is None:
         return None
-    _staged_reference(con, settings, model_name, model, path, now)
+    staged_reference(con, settings, model_name, model, path, now)
     try:
         # Every declared feature and class score is a staged column (NULL when absent).
         extra = raw("".join(f", {ident(c)}" for c in columns))

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from tui.core.config.alerting import Alerting, Surface
 from tui.core.config.checks import (
     Checks,
     DistinctCheck,
@@ -34,7 +35,7 @@ from tui.core.config.drift_methods import (
     FeatureDrift,
 )
 from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
-from tui.core.config.notify import NotifyTimes, Route, route_named, unique_routes
+from tui.core.config.notify import route_named
 from tui.core.config.times import (
     parse_timestamp,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG_NAME",
     "DEMO_BUILDING",
+    "Alerting",
     "Checks",
     "ClassLabel",
     "DistinctCheck",
@@ -57,6 +59,7 @@ __all__ = [
     "GapCheck",
     "RateCheck",
     "Strict",
+    "Surface",
     "VolumeCheck",
     "Window",
     "find_config",
@@ -338,46 +341,6 @@ def _check_identifier(name: str) -> None:
         )
     if name in RESERVED_COLUMNS:
         raise ValueError(f"column name {name!r} is reserved by the data contract")
-
-
-class Surface(Strict):
-    """Which alert types interrupt the stream (`alerting.surface`). A type is held in
-    the digest when fewer than `min_acted_share` of its last `last` episodes were acted
-    on — counting back no further than the latest one acted on, and only once that
-    count reaches `min_episodes` (a new type, or one just acted on, is surfaced)."""
-
-    min_acted_share: Fraction = 0.1
-    last: int = Field(default=20, ge=1, le=1000)
-    min_episodes: int = Field(default=5, ge=1, le=1000)
-
-
-class Alerting(Strict):
-    """How alerts open, escalate and close, and who is told (`notify`, with
-    Alertmanager's timers: wait for a group, between a group's messages, and before a
-    firing alert is sent again)."""
-
-    resolve_after: int = Field(default=3, ge=1)
-    route_to: str | None = None
-    notify: list[Route] = Field(default_factory=list)
-    group_wait: Duration = NotifyTimes().group_wait
-    group_interval: Duration = NotifyTimes().group_interval
-    repeat_interval: Duration = NotifyTimes().repeat_interval
-
-    @field_validator("notify")
-    @classmethod
-    def _routes(cls, routes: list[Route]) -> list[Route]:
-        return unique_routes(routes)
-
-    def route(self, name: str) -> Route:
-        """The named route, or a ConfigError listing the declared ones."""
-        for route in self.notify:
-            if route.name == name:
-                return route
-        known = ", ".join(r.name for r in self.notify) or "none"
-        raise ConfigError(f"no route {name!r} in alerting.notify; declared routes: {known}")
-
-    # Off unless given: every alert interrupts the stream.
-    surface: Surface | None = None
 
 
 class ShadowPolicy(Strict):
