@@ -460,10 +460,11 @@ def every_value_read(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     a NaN feature would be stored as NaN, not as missing, and a NaN score would pass."""
     # Ingest sets no other disabled optimizer, so a reset restores the default.
     con.execute("SET disabled_optimizers = 'statistics_propagation'")
-    try:
-        yield
-    finally:
-        con.execute("RESET disabled_optimizers")
+    yield
+    # Only after a read that worked: a failed one leaves the transaction aborted, where
+    # any statement fails and would hide the reader's own error (the line it names);
+    # that transaction is rolled back and its connection closed with it.
+    con.execute("RESET disabled_optimizers")
 
 
 def reader_error(shape: FileShape, exc: BaseException) -> InputError:
