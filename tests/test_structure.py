@@ -29,15 +29,19 @@ MIN_CORE_ROOMS = 6
 # The only function-level imports of `tui` modules allowed, as (importing module,
 # imported module): each keeps start-up fast (issue 14: `oncall --help` and `alerts
 # list` at most 2.5x `import duckdb`). Opening the app imports Textual; the CLI's
-# shared module defers the store (DuckDB), the config models (pydantic) and the
-# outbox's door to the commands that use them; an alert's drift picture needs the
-# baseline machinery a listing does not.
+# shared module defers the store (DuckDB), the config models (pydantic), the outbox's
+# door and rich's console to the commands that use them; `alerts list` defers the
+# episode chart and the surfacing digest to `alerts show` and a surfacing policy; an
+# alert's drift picture needs the baseline machinery a listing does not.
 LAZY_ALLOWED_MODULES = frozenset({"tui.cli.open_app"})  # may import lazily inside itself
 LAZY_ALLOWED_EDGES = frozenset(
     {
         ("tui.cli.main", "tui.cli.open_app"),
         ("tui.cli.demo", "tui.cli.open_app"),
         ("tui.cli.alerts", "tui.core.actions"),
+        ("tui.cli.alerts", "tui.core.chart"),
+        ("tui.cli.alerts", "tui.core.tuning.surfacing"),
+        ("tui.cli.common", "tui.cli.console"),
         ("tui.cli.common", "tui.core.session"),
         ("tui.cli.common", "tui.core.config.settings"),
         ("tui.cli.common", "tui.core.config.folder_clock"),

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, info, out_console
 from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core import alerts as core
 from tui.core.actions.action import ActionKind
-from tui.core.chart import Series, render_plot
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
-from tui.core.tuning.surfacing import read_digest
 from tui.core.words import facts, num, pct, slice_text, visible, what, when
 
 if TYPE_CHECKING:
@@ -112,6 +109,8 @@ def _surfaced(env: Env, rows: list[core.Alert], digest: bool) -> tuple[list[core
         if digest:
             raise UsageError("no digest: the config sets no alerting.surface policy")
         return rows, 0
+    from tui.core.tuning.surfacing import read_digest  # here: most configs set no policy
+
     held = read_digest(env.store(), policy, env.now()).held_ids
     inside = [a for a in rows if a.id in held]
     outside = [a for a in rows if a.id not in held]
@@ -121,6 +120,11 @@ def _surfaced(env: Env, rows: list[core.Alert], digest: bool) -> tuple[list[core
 @app.command("show", epilog=example("oncall alerts show 6"))
 def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     """One alert with its track record, history and recent results."""
+    # Here, not at the top: `alerts list` draws neither (rich's text is slow to import).
+    from rich.text import Text
+
+    from tui.core.chart import Series, render_plot
+
     env = env_of(ctx)
     detail = core.show_alert(env.store(), env.settings(), alert_id, env.now())
     if as_json:

@@ -158,7 +158,9 @@ def lighten(command: Command) -> Command:
         return option
 
     setattr(command, "get_help_option", get_help_option)  # noqa: B010 (a method)
-    if isinstance(command, TyperGroup):
+    # A group whose subcommands are made when used (`lazy.LazyCommands`, not a dict)
+    # lightens each as it makes it.
+    if isinstance(command, TyperGroup) and isinstance(command.commands, dict):
         for sub in command.commands.values():
             lighten(sub)
     return command

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -13,55 +13,70 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console, ConsoleOptions, RenderableType
-from rich.segment import Segment
-from rich.text import Text
 
 from tui.core.config import checked
 from tui.core.config.locate import find_config
 from tui.core.config.times import Clock
 from tui.core.errors import OncallError
 
+# Imported where used, not here: every command, `--help` included, loads this module,
+# and the store (DuckDB), the config models (pydantic) and polars take most of a
+# second to import that `--help` and `--version` have no use for.
 if TYPE_CHECKING:
+    from rich.text import Text
+
+    from tui.cli.console import SafeConsole
     from tui.core.actions import Action
     from tui.core.config.settings import Settings
     from tui.core.session import Session
     from tui.core.store.connection import Store
 
-# Imported where used, not here: every command, `--help` included, loads this module,
-# and the store (DuckDB), the config models (pydantic) and polars take most of a
-# second to import that `--help` and `--version` have no use for.
-from tui.core.words import visible
-
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 
 
-class SafeConsole(Console):
-    """A console that never writes user text raw: every string printed (a message, a
-    table cell, a title) has its control characters and bidi overrides shown escaped
-    (`words.visible`), newlines kept; and as a last guard, so does any text a hand-built
-    Text carries into the output (a control segment, a cursor move, stays as it is)."""
+def safe_console(**options: Any) -> SafeConsole:
+    """A new SafeConsole (`tui.cli.console`) with rich's ``options``."""
+    # Here, not at the top: rich's console takes a noticeable part of start-up, and a
+    # command printing only JSON (`alerts list --json`) or help never draws with it.
+    from tui.cli.console import SafeConsole
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        return super().render_str(visible(text, lines=True), **kwargs)
+    return SafeConsole(**options)
 
-    def render(
-        self, renderable: RenderableType, options: ConsoleOptions | None = None
-    ) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            text = segment.text
-            if segment.control or text.isprintable():
-                yield segment
-            else:
-                yield Segment(visible(text, lines=True), segment.style)
+
+class LazyConsole:
+    """A SafeConsole made when first printed through: the command line's two consoles
+    are module names every command imports, but only some commands draw with rich.
+    `console` is the console itself (for rich's own objects, a progress bar)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: SafeConsole | None = None
+
+    @property
+    def console(self) -> SafeConsole:
+        if self._console is None:
+            self._console = safe_console(**self._options)
+        return self._console
+
+    @property
+    def width(self) -> int:
+        return self.console.width
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """`Console.print`."""
+        self.console.print(*objects, **options)
+
+    def rule(self, title: str = "", **options: Any) -> None:
+        """`Console.rule`."""
+        self.console.rule(title, **options)
 
 
 # Markup and emoji codes off: what is printed carries user values (file names, slice
 # values, titles, error messages quoting input) and "[/x]" in one of them would raise a
 # MarkupError or vanish, ":x:" would turn into a picture. Styling is given as Text and
 # style= instead.
-err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
-out_console = SafeConsole(highlight=False, markup=False, emoji=False)
+err_console = LazyConsole(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+out_console = LazyConsole(highlight=False, markup=False, emoji=False)
 
 
 def default_user() -> str:
@@ -275,7 +290,7 @@ def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Any]:
         BarColumn(),
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
-        console=err_console,
+        console=err_console.console,
         transient=True,
     )
     with progress:

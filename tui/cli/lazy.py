@@ -10,7 +10,9 @@ the cost of Python and the libraries the command itself uses.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from functools import partial
 
 import typer
 
@@ -88,15 +90,70 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's subcommands by name, in the order they were declared, each made from
+    its Typer definition when first looked up: `alerts list` makes one command, not the
+    group's twelve (reading each one's signature and types is start-up time)."""
+
+    def __init__(self, makers: dict[str, Callable[[], click.Command]]) -> None:
+        self._makers = makers
+        self._made: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()  # KeyError for an unknown name
+        return self._made[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._made[name] = command
+        self._makers.setdefault(name, lambda: command)
+
+    def __delitem__(self, name: str) -> None:
+        del self._makers[name]
+        self._made.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+
+def _subcommand(info: typer.models.CommandInfo, short: bool) -> click.Command:
+    return lighten(
+        typer.main.get_command_from_info(info, pretty_exceptions_short=short, rich_markup_mode=None)
+    )
+
+
+def _group(app: typer.Typer) -> click.Command:
+    """``app``'s click group, its subcommands made when first used (`LazyCommands`)."""
+    # Plain help, as the root's: no rich boxes (rich_markup_mode=None), whichever way
+    # the module made its app.
+    app.rich_markup_mode = None
+    infos = app.registered_commands
+    app.registered_commands = []  # the group itself, without making its commands
+    try:
+        group = typer.main.get_group(app)
+    finally:
+        app.registered_commands = infos
+    group.commands = LazyCommands(
+        {
+            info.name or typer.main.get_command_name(info.callback.__name__): partial(
+                _subcommand, info, app.pretty_exceptions_short
+            )
+            for info in infos
+            if info.callback is not None
+        }
+    )
+    return group
+
+
 def load(name: str, entry: Entry) -> click.Command:
     """Import ``entry``'s module and make its click command."""
     found = getattr(importlib.import_module(entry.module), entry.attr)
     command: click.Command
     if entry.group:
-        # Plain help, as the root's: no rich boxes (rich_markup_mode=None), whichever
-        # way the module made its app.
-        found.rich_markup_mode = None
-        command = typer.main.get_group(found)
+        command = _group(found)
     elif isinstance(found, typer.Typer):
         # A module that makes its one command itself (with an epilog, say).
         command = typer.main.get_command(found)

@@ -14,13 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tui.cli.common import SafeConsole, emit_json, out_console
+from tui.cli.common import emit_json, out_console, safe_console
 from tui.core.errors import UsageError
 from tui.core.words import visible
+
+if TYPE_CHECKING:
+    from tui.cli.console import SafeConsole
 
 
 class Format(StrEnum):
@@ -105,5 +108,5 @@ def table_console() -> SafeConsole:
     """The terminal's console, or, when stdout is a pipe or a file, one as wide as the
     table needs."""
     if sys.stdout.isatty():
-        return out_console
-    return SafeConsole(highlight=False, markup=False, emoji=False, width=_PIPE_WIDTH)
+        return out_console.console
+    return safe_console(highlight=False, markup=False, emoji=False, width=_PIPE_WIDTH)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.text import Text
 
 from tui import __version__
 from tui.cli.coercion import lighten
@@ -151,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(returned, int):
             return returned
     except OncallError as exc:
+        from rich.text import Text  # here: a command that works never styles an error
+
         err_console.print(
             Text.assemble((f"{exc.title}:", "bold red"), f" {describe(exc)}"), soft_wrap=True
         )
