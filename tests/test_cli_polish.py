@@ -212,6 +212,66 @@ def test_alerts_list_skips_the_config_models_once_the_config_was_checked(
     assert "surprise: unknown key" in err
 
 
+def _modules_after(folder: Path, *args: str) -> tuple[int, set[str], str]:
+    """Run the CLI in a fresh interpreter; its exit code, the top-level packages it
+    imported, and its stderr (the output itself is thrown away)."""
+    code = (
+        "import io, sys\n"
+        "from tui.cli.main import main\n"
+        "out, sys.stdout = sys.stdout, io.StringIO()\n"
+        f"rc = main({list(args)!r})\n"
+        "sys.stdout = out\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+        "sys.exit(rc)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, check=False
+    )
+    return proc.returncode, set(proc.stderr.split("\n")[-2].split()), proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("--help",), ("--version",), ("alerts", "list", "--json")], ids=" ".join
+)
+def test_help_version_and_json_listing_never_import_rich(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    """Issue 14's start-up: rich's console and text are only for what is drawn."""
+    _modules_after(project, "alerts", "list", "--json")  # checks and remembers the config
+    code, modules, err = _modules_after(project, *args)
+    assert code == 0, err
+    assert "tui" in modules and "typer" in modules  # the list is of this run
+    assert "rich" not in modules
+    assert not {"polars", "numpy", "pydantic", "textual"} & modules
+
+
+def test_a_group_makes_only_the_subcommand_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`alerts list` reads one command's signature, not the group's twelve; the group
+    still lists them all, in the order they were declared."""
+    from tui.cli import alerts
+    from tui.cli.lazy import COMMANDS, load
+
+    made: list[str] = []
+    real = typer.main.get_command_from_info
+
+    def spy(info: Any, **kwargs: Any) -> Command:
+        made.append(info.name)
+        return real(info, **kwargs)
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", spy)
+    group = load("alerts", COMMANDS["alerts"])
+    assert isinstance(group, TyperGroup)
+    ctx = Context(group, info_name="alerts")
+    assert made == []
+    listing = group.get_command(ctx, "list")
+    assert listing is not None and listing.name == "list"
+    assert group.get_command(ctx, "list") is listing
+    assert made == ["list"]
+    declared = [c.name for c in alerts.app.registered_commands]
+    assert group.list_commands(ctx) == declared and len(declared) > 10
+    assert group.get_command(ctx, "nope") is None
+
+
 def test_a_memo_that_does_not_match_is_ignored(project: Path) -> None:
     config = project / "oncall.yaml"
     seen = checked.stamp(config)

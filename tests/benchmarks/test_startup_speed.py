@@ -68,12 +68,6 @@ def test_help_and_version_start_close_to_importing_duckdb(
     assert _ratio(small_store, *args) <= TARGET
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14's 2.5x target is not met: 2.75x on an idle machine (2026-12-07), "
-    "after pydantic left this path; typer (~85 ms), rich (~45 ms) and the alert records "
-    "(~11 ms) are what is left beside duckdb",
-)
 def test_alerts_list_starts_close_to_importing_duckdb(small_store: Path) -> None:
     """The warm-up run checks the config and remembers it (`config/checked.py`), as a
     user's first command would; the measured runs, like every later command, start

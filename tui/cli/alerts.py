@@ -10,7 +10,6 @@ from tui.cli.common import Env, JsonOpt, done, emit_json, env_of, err_console, i
 from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core import alerts as core
-from tui.core.actions.action import ActionKind
 from tui.core.config.times import parse_duration
 from tui.core.errors import UsageError
 from tui.core.words import facts, num, pct, slice_text, visible, what, when
@@ -202,14 +201,15 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
         out_console.print(f"  {when(e.acted_at)} {e.actor}: {e.action} {facts(e.detail)}")
 
 
-def _perform(
-    env: Env, kind: ActionKind, alert_id: int, text: str = "", minutes: float = 0
-) -> Action:
-    """Take one alert action through the door every face uses; return it."""
-    from tui.core.actions import Action, perform
+def _perform(env: Env, kind: str, alert_id: int, text: str = "", minutes: float = 0) -> Action:
+    """Take one alert action (``kind``, an ActionKind's value) through the door every
+    face uses; return it."""
+    # Here, not at the top: the actions (and the session they import) are no part of
+    # `alerts list`, whose start-up every import adds to.
+    from tui.core.actions import Action, ActionKind, perform
 
     session = env.session(env.writer())
-    action = Action.new(kind, alert_id, session.actor, session.now(), text, minutes)
+    action = Action.new(ActionKind(kind), alert_id, session.actor, session.now(), text, minutes)
     perform(session, action)
     return action
 
@@ -234,7 +234,7 @@ def ack(
 ) -> None:
     """Acknowledge: you are on it. Lasts while the episode lasts."""
     env = env_of(ctx)
-    _perform(env, ActionKind.ACK, alert_id, note)
+    _perform(env, "ack", alert_id, note)
     _done(env, alert_id, f"alert {alert_id} acknowledged by {env.actor}", as_json)
 
 
@@ -248,10 +248,7 @@ def snooze(
     """Hide an alert for a while; it comes back by itself."""
     env = env_of(ctx)
     duration = _duration(for_, "--for")
-    until = (
-        _perform(env, ActionKind.SNOOZE, alert_id, minutes=duration.total_seconds() / 60).at
-        + duration
-    )
+    until = _perform(env, "snooze", alert_id, minutes=duration.total_seconds() / 60).at + duration
     _done(env, alert_id, f"alert {alert_id} snoozed until {until:%Y-%m-%d %H:%M} UTC", as_json)
 
 
@@ -266,7 +263,7 @@ def resolve(
 ) -> None:
     """Resolve by hand; a failure after this opens a new alert."""
     env = env_of(ctx)
-    _perform(env, ActionKind.RESOLVE, alert_id, note)
+    _perform(env, "resolve", alert_id, note)
     _done(env, alert_id, f"alert {alert_id} resolved by {env.actor}", as_json)
 
 
@@ -282,7 +279,7 @@ def note(
 ) -> None:
     """Add a note to an alert's history."""
     env = env_of(ctx)
-    _perform(env, ActionKind.NOTE, alert_id, text)
+    _perform(env, "note", alert_id, text)
     _done(env, alert_id, f"note added to alert {alert_id}", as_json)
 
 
@@ -305,7 +302,7 @@ def mark(
     env = env_of(ctx)
     if (noise is None) == (not actionable):
         raise UsageError("mark takes either --noise REASON or --actionable")
-    kind = ActionKind.MARK_ACTIONABLE if actionable else ActionKind.MARK_NOISE
+    kind = "mark_actionable" if actionable else "mark_noise"
     _perform(env, kind, alert_id, noise or "")
     what = "actionable" if actionable else "noise"
     _done(env, alert_id, f"alert {alert_id} marked {what}", as_json)
