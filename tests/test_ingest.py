@@ -228,7 +228,7 @@ BAD_FILES = [
     (
         "bad.jsonl",
         JSON_ROW + '{"prediction_id": "p2", \n',
-        ["Malformed JSON", "line"],
+        ["not valid JSON", "line 2"],
     ),
     (
         "castjson.jsonl",

@@ -364,3 +364,78 @@ def test_ten_thousand_undeclared_columns_are_one_finding(
     assert checked.code in (0, 1), checked.err
     assert time.monotonic() - started < 10
     assert count(project / DB, "SELECT count(*) FROM alerts WHERE kind = 'schema'") == 1
+
+
+# (8) whatever DuckDB's reader says of a malformed file, the person reads our words
+
+_JSON_ROW = (
+    '{"prediction_id": "p1", "ts": "2026-11-20T10:00:00Z", "prediction": "yes", '
+    '"score": 0.5, "segment": "smb", "spend": 10, "plan": "a"}\n'
+)
+# DuckDB's own words (and of the libraries it reads with), which must never reach a user.
+_DUCKDB_PHRASES = (
+    "Error:",
+    "Binder",
+    "Conversion Error",
+    "TransactionContext",
+    "Invalid Input",
+    "Malformed JSON",
+    "magic bytes",
+    "Variable-length",
+    "ZSTD",
+)
+
+
+def _parquet_bytes(project: Path) -> bytes:
+    good = project / "whole.parquet"
+    churn_frame(50).write_parquet(good)
+    return good.read_bytes()
+
+
+def _malformed(project: Path, name: str) -> bytes:
+    whole = _parquet_bytes(project) if name.endswith(".parquet") else b""
+    return {
+        "ragged.csv": (HEADER + _row(1) + "p2,2026-11-20T10:00:00Z,yes\n").encode(),
+        "open_quote.csv": (
+            HEADER + _row(1) + 'p2,"2026-11-20T10:00:00Z,yes,0.5,smb,10,a\n'
+        ).encode(),
+        "latin1.csv": (HEADER + _row(1).replace("smb", "sm\xe9b")).encode("latin-1"),
+        "noise.csv": bytes(range(256)) * 8,
+        "broken.csv.gz": b"\x1f\x8b\x08\x00not gzip",
+        "broken.csv.zst": b"\x28\xb5\x2f\xfdnot zstd at all",
+        "cut.jsonl": (_JSON_ROW * 2 + '{"prediction_id": "p3", "ts": \n').encode(),
+        "line3.jsonl": (_JSON_ROW * 2 + "not json\n" + _JSON_ROW).encode(),
+        "array.json": ("[" + _JSON_ROW.strip() + ",\n" + _JSON_ROW.strip() + "]\n").encode(),
+        "text.parquet": b"this is not a parquet file\n",
+        "half.parquet": whole[: len(whole) // 2],
+        "no_footer.parquet": whole[:-12] + b"\0" * 12,
+        "garbled.parquet": whole[:40] + b"\xff" * 80 + whole[120:],
+    }[name]
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("ragged.csv", ["line 3", "expected 7 columns, found 3"]),
+        ("open_quote.csv", ["line 3", "not closed"]),
+        ("latin1.csv", ["UTF-8"]),
+        ("noise.csv", []),
+        ("broken.csv.gz", ["gzip"]),
+        ("broken.csv.zst", ["zstd"]),
+        ("cut.jsonl", ["line 3", "not valid JSON", "one JSON object per line"]),
+        ("line3.jsonl", ["line 3", "not valid JSON"]),
+        ("array.json", ["line 1", "not valid JSON"]),
+        ("text.parquet", ["not a Parquet file"]),
+        ("half.parquet", ["Parquet"]),
+        ("no_footer.parquet", ["Parquet"]),
+        ("garbled.parquet", ["damaged Parquet file"]),
+    ],
+)
+def test_a_malformed_file_is_named_in_our_words_never_duckdbs(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str, parts: list[str]
+) -> None:
+    path = project / name
+    path.write_bytes(_malformed(project, name))
+    err = _refused(capsys, project, path, str(path), *parts)
+    for phrase in _DUCKDB_PHRASES:
+        assert phrase not in err, (phrase, err)

@@ -245,8 +245,7 @@ def _zstd_head(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> str:
         if "unicode" in str(exc).lower():
             raise InputError(f"{path}: not UTF-8 text; CSV files must be UTF-8") from None
         raise InputError(
-            f"{path}: cannot read as zstd-compressed CSV: {_clean(exc, path, source)}; "
-            "nothing was written"
+            f"{path}: not a complete zstd file (its name ends in .zst); nothing was written"
         ) from None
     if not rows or rows[0]["line"] is None:
         return ""
@@ -382,7 +381,7 @@ def inspect_file(
         rows = fetch_rows(con, query, {"path": str(source)})
     except duckdb.Error as exc:
         raise InputError(
-            f"{path}: cannot read as {fmt}: {_clean(exc, path, source)}; nothing was written"
+            f"{path}: cannot read as {fmt}: {_plain(exc, fmt)}; nothing was written"
         ) from None
     cols = {}
     for row in rows:
@@ -413,33 +412,35 @@ def _partition_columns(
     return tuple(values)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.split("\n\nLINE ")[0].split("\n  file = ")[0].strip()
+# What a readable file of each format is, said when DuckDB's reader refuses one.
+_EXPECTED: dict[str, str] = {
+    "csv": "UTF-8 text: a header line, then one row per line with the header's columns",
+    "json": "one JSON object per line (JSON lines)",
+    "parquet": "a whole Parquet file",
+}
+_JSON_AT = re.compile(r"Malformed JSON.*? in (line|record/value) (\d+)", re.DOTALL)
 
 
-# Pieces of DuckDB messages that quote the file's contents: a message must never show
-# them, since the "file" may be a link to something unrelated (a key, a password file).
-_ECHOES = (
-    re.compile(r"Original Line: .*"),
-    re.compile(r"Object \{.*\} has", re.DOTALL),
-    re.compile(r"(value|string|input) [\"'].*?[\"'](?= |$)", re.IGNORECASE),
-)
-_MESSAGE_LIMIT = 240
-
-
-def _clean(exc: BaseException, path: Path, source: Path) -> str:
-    """The first line of a DuckDB error, naming ``path`` (never the private snapshot)
-    and without any text quoted from the file."""
-    text = _first_line(exc)
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("Original Line")]
-    text = lines[0] if lines else "unreadable"
-    text = text.replace(str(source), str(path))
-    text = _ECHOES[1].sub("an object has", text)
-    text = _ECHOES[2].sub(lambda m: m.group(1), text)
-    if len(text) > _MESSAGE_LIMIT:
-        text = text[:_MESSAGE_LIMIT] + "…"
-    return text
+def _plain(exc: BaseException, fmt: str) -> str:
+    """What is wrong with a file DuckDB's reader refused, in words of our own: never
+    DuckDB's text, which names its internals ("Invalid Input Error", a thrift varint)
+    and may quote the file (a link to something unrelated: a key, a password file)."""
+    text = str(exc)
+    if fmt == "parquet":
+        if "magic bytes" in text.lower():
+            return "not a Parquet file, or an incomplete one (it does not end with its footer)"
+        return "a damaged Parquet file: its metadata or data cannot be decoded"
+    if fmt == "json" and "malformed json" in text.lower():
+        found = _JSON_AT.search(text)
+        if found:
+            # DuckDB counts one past the line (or array element) it stopped at.
+            where = "line" if found.group(1) == "line" else "record"
+            number = max(int(found.group(2)) - 1, 1)
+            return f"{where} {number}: not valid JSON; expected {_EXPECTED['json']}"
+        return f"not valid JSON; expected {_EXPECTED['json']}"
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return "not UTF-8 text"
+    return f"expected {_EXPECTED.get(fmt, fmt)}"
 
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -484,9 +485,11 @@ def reader_error(shape: FileShape, exc: BaseException) -> InputError:
         )
     if where:
         reason = next((r for mark, r in _CSV_REASONS if mark.lower() in text.lower()), None)
-        detail = reason or _clean(exc, path, shape.source)
+        detail = reason or _plain(exc, shape.format)
         return InputError(f"{path}: {where}: {detail}; nothing was written")
-    return InputError(f"{path}: {_clean(exc, path, shape.source)}; nothing was written")
+    return InputError(
+        f"{path}: cannot read as {shape.format}: {_plain(exc, shape.format)}; nothing was written"
+    )
 
 
 # --- Folders, Hive trees and patterns: many files read as one ingest ---------------
