@@ -9,6 +9,8 @@ from __future__ import annotations
 import bisect
 import csv
 import io
+import re
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -415,3 +417,35 @@ async def test_the_issues_drill_downs_land_on_their_own_evidence(
         assert all(offends(r) for r in page["rows"]), "only the rows that make it fail"
         assert explorer.metric == metric
         assert f"worst {metric} first" in str(app.query_one("#slice-caption", Label).render())
+
+
+def test_a_ranked_page_says_where_to_go_on_with_a_clean_stable_cursor(
+    demo_dir: Path, demo: tuple[Settings, Store], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The surest wrong predictions are ranked by a float; the `more: --after` a person
+    reads is a cursor with no float in it, the same on every run, safe to paste, and it
+    pages exactly as the JSON's `next` key (kept for scripts) does."""
+    settings, store = demo
+    alert = next(a for a in list_alerts(store, NOW, status="all") if a.kind == "offline_gap")
+    drill = drill_for(store, settings, alert.id, NOW)
+    assert drill.focus.wrong, "an offline gap's evidence is ranked wrong predictions"
+    base = ("--config", demo_dir / "oncall.yaml", "--now", "2026-11-26T04:00", "examples")
+    args = (*base, "--alert", str(alert.id), "--limit", "3")
+    table = cli(capsys, *args, "--format", "tsv")
+    assert table.code == 0, table.err
+    said = [ln for ln in table.err.splitlines() if ln.startswith("more: --after ")]
+    assert len(said) == 1, table.err
+    cursor = said[0].removeprefix("more: --after ")
+    assert cursor == shlex.quote(cursor), "pasted into a shell as it is"
+    assert "rank" not in cursor and not re.search(r"\d\.\d", cursor), cursor
+    assert cli(capsys, *args, "--format", "tsv").err == table.err, "the same every run"
+    answer = cli(capsys, *args, "--json").json()
+    assert answer["after"] == cursor
+    assert answer["next"].startswith("rank:"), "the key scripts read stays as it was"
+    by_cursor = cli(capsys, *args, "--after", cursor, "--json").json()
+    by_key = cli(capsys, *args, "--after", answer["next"], "--json").json()
+    assert by_cursor["rows"] and by_cursor["rows"] == by_key["rows"]
+    seen = {r["prediction_id"] for r in answer["rows"]}
+    assert not seen & {r["prediction_id"] for r in by_cursor["rows"]}
+    bad = cli(capsys, *args, "--after", cursor[:-3] + "!!!")
+    assert bad.code == 2 and "Traceback" not in bad.err and "--after" in bad.err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +16,7 @@ from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.alerts.drill import Drill, drill_for
 from tui.core.errors import UsageError
-from tui.core.slices.examples import MAX_PAGE, examples_page, write_examples
+from tui.core.slices.examples import MAX_PAGE, RANKED, examples_page, write_examples
 from tui.core.slices.request import Request
 from tui.core.store.filters import parse_filters
 from tui.core.store.sqlparts import slice_value
@@ -51,7 +54,8 @@ def examples(
         int | None, typer.Option("--limit", help="Rows per page (default 50; with --out, all).")
     ] = None,
     after: Annotated[
-        str | None, typer.Option("--after", help="The `next` key of the previous page.")
+        str | None,
+        typer.Option("--after", help="Where the previous page ended (its `after`, or `next`)."),
     ] = None,
     min_error: Annotated[
         float | None,
@@ -68,6 +72,7 @@ def examples(
 ) -> None:
     """The prediction rows behind a number: features, prediction, score, label, delay."""
     env = env_of(ctx)
+    after = key_of(after)
     if out is not None and as_json:
         raise UsageError("choose --json or --out, not both")
     if wrong and unlabeled:
@@ -123,7 +128,9 @@ def examples(
         )
     shape = chosen(fmt, as_json)
     if shape is Format.json:
-        emit_json({**page.to_json(), "drill": drill.to_json()} if drill else page.to_json())
+        # `after`: the cursor to give --after, beside the page key `next` scripts may use.
+        answer = {**page.to_json(), "after": cursor_of(page.next)}
+        emit_json({**answer, "drill": drill.to_json()} if drill else answer)
         return
     if drill is not None:
         _say(drill)
@@ -146,7 +153,36 @@ def examples(
     heads = ("prediction_id", "ts", *columns, "pred", "score", "label", "labeled", "delay h")
     emit(Listing(heads, cells, page.to_json), shape)
     if page.next:
-        info(f"more: --after '{page.next}'")
+        info(f"more: --after {shlex.quote(cursor_of(page.next) or '')}")
+
+
+# A ranked page's key holds the exact rank it ended at (a float such as
+# 0.30000000000000004, which must not be rounded or the next page would skip or repeat
+# rows); shown to a person, it is this prefix and the key in URL-safe base64: short, safe
+# to paste into a shell, and the same for the same page every time.
+CURSOR = "c1."
+
+
+def cursor_of(key: str | None) -> str | None:
+    """The page key as the command line shows it: a ranked key as a cursor (`CURSOR`),
+    a time-ordered key (`TS|ID`, readable already) as it is."""
+    if key is None or not key.startswith(RANKED):
+        return key
+    return CURSOR + base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def key_of(after: str | None) -> str | None:
+    """The page key an --after names: a cursor decoded, a page key (`next`) as it is."""
+    if after is None or not after.startswith(CURSOR):
+        return after
+    packed = after.removeprefix(CURSOR)
+    try:
+        return base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)).decode()
+    except (binascii.Error, ValueError):
+        raise UsageError(
+            f"the page cursor {after!r} is not one a page printed (its `after`)",
+            field="after",
+        ) from None
 
 
 def _alert_request(spec: Any, drill: Drill, where: list[str]) -> Request:
