@@ -3,7 +3,8 @@
 -- ingests up to $ingest_id and labels known by $judged_now: rows ingested since, labels
 -- ingested since, and labels that became known between that run's "now" and this one's.
 -- A handful of new labels, found by their ingest or time (both follow the order rows
--- are appended in, so most of the table is skipped), then their predictions.
+-- are appended in, so most of the table is skipped), then their predictions; the
+-- caller asks one day at a time from the earliest, as the answer is most often early.
 -- params: model, start, end, ingest_id, judged_now, now
 -- fragments: table
 -- returns: first_ts

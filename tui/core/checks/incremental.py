@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -87,25 +87,42 @@ def trim_spans(
         if last is None or last.config != digest or now < last.judged_now:
             continue
         fresh = max(watermarks.get(kind, first_ts), first_ts)
-        found = fetch_rows(
-            con,
-            "checks_changed_since",
-            {
-                "model": model_name,
-                "start": span.start,
-                "end": span.end,
-                "ingest_id": last.ingest_id,
-                "judged_now": last.judged_now,
-                "now": now,
-            },
-            table=predictions_table(model_name),
-        )[0]["first_ts"]
+        found = _first_changed(con, model_name, span, last, now)
         start = fresh if found is None else min(fresh, found)
         start = max(floor_time(start, span.step), span.start)
         if start > span.start:
             out[kind] = replace(span, start=min(start, span.end))
             run.trimmed.add(kind)
     return out
+
+
+def _first_changed(
+    con: duckdb.DuckDBPyConnection, model_name: str, span: Span, last: Inputs, now: datetime
+) -> datetime | None:
+    """The time of the first prediction in the span whose row or label changed since
+    `last`, or None. Matching new labels to their predictions costs a scan of the
+    predictions, so it is done a day (or a window) at a time from the earliest: the
+    first day with a change ends it, and that is most often the first of the span."""
+    params: dict[str, object] = {
+        "model": model_name,
+        "start": span.start,
+        "end": span.end,
+        "ingest_id": last.ingest_id,
+        "judged_now": last.judged_now,
+        "now": now,
+    }
+    table = predictions_table(model_name)
+    if not fetch_rows(con, "checks_changed_any", params, table=table)[0]["changed"]:
+        return None
+    step = max(span.step, timedelta(days=1))
+    at = span.start
+    while at < span.end:
+        part = {**params, "start": at, "end": min(at + step, span.end)}
+        found = fetch_rows(con, "checks_changed_since", part, table=table)[0]["first_ts"]
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        at += step
+    return None
 
 
 def record_inputs(con: duckdb.DuckDBPyConnection, run: ModelRun) -> None:
