@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -205,3 +206,34 @@ def test_a_run_with_nothing_new_re_judges_no_past_window(tmp_path: Path) -> None
     with store.read() as con:
         whole = evaluate_model(con, changed, "m", at)
     assert whole.spans["slo"].start == max(at - timedelta(days=4), START)
+
+
+def test_the_evaluation_reads_and_only_storing_takes_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    preds, labels = _world(7)
+    settings = _setup(tmp_path / "s")
+    store = Store(settings.store_path)
+    modes: list[str] = []
+    real = evaluate_model
+
+    def spy(con: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            con.execute("CREATE TABLE probe (i INTEGER)")
+            modes.append("write")
+            con.execute("DROP TABLE probe")
+        except duckdb.Error:
+            modes.append("read")
+        return real(con, *args, **kwargs)
+
+    monkeypatch.setattr("tui.core.monitor.run.evaluate_model", spy)
+    for k, (at, p, ls) in enumerate(_deliveries(preds, labels)[:4]):
+        _ingest(tmp_path / "s", settings, at, p, ls, k)
+        run_checks(store, settings, at)
+    # Four runs, each evaluated reading only, but for the second: once its baseline
+    # (day 1) is complete it is cached, which a read-only evaluation cannot do, so it
+    # is evaluated again inside the write.
+    assert modes == ["read", "read", "write", "read", "read"]
+    with store.read() as con:
+        stored = con.execute("SELECT count(*) FROM check_results").fetchall()[0][0]
+    assert stored > 0
