@@ -16,7 +16,7 @@ from textual._compositor import CompositorUpdate
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, TabbedContent, TabPane
 
-from tests.benchmarks.conftest import BIG_NOW
+from tests.benchmarks.conftest import BIG_NOW, BIG_TIMEOUT
 from tests.conftest import DEMO_NOW
 from tui.app.dialogs import HelpScreen, Prompt
 from tui.app.main import OncallApp
@@ -129,6 +129,7 @@ async def test_first_screen_and_key_actions_at_demo_scale(demo_dir: Path) -> Non
     assert worst <= 0.1
 
 
+@pytest.mark.timeout(BIG_TIMEOUT)
 async def test_slices_and_example_pages_at_ten_million(big_store: Path) -> None:
     app = OncallApp.open(load_config(big_store), "alice", BIG_NOW.isoformat(), poll=False)
     app.animation_level = "none"

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.benchmarks.conftest import BIG_NOW, best_of
+from tests.benchmarks.conftest import BIG_NOW, BIG_TIMEOUT, best_of
 from tui.core.config.settings import load_config
 from tui.core.slices.explore import slice_metrics, worst_slices
 from tui.core.slices.labels import label_delay
@@ -62,6 +62,7 @@ def _hand(db: Path, sql: str) -> None:
     con.close()
 
 
+@pytest.mark.timeout(BIG_TIMEOUT)
 def test_slices_at_ten_million(big_store: Path) -> None:
     settings = load_config(big_store)
     store = Store(settings.store_path)
@@ -100,6 +101,7 @@ def test_slices_at_ten_million(big_store: Path) -> None:
     assert ours_d / hand_d <= 1.5
 
 
+@pytest.mark.timeout(BIG_TIMEOUT)
 def test_peak_memory_at_ten_million(big_store: Path) -> None:
     code = textwrap.dedent(f"""
         import json

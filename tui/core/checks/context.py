@@ -55,6 +55,15 @@ class Context:
 Evaluator = Callable[[Context, Span], list[Result]]
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a re-judging kind's horizon was judged on (tui.core.checks.incremental)."""
+
+    judged_now: datetime
+    ingest_id: int
+    config: str
+
+
 @dataclass
 class ModelRun:
     """What one check run did for one model."""
@@ -65,3 +74,7 @@ class ModelRun:
     # What kept a check from running as configured (a baseline with no rows), said to
     # the user with the run's results.
     problems: list[str] = field(default_factory=list)
+    # What the kinds whose whole horizon this run judged judged it on, stored with the
+    # results; and the kinds whose re-judged windows were cut to those that changed.
+    inputs: dict[str, Inputs] = field(default_factory=dict)
+    trimmed: set[str] = field(default_factory=set)

@@ -17,6 +17,7 @@ import duckdb
 
 from tui.core.checks.baseline import BaselineData, failing_spans, load_baseline, rolling_period
 from tui.core.checks.context import Context, ModelRun
+from tui.core.checks.incremental import trim_spans
 from tui.core.checks.kinds import REGISTRY, Family
 from tui.core.checks.spans import Span, due_span
 from tui.core.config.settings import Model, Settings
@@ -77,6 +78,8 @@ def evaluate_model(
         for r in fetch_rows(con, "watermark_get", {"model": model_name})
     }
     spans = plan_spans(settings, model, first_ts, watermarks, now, since, until)
+    if since is None and until is None:
+        spans = trim_spans(con, settings, model_name, model, spans, first_ts, watermarks, now, run)
     run.spans = spans
     # Each family once, over the span of its first kind.
     families: dict[Family, Span] = {}

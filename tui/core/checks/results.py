@@ -7,6 +7,7 @@ alert can follow it through time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -28,7 +29,15 @@ NEVER_JUDGED = "never_judged"
 
 def slice_key(slice_: dict[str, str] | None) -> str | None:
     """The canonical JSON of a slice (sorted keys), or None for the whole model."""
-    return json.dumps(slice_, sort_keys=True, separators=(",", ":")) if slice_ else None
+    return _slice_key(tuple(sorted(slice_.items()))) if slice_ else None
+
+
+# A run makes a result per check, slice and window: hundreds of thousands over a long
+# history, yet only a few thousand distinct measurements. Their JSON and hashes are
+# made once each (they were most of the time a long run spent storing its results).
+@functools.lru_cache(maxsize=1 << 16)
+def _slice_key(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items), sort_keys=True, separators=(",", ":"))
 
 
 def slice_of(text: str | None) -> dict[str, str] | None:
@@ -40,8 +49,16 @@ def fingerprint(
     model: str, check: str, kind: str, feature: str | None, slice_: dict[str, str] | None
 ) -> str:
     """A stable id for one measurement, the same whatever the order of slice keys."""
+    items = tuple(sorted(slice_.items())) if slice_ else ()
+    return _fingerprint(model, check, kind, feature, items)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fingerprint(
+    model: str, check: str, kind: str, feature: str | None, items: tuple[tuple[str, str], ...]
+) -> str:
     text = json.dumps(
-        {"model": model, "check": check, "kind": kind, "feature": feature, "slice": slice_ or {}},
+        {"model": model, "check": check, "kind": kind, "feature": feature, "slice": dict(items)},
         sort_keys=True,
         separators=(",", ":"),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,35 +15,33 @@ from tui.core.store.connection import execute, fetch_rows
 
 
 def store_results(con: duckdb.DuckDBPyConnection, run: ModelRun, now: datetime) -> list[Result]:
-    """Write results that are new or changed; return those (repeat runs change nothing)."""
+    """Write results that are new or changed; return those (repeat runs change nothing).
+
+    All of them go to DuckDB at once and one join against the stored ones says which
+    changed: a long history's run compares hundreds of thousands of results."""
     if not run.results:
         return []
     start = min(r.window_start for r in run.results)
     end = max(r.window_start for r in run.results) + timedelta(seconds=1)
-    existing = {
-        (str(r["fingerprint"]), r["window_start"]): (r["value"], r["status"], r["detail"])
-        for r in fetch_rows(
-            con, "results_existing", {"model": run.model, "start": start, "end": end}
-        )
-    }
-    changed: list[Result] = []
-    for r in run.results:
-        row = r.row(now)
-        old = existing.get((row["fingerprint"], r.window_start))
-        if old is not None and _same(old, (row["value"], row["status"], row["detail"])):
-            continue
-        changed.append(r)
-    if changed:
-        frame = pl.DataFrame([r.row(now) for r in changed], schema=RESULT_SCHEMA, orient="row")
-        con.register("new_results", frame)
-        try:
-            execute(con, "results_put_many")
-        finally:
-            con.unregister("new_results")
+    frame = pl.DataFrame(
+        [r.row(now) for r in run.results], schema=RESULT_SCHEMA, orient="row"
+    ).with_row_index("idx")
+    con.register("new_results", frame)
+    try:
+        changed_at = [
+            int(r["idx"])
+            for r in fetch_rows(
+                con, "results_changed", {"model": run.model, "start": start, "end": end}
+            )
+        ]
+        if changed_at:
+            execute(con, "results_put_changed", {"changed": changed_at})
+    finally:
+        con.unregister("new_results")
     for kind, span in run.spans.items():
         if not span.empty:
             execute(con, "watermark_set", {"model": run.model, "kind": kind, "until": span.end})
-    return changed
+    return [run.results[i] for i in changed_at]
 
 
 RESULT_SCHEMA: dict[str, Any] = {
@@ -64,15 +61,6 @@ RESULT_SCHEMA: dict[str, Any] = {
     "detail": pl.String,
     "evaluated_at": pl.Datetime("us"),
 }
-
-
-def _same(old: tuple[Any, Any, Any], new: tuple[Any, Any, Any]) -> bool:
-    (ov, os_, od), (nv, ns, nd) = old, new
-    if os_ != ns or od != nd:
-        return False
-    if ov is None or nv is None:
-        return ov is nv
-    return math.isclose(float(ov), float(nv), rel_tol=1e-9, abs_tol=1e-12)
 
 
 def results_json(results: list[Result]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,6 +94,7 @@ def never_judged_results(
     model: Model,
     now: datetime,
     evaluated: Sequence[Result],
+    also: Collection[str] = (),
 ) -> list[Result]:
     """The model's never_judged findings as of now: a warning per subject that was never
     judged over long enough, and a pass for a subject said to be so before that has
@@ -102,7 +103,8 @@ def never_judged_results(
     Only the subjects this run (``evaluated``, its results) left without a judged
     window, and those said never judged before, are read from the stored history: a
     subject judged in this run cannot be blind, and reading every stored result of
-    every check at each run made a check's cost grow with the history."""
+    every check at each run made a check's cost grow with the history. The kinds in
+    ``also`` are read too: those the run skipped stored windows of."""
     open_ = {
         str(r["check_name"]): r
         for r in fetch_rows(con, "checks_never_judged_open", {"model": model_name})
@@ -114,6 +116,9 @@ def never_judged_results(
             judged[key] = judged.get(key, False) or result.status != "insufficient"
     kinds = {kind for (_subject_, kind), was in judged.items() if not was}
     kinds |= {str(name).removeprefix(f"{KIND}:").split(":")[0] for name in open_}
+    # Kinds whose unchanged windows this run did not judge again (their stored results
+    # stand): read from the history, as if this run had judged them.
+    kinds |= set(also)
     if not kinds:
         return []
     first_ts = fetch_rows(con, "checks_time_range", table=predictions_table(model_name))[0][

@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import duckdb
+
 from tui.core.alerts.episodes import reconcile_alerts
 from tui.core.checks.baseline import prepare_references
 from tui.core.checks.context import ModelRun
 from tui.core.checks.evaluate import evaluate_model
+from tui.core.checks.incremental import record_inputs
 from tui.core.checks.results import Result
 from tui.core.checks.storing import store_results
 from tui.core.config.settings import Settings
@@ -74,16 +77,23 @@ def run_checks(
     problems: list[str] = []
     notifications = 0
     for name in names:
+        # The evaluation reads only, so it runs outside the write lock (the app and
+        # other readers go on meanwhile); only storing what it found takes the lock.
+        run = _evaluate_reading(store, settings, name, now, since, until, on_step)
         with store.write() as con:
             # Tables and columns the config declares since the last ingest exist (empty)
             # before any check reads them, so a new model or column is not a store error.
             sync_columns(con, settings)
-            run = evaluate_model(con, settings, name, now, since, until, on_step)
+            if run is None:
+                run = evaluate_model(con, settings, name, now, since, until, on_step)
             changed = store_results(con, run, now)
+            record_inputs(con, run)
             # Checks insufficient for every window so far, read from the stored history
             # (this run's results included), are said to be blind; only the kinds this
             # run left unjudged are read.
-            findings = never_judged_results(con, name, settings.model(name), now, run.results)
+            findings = never_judged_results(
+                con, name, settings.model(name), now, run.results, run.trimmed
+            )
             found = store_results(con, ModelRun(name, results=findings), now)
             judged = resolve_judged(con, name, found, now)
             changed += found
@@ -105,6 +115,34 @@ def run_checks(
     return CheckRun(
         all_results, opened, updated, resolved, seconds, remaining, problems, notifications
     )
+
+
+class _NeedsWriting(Exception):
+    """The evaluation wanted to write (a baseline computed for the first time is kept)
+    or found the store behind the config: it is done again inside the write."""
+
+
+def _evaluate_reading(
+    store: Store,
+    settings: Settings,
+    name: str,
+    now: datetime,
+    since: datetime | None,
+    until: datetime | None,
+    on_step: Callable[[str], None] | None,
+) -> ModelRun | None:
+    """The model's evaluation on a read-only connection, or None when it cannot be done
+    reading only (then the caller evaluates inside its write transaction)."""
+    try:
+        with store.read() as con:
+            try:
+                return evaluate_model(con, settings, name, now, since, until, on_step)
+            except duckdb.Error as exc:
+                # Not a failure of the store's: a write refused on a read-only
+                # connection, or a table or column the write's sync_columns adds.
+                raise _NeedsWriting from exc
+    except _NeedsWriting:
+        return None
 
 
 def run_checks_to_end(store: Store, settings: Settings, now: datetime) -> CheckRun:

@@ -23,7 +23,7 @@ import duckdb
 
 from tui.core.errors import InputError, StoreDamaged, StoreUnavailable
 from tui.core.store import ids
-from tui.core.store.connection import Store, store_failure
+from tui.core.store.connection import Store, configure, store_failure
 from tui.core.store.files import PRIVATE, Marks, private_files, read_marks, wal_path, write_marks
 from tui.core.store.queries import migrations
 from tui.core.store.sql import fetch_rows
@@ -85,6 +85,7 @@ def _settle(copy: Path) -> StoreFacts:
     except duckdb.Error:
         raise InputError(f"{copy}: not a DuckDB file, or a damaged one") from None
     try:
+        configure(con, copy)
         facts = facts_of(con, copy)
         con.execute("CHECKPOINT")
     finally:
@@ -143,6 +144,7 @@ def inspect(source: Path) -> StoreFacts:
     except duckdb.Error:
         raise InputError(f"{source}: not a DuckDB file, or a damaged one") from None
     try:
+        configure(con, source)
         facts = facts_of(con, source)
     finally:
         con.close()
@@ -220,6 +222,7 @@ def _swap(store: Store, copy: Path, facts: StoreFacts) -> Restored:
         old = read_marks(store.path) or Marks()
         new = duckdb.connect(str(copy), read_only=True)
         try:
+            configure(new, copy)
             seqs = ids.sequences(new)
             changes = ids.changes(new)
         finally:

@@ -58,6 +58,29 @@ _DAMAGE_MARKS = ("corrupt", "not a valid duckdb database", "checksum", "serializ
 _FULL_MARKS = ("no space left", "disk is full", "quota exceeded")
 
 
+def memory_limit() -> str:
+    """The memory limit every connection gets: `$ONCALL_MEMORY_LIMIT` or MEMORY_LIMIT."""
+    return os.environ.get("ONCALL_MEMORY_LIMIT") or MEMORY_LIMIT
+
+
+def spill_path(store: Path) -> Path:
+    """The folder a query over `store` spills to when it needs more than the memory
+    limit: beside the store, in its own folder. DuckDB creates it when it first spills
+    and removes it on close (only when it created it: a folder that was there before is
+    left alone), and names its files per process, so processes never share one."""
+    return store.with_name(store.name + ".tmp")
+
+
+def configure(con: duckdb.DuckDBPyConnection, store: Path) -> None:
+    """The settings every connection to a store runs with: UTC, no progress bar (DuckDB
+    would draw one on the terminal during a long query, over our own output), the
+    memory limit, and spilling beside the store rather than failing past the limit."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET memory_limit = $limit", {"limit": memory_limit()})
+    con.execute("SET temp_directory = $dir", {"dir": str(spill_path(store))})
+
+
 def error_log_path(store: Path) -> Path:
     """Where the store's unexpected query failures are written in full, beside it."""
     return store.with_name(store.name + ".errors.log")
@@ -159,11 +182,7 @@ class Store:
                 time.sleep(min(remaining, delay * random.uniform(0.5, 1.5)))
                 delay = min(delay * 2, 1.0)
                 continue
-            con.execute("SET TimeZone = 'UTC'")
-            con.execute(
-                "SET memory_limit = $limit",
-                {"limit": os.environ.get("ONCALL_MEMORY_LIMIT", MEMORY_LIMIT)},
-            )
+            configure(con, self.path)
             return con
 
     def ensure(self) -> None:
@@ -233,6 +252,7 @@ class Store:
         with private_files():
             con = duckdb.connect(str(temp))
             try:
+                configure(con, temp)
                 _migrate(con)
                 # The new file must hold everything: its WAL stays behind under the temp name.
                 con.execute("CHECKPOINT")

@@ -1,0 +1,141 @@
+"""Re-judging only what changed: the kinds that look back as labels arrive.
+
+SLO and offline-gap windows are judged again for a while after they end (their labels
+keep arriving). Rather than all of that horizon at every run, a run re-judges from the
+first window whose inputs changed since the run that last judged the whole horizon:
+rows or labels ingested since, labels that became known between its "now" and this
+one, or another config. Everything else in the horizon would come out as stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import duckdb
+
+from tui.core.checks.context import Inputs, ModelRun
+from tui.core.checks.kinds import REGISTRY
+from tui.core.checks.reference import reference_path
+from tui.core.checks.spans import Span, due_span
+from tui.core.config.settings import Model, Settings
+from tui.core.config.times import floor_time
+from tui.core.store.connection import execute, fetch_rows
+from tui.core.store.sqlparts import predictions_table
+
+# The kinds whose windows depend only on their rows, their labels known by now and the
+# config (estimated SLOs also depend on a reference that may move: judged in full).
+TRIMMED = ("slo", "offline_gap")
+
+
+def config_digest(settings: Settings, model: Model) -> str:
+    """A digest of everything in the config a judged window depends on (the model's
+    whole config, and the reference file's size and time when it has one)."""
+    text = repr(model)
+    path = reference_path(settings, model)
+    if path is not None:
+        try:
+            stat = path.stat()
+            text += f"|{path}|{stat.st_size}|{stat.st_mtime_ns}"
+        except OSError:
+            text += f"|{path}|missing"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def trim_spans(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    model_name: str,
+    model: Model,
+    spans: dict[str, Span],
+    first_ts: datetime,
+    watermarks: dict[str, datetime],
+    now: datetime,
+    run: ModelRun,
+) -> dict[str, Span]:
+    """The spans with the re-judged part of each trimmable kind cut down to what changed
+    since the last full judgement; records in ``run`` what this run judged on, for the
+    kinds whose whole horizon it covers (a run that is behind, or capped by
+    ``max_windows_per_run``, does not: the next one compares with the older inputs)."""
+    digest = config_digest(settings, model)
+    ingest_id = int(fetch_rows(con, "checks_last_ingest")[0]["ingest_id"])
+    before = {
+        str(r["kind"]): Inputs(r["judged_now"], int(r["ingest_id"]), str(r["config"]))
+        for r in fetch_rows(con, "check_inputs_get", {"model": model_name})
+    }
+    out = dict(spans)
+    for kind, span in spans.items():
+        if kind not in TRIMMED or span.empty:
+            continue
+        spec = REGISTRY[kind]
+        whole = due_span(
+            kind,
+            spec.step(settings, model),
+            first_ts,
+            watermarks,
+            now,
+            None,
+            None,
+            lag=spec.lag(settings, model),
+            horizon=spec.horizon(settings, model),
+        )
+        if span != whole:
+            continue
+        run.inputs[kind] = Inputs(now, ingest_id, digest)
+        last = before.get(kind)
+        if last is None or last.config != digest or now < last.judged_now:
+            continue
+        fresh = max(watermarks.get(kind, first_ts), first_ts)
+        found = _first_changed(con, model_name, span, last, now)
+        start = fresh if found is None else min(fresh, found)
+        start = max(floor_time(start, span.step), span.start)
+        if start > span.start:
+            out[kind] = replace(span, start=min(start, span.end))
+            run.trimmed.add(kind)
+    return out
+
+
+def _first_changed(
+    con: duckdb.DuckDBPyConnection, model_name: str, span: Span, last: Inputs, now: datetime
+) -> datetime | None:
+    """The time of the first prediction in the span whose row or label changed since
+    `last`, or None. Matching new labels to their predictions costs a scan of the
+    predictions, so it is done a day (or a window) at a time from the earliest: the
+    first day with a change ends it, and that is most often the first of the span."""
+    params: dict[str, object] = {
+        "model": model_name,
+        "start": span.start,
+        "end": span.end,
+        "ingest_id": last.ingest_id,
+        "judged_now": last.judged_now,
+        "now": now,
+    }
+    table = predictions_table(model_name)
+    if not fetch_rows(con, "checks_changed_any", params, table=table)[0]["changed"]:
+        return None
+    step = max(span.step, timedelta(days=1))
+    at = span.start
+    while at < span.end:
+        part = {**params, "start": at, "end": min(at + step, span.end)}
+        found = fetch_rows(con, "checks_changed_since", part, table=table)[0]["first_ts"]
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        at += step
+    return None
+
+
+def record_inputs(con: duckdb.DuckDBPyConnection, run: ModelRun) -> None:
+    """Keep what this run judged each fully covered kind on (with its results)."""
+    for kind, inputs in run.inputs.items():
+        execute(
+            con,
+            "check_inputs_set",
+            {
+                "model": run.model,
+                "kind": kind,
+                "judged_now": inputs.judged_now,
+                "ingest_id": inputs.ingest_id,
+                "config": inputs.config,
+            },
+        )
