@@ -60,7 +60,7 @@ Bin = TypeVar("Bin", int, str)
 def lookback_start(span: Span, width: timedelta) -> datetime:
     """Where the counts for a span's trailing judgements must start: the first window's
     span reaches ``width`` back from its end."""
-    return span.start + span.step - width
+    return span.start + span.bucket - width
 
 
 def trailing_sums(
@@ -74,7 +74,7 @@ def trailing_sums(
     ``per_step`` holds counts per step window (from `lookback_start` to the span's end);
     a running total adds the step that enters and drops the one that leaves, so the cost
     is one pass over the steps whatever the width."""
-    steps = max(1, width // span.step)
+    steps = max(1, width // span.bucket)
     windows = span.windows()
     series: dict[Key, dict[datetime, Mapping[Bin, int]]] = {}
     for (w, key), counts in per_step.items():
@@ -85,11 +85,11 @@ def trailing_sums(
     for key, by_step in series.items():
         running: Counter[Bin] = Counter()
         for back in range(1, steps):
-            running.update(by_step.get(windows[0] - back * span.step, {}))
+            running.update(by_step.get(windows[0] - back * span.bucket, {}))
         for w in windows:
             running.update(by_step.get(w, {}))
             out[(w, key)] = {b: n for b, n in running.items() if n}
-            leaving = by_step.get(w - (steps - 1) * span.step)
+            leaving = by_step.get(w - (steps - 1) * span.bucket)
             if leaving:
                 running.subtract(leaving)
     return out
@@ -98,7 +98,7 @@ def trailing_sums(
 def _judged(span: Span, w: datetime, width: timedelta, metric: str) -> dict[str, object]:
     # The result's own window is the check window it was judged at; the rows it judged
     # are the trailing span, which drill-downs and the drift picture show.
-    end = w + span.step
+    end = span.end_of(w)
     return {
         "metric": metric,
         "span_start": (end - width).isoformat(),
@@ -121,10 +121,10 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
     edges = {f: list(base[f].edges or ()) for f in numeric}
     start = lookback_start(span, width)
     bins = trailing_sums(
-        bin_counts(con, table, numeric, edges, start, span.end, span.step), span, width
+        bin_counts(con, table, numeric, edges, start, span.end, span.bucket), span, width
     )
     cats = trailing_sums(
-        category_counts(con, table, categorical, start, span.end, span.step), span, width
+        category_counts(con, table, categorical, start, span.end, span.bucket), span, width
     )
     out: list[Result] = []
     for w in span.windows():
@@ -149,7 +149,7 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
                     name,
                     None,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     value,
                     warn,
                     status,
@@ -179,7 +179,7 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
         edges,
         lookback_start(span, width),
         span.end,
-        span.step,
+        span.bucket,
     )
     counts = trailing_sums(
         {((w, (col, value))): bins for (w, col, value), bins in per_step.items()}, span, width
@@ -206,7 +206,7 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
                     None,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     metric,
                     warn,
                     status,

@@ -118,9 +118,9 @@ def baseline_parts(model: Model, span: Span) -> list[Span]:
     parts: list[Span] = []
     for w in span.windows():
         if parts and floor_time(w, period) == floor_time(parts[-1].start, period):
-            parts[-1] = replace(parts[-1], end=w + span.step)
+            parts[-1] = replace(parts[-1], end=span.end_of(w))
         else:
-            parts.append(Span(w, w + span.step, span.step))
+            parts.append(Span(w, span.end_of(w), span.step))
     return parts
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
+from tui.core.config.times import period_longest
 
 Timing = Callable[[Settings, Model], timedelta]
 
@@ -67,13 +68,25 @@ def _relabel_horizon(_settings: Settings, model: Model) -> timedelta:
 
 
 def _slo_step(_settings: Settings, model: Model) -> timedelta:
+    # The shortest fixed window; SLOs over longer windows or calendar months are
+    # judged as those windows end within the span (labelled.window_span).
     slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
-    return min((s.window for s in slos), default=timedelta(days=1))
+    fixed = [s.window for s in slos if isinstance(s.window, timedelta)]
+    return min(fixed, default=timedelta(days=1))
+
+
+def _slo_tolerance(settings: Settings, model: Model) -> timedelta:
+    # An incident is seen once the shortest SLO window holding it ends and is labelled
+    # (a calendar month: up to 31 days).
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    shortest = min((period_longest(s.window) for s in slos), default=_slo_step(settings, model))
+    return shortest + model.labels.expected_delay
 
 
 def _estimated_slo_step(_settings: Settings, model: Model) -> timedelta:
+    # Never calendar months (refused for estimated SLOs by the config).
     slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
-    return min((s.window for s in slos), default=timedelta(days=1))
+    return min((period_longest(s.window) for s in slos), default=timedelta(days=1))
 
 
 def _day(_settings: Settings, _model: Model) -> timedelta:
@@ -121,7 +134,7 @@ REGISTRY: dict[str, Kind] = {
             "slo",
             SLO,
             _slo_step,
-            lambda s, m: _slo_step(s, m) + m.labels.expected_delay,
+            _slo_tolerance,
             horizon=_relabel_horizon,
         ),
         # Judged as each window ends, from the estimate; judged again while its labels
@@ -144,6 +157,16 @@ REGISTRY: dict[str, Kind] = {
 }
 
 KINDS = tuple(REGISTRY)
+
+
+def window_reach(settings: Settings, model: Model, kind: str) -> timedelta:
+    """The longest window a result of ``kind`` covers: its step, or for SLOs the
+    longest SLO window (a calendar month at most 31 days), judged as it ends."""
+    step = REGISTRY[kind].step(settings, model)
+    if kind != "slo":
+        return step
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    return max([step, *(period_longest(s.window) for s in slos)])
 
 
 def detection_tolerance(settings: Settings, model: Model, kind: str) -> timedelta:

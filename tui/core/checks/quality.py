@@ -143,7 +143,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                     name,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     frac,
                     spec.max_null,
                     status,
@@ -177,7 +177,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                     name,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     frac_bad,
                     rate.warn,
                     status,
@@ -202,7 +202,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                         name,
                         None,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         None,
                         None,
                         "insufficient",
@@ -234,7 +234,7 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
     out: list[Result] = []
     max_lag = checks.freshness.max_lag
     for w in span.windows():
-        end = w + span.step
+        end = span.end_of(w)
         if w in overall:
             last = overall[w]["last_ts"]
         lag_hours = (end - last).total_seconds() / 3600 if last is not None else None
@@ -359,9 +359,9 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     totals = dict(_history(ctx, span))
     totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
     categorical = [f for f, s in model.features.items() if s.type == "categorical"]
-    lookback = span.step * DISTINCT_LOOKBACK
+    lookback = span.bucket * DISTINCT_LOOKBACK
     counts = category_counts(
-        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
+        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.bucket
     )
     model_name, base = ctx.model_name, ctx.baseline
     need = model.checks.distinct.min_expected
@@ -387,7 +387,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     # A stray row tells a value is there, not that it is back.
                     if expected >= need or (observed and not was):
                         break
-                    t -= span.step
+                    t -= span.bucket
                 if expected < need:
                     if was:
                         unsure.append(value)
@@ -413,7 +413,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                         name,
                         None,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         None,
                         0,
                         "insufficient",
@@ -432,7 +432,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     name,
                     None,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     float(len(vanished)),
                     0,
                     status,
@@ -460,7 +460,7 @@ def evaluate_schema(ctx: Context, span: Span) -> list[Result]:
     columns = sorted({*model.slices, *model.features, *(str(f["column_name"]) for f in findings)})
     out: list[Result] = []
     for w in span.windows():
-        end = w + span.step
+        end = span.end_of(w)
         here = [f for f in findings if f["min_ts"] < end and f["max_ts"] >= w]
         for column in columns:
             hits = [f for f in here if f["column_name"] == column]

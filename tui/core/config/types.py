@@ -46,6 +46,18 @@ def _window(value: Any) -> timedelta:
 Window = Annotated[timedelta, BeforeValidator(_window)]
 
 
+def _period(value: Any) -> timedelta | Months:
+    if isinstance(value, Months):
+        return value
+    months = parse_months(value)
+    return Months(months) if months is not None else _duration(value)
+
+
+# A window checks are judged over that may also be whole calendar months: `1mo` windows
+# are calendar months [the 1st 00:00 UTC, the next 1st), like days are UTC days.
+PeriodWindow = Annotated[timedelta | Months, BeforeValidator(_period)]
+
+
 def _trailing(value: Any) -> timedelta | Months:
     if isinstance(value, Months):
         return value
