@@ -510,7 +510,6 @@ def test_months_parse_and_move_by_the_calendar() -> None:
     ("key", "yaml"),
     [
         ("checks.window", "checks:\n  window: 1mo\n"),
-        ("checks.drift.window", "checks:\n  drift: {window: 1mo}\n"),
         ("checks.offline_gap.window", "checks:\n  offline_gap: {window: 1mo}\n"),
     ],
 )

@@ -4,6 +4,9 @@ breaches in one month and not the next, and the config refusing `0mo` by its key
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +16,11 @@ import polars as pl
 import pytest
 
 from tests.helpers import cli
+from tui.cli.main import main
+from tui.core.checks.drift import trailing_sums
 from tui.core.checks.spans import Span, count_windows, due_span
 from tui.core.config.settings import Slo
-from tui.core.config.times import Months, period_floor, period_next
+from tui.core.config.times import Months, add_months, period_floor, period_next
 
 MONTH = Months(1)
 
@@ -95,6 +100,11 @@ def test_the_config_takes_1mo_and_refuses_0mo_naming_the_key(
         assert r.code == 2, (bad, r.out, r.err)
         assert "slos" in r.err and "window" in r.err, (bad, r.err)
         assert "Traceback" not in r.err
+    # A trailing month keeps its end's time of day: check windows must divide a day.
+    config = tmp_path / "weekly.yaml"
+    config.write_text(_config().replace("  window: 1d\n", "  window: 7d\n"), encoding="utf-8")
+    r = cli(capsys, "--config", config, "config", "check")
+    assert r.code == 2 and "checks.drift" in r.err and "divide a day" in r.err, r.err
     with pytest.raises(ValueError, match="in months"):
         Slo(metric="estimated_accuracy", min=0.5, window="1mo")
 
@@ -119,6 +129,7 @@ models:
       - {{metric: recall, min: 0.01, window: 1d, min_labeled: 5}}
 {extra}checks:
   window: 1d
+  drift: {{window: {window}, min_support: 50}}
 """
 
 
@@ -168,35 +179,38 @@ def _oracle(rows: pl.DataFrame, metric: str) -> float:
     return float(wins / (len(pos) * len(neg)))
 
 
+def _run(capsys: pytest.CaptureFixture[str] | None, folder: Path, *args: str) -> Any:
+    argv: list[str | Path] = ["--config", folder / "oncall.yaml", "--now", NOW.isoformat(), *args]
+    if capsys is None:  # in a module fixture: the real entry point, output captured here
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in argv])
+        assert code in (0, 1), err.getvalue()
+        return out.getvalue()
+    r = cli(capsys, *argv)
+    assert r.code in (0, 1), r.err
+    assert "Traceback" not in r.err
+    return r
+
+
 @pytest.fixture(scope="module")
-def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame, Any]:
+    """The store after one `oncall check` of three months, and what that check said."""
     folder = tmp_path_factory.mktemp("months")
     (folder / "oncall.yaml").write_text(_config(), encoding="utf-8")
     frame = _world(np.random.default_rng(7))
     frame.drop("label").write_parquet(folder / "p.parquet")
     labels = frame.select("prediction_id", "label", labeled_at=pl.col("ts") + timedelta(hours=2))
     labels.write_parquet(folder / "l.parquet")
-    return folder, frame
-
-
-def _run(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> Any:
-    r = cli(capsys, "--config", folder / "oncall.yaml", "--now", NOW.isoformat(), *args)
-    assert r.code in (0, 1), r.err
-    assert "Traceback" not in r.err
-    return r
-
-
-def _ingest(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
     for kind, name in (("predictions", "p"), ("labels", "l")):
-        _run(capsys, folder, "ingest", kind, str(folder / f"{name}.parquet"), "-m", "m")
+        _run(None, folder, "ingest", kind, str(folder / f"{name}.parquet"), "-m", "m")
+    return folder, frame, json.loads(_run(None, folder, "check", "--json"))
 
 
 def test_monthly_slos_equal_the_oracle_and_breach_in_one_month(
-    checked: tuple[Path, pl.DataFrame], capsys: pytest.CaptureFixture[str]
+    checked: tuple[Path, pl.DataFrame, Any],
 ) -> None:
-    folder, frame = checked
-    _ingest(capsys, folder)
-    out = _run(capsys, folder, "check", "--json").json()
+    _folder, frame, out = checked
     monthly = [r for r in out["results"] if r["kind"] == "slo" and _length(r) > timedelta(days=2)]
     months = {
         (r["check"], r["window_start"][:7], tuple(sorted((r["slice"] or {}).items()))): r
@@ -238,9 +252,9 @@ def _length(result: dict[str, Any]) -> timedelta:
 
 
 def test_a_monthly_alert_names_its_month(
-    checked: tuple[Path, pl.DataFrame], capsys: pytest.CaptureFixture[str]
+    checked: tuple[Path, pl.DataFrame, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder, _frame = checked
+    folder, _frame, _out = checked
     listed = _run(capsys, folder, "alerts", "list", "--json").json()
     slo = [a for a in listed if a["check"] == "slo:accuracy"]
     # Breached in February only: one alert, its window the month, its JSON's fields kept.
@@ -260,3 +274,43 @@ def test_a_monthly_alert_names_its_month(
     drill = _run(capsys, folder, "examples", "--alert", str(alert["id"]), "--json").json()
     assert drill["drill"]["since"].startswith("2028-02-01")
     assert drill["drill"]["until"].startswith("2028-03-01")
+
+
+def test_trailing_month_sums_equal_a_brute_force_sum() -> None:
+    rng = np.random.default_rng(3)
+    day = timedelta(days=1)
+    span = Span(datetime(2028, 1, 25), datetime(2028, 4, 2), day)
+    first = add_months(span.start + day, -1)
+    per_step = {
+        (first + k * day, "f"): {b: int(rng.integers(0, 5)) for b in range(3)}
+        for k in range((span.end - first) // day)
+    }
+    got = trailing_sums(per_step, span, MONTH)
+    for w in span.windows():
+        start, end = add_months(w + day, -1), w + day  # 31 March back to 29 February
+        expected = {b: 0 for b in range(3)}
+        for (t, _), counts in per_step.items():
+            if start <= t < end:
+                for b, n in counts.items():
+                    expected[b] += n
+        assert got[(w, "f")] == {b: n for b, n in expected.items() if n}, w
+    # The same code keeps the fixed-length windows it had.
+    fixed = trailing_sums(per_step, span, timedelta(days=7))
+    w = datetime(2028, 3, 1)
+    assert fixed[(w, "f")] == {
+        b: sum(per_step[(w - k * day, "f")][b] for k in range(7)) for b in range(3)
+    }
+
+
+def test_drift_over_a_trailing_month_reads_the_calendar_month_back(
+    checked: tuple[Path, pl.DataFrame, Any],
+) -> None:
+    _folder, frame, out = checked
+    drift = [r for r in out["results"] if r["kind"] == "score_drift" and r["slice"] is None]
+    assert len(drift) >= 60
+    for r in drift:
+        end = datetime.fromisoformat(r["window_end"])
+        start = add_months(end, -1)  # 1 March back to 1 February; 30 March to 29 Feb
+        assert datetime.fromisoformat(r["detail"]["span_start"]) == start
+        rows = frame.filter((pl.col("ts") >= start) & (pl.col("ts") < end))
+        assert r["n"] == rows.height, r["window_start"]

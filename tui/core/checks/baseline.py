@@ -42,7 +42,7 @@ from tui.core.checks.reference import (
 )
 from tui.core.checks.results import FAILING, Result
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import Months, floor_time, trailing_start
+from tui.core.config.times import Months, floor_time, period_longest, trailing_start
 from tui.core.ingest.load import sync_columns
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
@@ -219,7 +219,7 @@ def baseline_source(
     # Drift judged in this period reads rows as far back as one trailing drift window
     # before its first window: the baseline ends before them, or a shift would sit on
     # both sides of the comparison and read smaller than it is.
-    lookback = max(model.checks.drift.window - model.checks.window, timedelta(0))
+    lookback = max(period_longest(model.checks.drift.window) - model.checks.window, timedelta(0))
     end = floor_time(at or first_ts, period) - lookback
     start = trailing_start(end, spec.last)
     rows = fetch_rows(

@@ -55,7 +55,7 @@ def _drift_tolerance(_settings: Settings, model: Model) -> timedelta:
     # shift crosses the thresholds once a fraction of that span holds it, a weak one
     # only when most of it does. Planted incidents are strong: half the span, and
     # never less than a few check windows.
-    return max(model.checks.drift.window / 2, 3 * model.checks.window)
+    return max(period_longest(model.checks.drift.window) / 2, 3 * model.checks.window)
 
 
 def _delay(_settings: Settings, model: Model) -> timedelta:

@@ -11,6 +11,7 @@ import duckdb
 
 from tui.core.checks.baseline import baseline_source, cached_rows, from_cache
 from tui.core.checks.counts import bin_counts, category_counts, merge_windows, score_bin_counts
+from tui.core.config.times import trailing_start
 from tui.core.errors import OncallError
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import predictions_table
@@ -61,7 +62,7 @@ def drift_view(
     if base is None:
         return None
     end: datetime = alert["last_seen"]
-    start = end - drift.window
+    start = trailing_start(end, drift.window)
     counts: dict[Any, int]
     if base["edges"] is not None:
         edges = [float(e) for e in base["edges"]]

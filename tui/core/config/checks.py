@@ -15,8 +15,10 @@ from tui.core.config.drift_methods import (
     DriftMethod,
     NumericDriftMethod,
 )
-from tui.core.config.times import format_duration
-from tui.core.config.types import Duration, Fraction, Strict, Window
+from tui.core.config.times import Months, format_duration
+from tui.core.config.types import Duration, Fraction, PeriodWindow, Strict, Window
+
+DAY = timedelta(days=1)
 
 
 class VolumeCheck(Strict):
@@ -43,7 +45,9 @@ class DriftCheck(Strict):
     thresholds: Literal["fixed", "reference"] = "fixed"
     bins: int = Field(default=10, ge=2, le=100)
     min_support: int = Field(default=500, ge=1)
-    window: Window = timedelta(days=1)
+    # The trailing span judged at every check window: a duration, or calendar months
+    # (1mo: back to the same time and day of the previous month, clamped to its end).
+    window: PeriodWindow = timedelta(days=1)
 
     def method_for(self, kind: str) -> str:
         """The method for a feature of type ``kind`` (numeric or categorical)."""
@@ -123,7 +127,20 @@ class Checks(Strict):
         # Drift is judged every check window over the trailing drift window, summed
         # from whole check windows; rounding would judge a span other than the one set.
         window = info.data.get("window")
-        if isinstance(window, timedelta) and drift.window % window:
+        if isinstance(window, timedelta) and isinstance(drift.window, Months):
+            # A month back from a window's end keeps its time of day: whole check
+            # windows only when they divide a day.
+            if DAY % window:
+                raise ValueError(
+                    f"window ({drift.window}) is in calendar months, which need check "
+                    f"windows that divide a day (checks.window is {format_duration(window)})"
+                )
+            return drift
+        if (
+            isinstance(window, timedelta)
+            and isinstance(drift.window, timedelta)
+            and (drift.window % window)
+        ):
             raise ValueError(
                 f"window ({format_duration(drift.window)}) must be a whole number of "
                 f"check windows (checks.window is {format_duration(window)})"

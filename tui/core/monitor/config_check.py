@@ -462,14 +462,24 @@ def _traffic(
 
     found: Problem | None
     if model.features or model.task == "binary":
-        step = checks.drift.window
+        # A trailing month is longer than the traffic looked at: the days' average,
+        # scaled to the months.
+        drift_window = checks.drift.window
+        step = drift_window if isinstance(drift_window, timedelta) else DAY
+
+        def per_drift_window(field_name: str) -> list[int]:
+            counts = _per_window(rows(step), slices, field_name, step, since, end)
+            if isinstance(drift_window, Months) and counts:
+                return [round(statistics.fmean(counts) * DAYS_A_MONTH * drift_window.count)]
+            return counts
+
         found = _support(
             name,
             "drift",
-            _per_window(rows(step), slices, "n", step, since, end),
+            per_drift_window("n"),
             checks.drift.min_support,
             "rows",
-            step,
+            drift_window,
             "min_support",
             _checks_key(settings, name, model, "drift", "min_support"),
             _checks_key(settings, name, model, "drift", "window"),
@@ -481,10 +491,10 @@ def _traffic(
             values = _support(
                 name,
                 f"drift of {feature}",
-                _per_window(rows(step), slices, f"nn__{feature}", step, since, end),
+                per_drift_window(f"nn__{feature}"),
                 checks.drift.min_support,
                 f"{feature} values (not empty)",
-                step,
+                drift_window,
                 "min_support",
                 _checks_key(settings, name, model, "drift", "min_support"),
                 _checks_key(settings, name, model, "drift", "window"),
