@@ -509,7 +509,6 @@ def test_months_parse_and_move_by_the_calendar() -> None:
 @pytest.mark.parametrize(
     ("key", "yaml"),
     [
-        ("checks.window", "checks:\n  window: 1mo\n"),
         ("checks.offline_gap.window", "checks:\n  offline_gap: {window: 1mo}\n"),
     ],
 )

@@ -314,3 +314,109 @@ def test_drift_over_a_trailing_month_reads_the_calendar_month_back(
         assert datetime.fromisoformat(r["detail"]["span_start"]) == start
         rows = frame.filter((pl.col("ts") >= start) & (pl.col("ts") < end))
         assert r["n"] == rows.height, r["window_start"]
+
+
+MONTHLY_CHECKS = """\
+store: store.duckdb
+models:
+  q:
+    task: binary
+    positive: "1"
+    slices: [region]
+    features:
+      amount: {type: numeric, min: 0, max: 100, max_null: 0.05}
+      plan: {type: categorical, allowed: [a, b, c]}
+checks:
+  window: 1mo
+  min_rows: 10
+  drift: {window: 1mo, min_support: 50}
+"""
+
+
+def test_check_windows_of_a_month_equal_the_oracle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(5)
+    # November 2026 to February 2027: 30, 31, 31 and 28 days, across a year's end, with
+    # rows on each month's first and last microsecond.
+    ts = [
+        datetime(2026, 11, 1) + timedelta(seconds=int(s))
+        for s in rng.integers(0, 120 * 86400, 1500)
+    ]
+    ts += [datetime(2026, 12, 1), datetime(2026, 12, 1) - timedelta(microseconds=1)]
+    ts += [datetime(2027, 1, 1), datetime(2027, 1, 1) - timedelta(microseconds=1)]
+    n = len(ts)
+    amount = rng.normal(50, 30, n)
+    amount[rng.random(n) < 0.08] = np.nan
+    frame = pl.DataFrame(
+        {
+            "prediction_id": [f"q{i}" for i in range(n)],
+            "ts": ts,
+            "prediction": rng.choice(["0", "1"], n),
+            "score": rng.random(n),
+            "region": rng.choice(["north", "south"], n),
+            "amount": amount,
+            "plan": rng.choice(["a", "b", "c", "z"], n, p=[0.4, 0.3, 0.28, 0.02]),
+        }
+    ).with_columns(pl.col("amount").fill_nan(None))
+    (tmp_path / "oncall.yaml").write_text(MONTHLY_CHECKS, encoding="utf-8")
+    frame.write_parquet(tmp_path / "q.parquet")
+    now = "2027-03-05"
+    r = cli(
+        capsys,
+        "--config",
+        tmp_path / "oncall.yaml",
+        "--now",
+        now,
+        "ingest",
+        "predictions",
+        tmp_path / "q.parquet",
+        "-m",
+        "q",
+    )
+    assert r.code == 0, r.err
+    r = cli(capsys, "--config", tmp_path / "oncall.yaml", "--now", now, "check", "--json")
+    assert r.code in (0, 1), r.err
+    results = r.json()["results"]
+    by = {(x["check"], x["window_start"][:7], json_slice(x)): x for x in results}
+    firsts = [
+        datetime(2026, 11, 1),
+        datetime(2026, 12, 1),
+        datetime(2027, 1, 1),
+        datetime(2027, 2, 1),
+    ]
+    for first in firsts:
+        end = period_next(first, MONTH)
+        key = f"{first:%Y-%m}"
+        rows = frame.filter((pl.col("ts") >= first) & (pl.col("ts") < end))
+        nulls = rows["amount"].null_count()
+        c = by[("completeness:amount", key, "")]
+        assert _length(c) == end - first
+        assert c["n"] == rows.height and c["detail"]["nulls"] == nulls
+        assert c["value"] == pytest.approx(nulls / rows.height, rel=1e-9)
+        assert c["detail"]["period"] == key
+        present = rows["amount"].drop_nulls()
+        bad = int(((present < 0) | (present > 100)).sum())
+        assert by[("bounds:amount", key, "")]["detail"]["violations"] == bad
+        odd = int((rows["plan"] == "z").sum())
+        assert by[("allowed_values:plan", key, "")]["detail"]["violations"] == odd
+        for region in ("north", "south"):
+            part = rows.filter(pl.col("region") == region)
+            assert by[("completeness:amount", key, f"region={region}")]["n"] == part.height
+        drift = by[("drift:amount", key, "")]
+        assert drift["n"] == present.len()
+        assert datetime.fromisoformat(drift["detail"]["span_start"]) == first
+        if first > firsts[0]:
+            before = period_floor(first - timedelta(days=1), MONTH)
+            prior = frame.filter((pl.col("ts") >= before) & (pl.col("ts") < first)).height
+            volume = by[("volume", key, "")]
+            expected = prior * (end - first) / (first - before)
+            assert volume["detail"]["expected"] == pytest.approx(expected, rel=1e-9)
+            assert volume["value"] == pytest.approx(rows.height / expected, rel=1e-9)
+    # March is not over: not judged.
+    monthly = [x for x in results if x["kind"] in ("completeness", "volume", "drift")]
+    assert not any(x["window_start"].startswith("2027-03") for x in monthly)
+
+
+def json_slice(result: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((result["slice"] or {}).items()))

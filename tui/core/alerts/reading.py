@@ -175,9 +175,12 @@ def _first_window_start(settings: Settings, row: dict[str, Any]) -> datetime:
     widest margin (a monthly SLO's month ends, and is known, a month after it starts)."""
     first: datetime = row["first_seen"]
     model = settings.config.models.get(row["model"])
-    if row["kind"] != "slo" or model is None:
+    if model is None or row["kind"] in ("label_delay", "offline_gap", "estimated_slo"):
         return first
-    reach = max((period_longest(s.window) for s in model.slos), default=MAX_EPISODE_MARGIN)
+    if row["kind"] == "slo":
+        reach = max((period_longest(s.window) for s in model.slos), default=MAX_EPISODE_MARGIN)
+    else:  # judged every check window (a calendar month, perhaps)
+        reach = period_longest(model.checks.window)
     return first - reach if reach > MAX_EPISODE_MARGIN else first
 
 

@@ -219,7 +219,10 @@ def baseline_source(
     # Drift judged in this period reads rows as far back as one trailing drift window
     # before its first window: the baseline ends before them, or a shift would sit on
     # both sides of the comparison and read smaller than it is.
-    lookback = max(period_longest(model.checks.drift.window) - model.checks.window, timedelta(0))
+    lookback = max(
+        period_longest(model.checks.drift.window) - period_longest(model.checks.window),
+        timedelta(0),
+    )
     end = floor_time(at or first_ts, period) - lookback
     start = trailing_start(end, spec.last)
     rows = fetch_rows(

@@ -86,15 +86,15 @@ def trailing_sums(
         return out
     for key, by_step in series.items():
         running: Counter[Bin] = Counter()
-        # The steps in the running total are [low, w + step); `low` only moves on.
-        low = lookback_start(span, width)
-        t = low
-        while t < windows[0]:
-            running.update(by_step.get(t, {}))
-            t += step
+        # The steps in the running total are [low, high); both only move on (a window
+        # of months holds a month of day steps).
+        low = high = lookback_start(span, width)
         for w in windows:
-            running.update(by_step.get(w, {}))
-            start = trailing_start(w + step, width)
+            end = span.end_of(w)
+            while high < end:
+                running.update(by_step.get(high, {}))
+                high += step
+            start = trailing_start(end, width)
             while low < start:
                 running.subtract(by_step.get(low, {}))
                 low += step

@@ -35,7 +35,12 @@ def drift_view(
     try:
         # The baseline the alert's last window was judged against.
         source = baseline_source(
-            con, settings, model_name, model, first, alert["last_seen"] - model.checks.window
+            con,
+            settings,
+            model_name,
+            model,
+            first,
+            trailing_start(alert["last_seen"], model.checks.window),
         )
     except OncallError:
         return None  # the reference file is gone or unreadable: no picture, no failure

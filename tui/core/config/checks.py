@@ -15,7 +15,7 @@ from tui.core.config.drift_methods import (
     DriftMethod,
     NumericDriftMethod,
 )
-from tui.core.config.times import Months, format_duration
+from tui.core.config.times import Months, format_duration, period_text
 from tui.core.config.types import Duration, Fraction, PeriodWindow, Strict, Window
 
 DAY = timedelta(days=1)
@@ -104,7 +104,8 @@ class DistinctCheck(Strict):
 class Checks(Strict):
     """Which checks run and over what windows."""
 
-    window: Window = timedelta(hours=1)
+    # A duration, or calendar months (1mo: [the 1st 00:00 UTC, the next 1st)).
+    window: PeriodWindow = timedelta(hours=1)
     volume: VolumeCheck = Field(default_factory=VolumeCheck)
     freshness: FreshnessCheck = Field(default_factory=FreshnessCheck)
     drift: DriftCheck = Field(default_factory=DriftCheck)
@@ -127,6 +128,14 @@ class Checks(Strict):
         # Drift is judged every check window over the trailing drift window, summed
         # from whole check windows; rounding would judge a span other than the one set.
         window = info.data.get("window")
+        if isinstance(window, Months):
+            # Judged once a month over the trailing months: whole months of them.
+            if not isinstance(drift.window, Months) or drift.window.count % window.count:
+                raise ValueError(
+                    f"window ({period_text(drift.window)}) must be whole windows of "
+                    f"checks.window ({window}): set checks.drift.window: {window}"
+                )
+            return drift
         if isinstance(window, timedelta) and isinstance(drift.window, Months):
             # A month back from a window's end keeps its time of day: whole check
             # windows only when they divide a day.

@@ -501,17 +501,20 @@ def _traffic(
             )
             if values is not None and (found is None or values.severity != found.severity):
                 out.append(values)
-    step = checks.window
+    window = checks.window
+    step = window if isinstance(window, timedelta) else DAY
     for column in slices:
         per_value = _per_value(rows(step), slices, column, "n", step, end)
         counts = [n for values in per_value.values() for n in values]
+        if isinstance(window, Months) and counts:
+            counts = [round(statistics.fmean(counts) * DAYS_A_MONTH * window.count)]
         found = _support(
             name,
             f"data quality per {column}",
             counts,
             checks.min_rows,
             "rows per value",
-            step,
+            window,
             "min_rows",
             _checks_key(settings, name, model, "min_rows"),
             _checks_key(settings, name, model, "window"),
