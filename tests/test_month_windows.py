@@ -416,6 +416,21 @@ def test_check_windows_of_a_month_equal_the_oracle(
     # March is not over: not judged.
     monthly = [x for x in results if x["kind"] in ("completeness", "volume", "drift")]
     assert not any(x["window_start"].startswith("2027-03") for x in monthly)
+    # The next run, once March is over, judges March alone, against February's count.
+    march = frame.head(300).with_columns(
+        pl.Series("ts", [datetime(2027, 3, 1) + timedelta(hours=2 * i) for i in range(300)]),
+        pl.Series("prediction_id", [f"m{i}" for i in range(300)]),
+    )
+    march.write_parquet(tmp_path / "march.parquet")
+    later = ["--config", str(tmp_path / "oncall.yaml"), "--now", "2027-04-02"]
+    r = cli(capsys, *later, "ingest", "predictions", tmp_path / "march.parquet", "-m", "q")
+    assert r.code == 0, r.err
+    r = cli(capsys, *later, "check", "--json")
+    assert r.code in (0, 1), r.err
+    again = [x for x in r.json()["results"] if x["kind"] == "volume"]
+    assert [x["window_start"][:7] for x in again] == ["2027-03"]
+    feb = frame.filter(pl.col("ts") >= datetime(2027, 2, 1)).height
+    assert again[0]["detail"]["expected"] == pytest.approx(feb * 31 / 28, rel=1e-9)
 
 
 def json_slice(result: dict[str, Any]) -> str:
