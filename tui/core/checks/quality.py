@@ -415,6 +415,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
         name for name in categorical if (hist := base.get(name)) is not None and hist.categories
     ]
     carried = _unrecovered(ctx, span, judged)
+    back = span.step if isinstance(span.step, timedelta) else None  # months: advance
     out: list[Result] = []
     for name in judged:
         hist = base[name]
@@ -432,7 +433,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     # A stray row tells a value is there, not that it is back.
                     if expected >= need or (observed and not was):
                         break
-                    t = advance(t, -1, span.step)
+                    t = t - back if back is not None else advance(t, -1, span.step)
                 if expected < need:
                     if was:
                         unsure.append(value)
