@@ -34,15 +34,14 @@ def _window(value: Any) -> timedelta:
     try:
         return _duration(value)
     except CalendarMonths:
-        # Every check is judged over windows of one fixed length (the store's results
-        # and rollups are keyed by that step), which a calendar month is not.
+        # The offline gap and estimates are judged over windows of one fixed length.
         raise ValueError(
-            f"calendar-month windows ({str(value).strip()}) are not supported for check "
-            "windows, which have one fixed length; use 30d"
+            f"calendar-month windows ({str(value).strip()}) are not supported here, "
+            "where windows have one fixed length; use 30d"
         ) from None
 
 
-# A window checks are judged over: a fixed duration, never calendar months.
+# A window of one fixed length, never calendar months (checks.offline_gap.window).
 Window = Annotated[timedelta, BeforeValidator(_window)]
 
 
