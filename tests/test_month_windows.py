@@ -105,6 +105,10 @@ def test_the_config_takes_1mo_and_refuses_0mo_naming_the_key(
     config.write_text(_config().replace("  window: 1d\n", "  window: 7d\n"), encoding="utf-8")
     r = cli(capsys, "--config", config, "config", "check")
     assert r.code == 2 and "checks.drift" in r.err and "divide a day" in r.err, r.err
+    # Monthly check windows with drift left at its default day: refused, by name.
+    config.write_text(MONTHLY_CHECKS.replace("  drift: {window: 1mo, min_support: 50}\n", ""))
+    r = cli(capsys, "--config", config, "config", "check")
+    assert r.code == 2 and "checks.drift.window" in r.err and "whole months" in r.err, r.err
     with pytest.raises(ValueError, match="in months"):
         Slo(metric="estimated_accuracy", min=0.5, window="1mo")
 

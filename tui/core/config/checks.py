@@ -122,6 +122,17 @@ class Checks(Strict):
     # would otherwise look like health.
     never_judged_after: Duration = timedelta(days=3)
 
+    @model_validator(mode="after")
+    def _months_drift_in_months(self) -> Checks:
+        # Also when drift is left at its default (1d): judged once a month, a drift
+        # window of a day would read only the month's last day.
+        if isinstance(self.window, Months) and not isinstance(self.drift.window, Months):
+            raise ValueError(
+                f"checks.window is {self.window}: set checks.drift.window to whole months "
+                f"too (such as {self.window}), not {period_text(self.drift.window)}"
+            )
+        return self
+
     @field_validator("drift")
     @classmethod
     def _drift_in_whole_windows(cls, drift: DriftCheck, info: ValidationInfo) -> DriftCheck:
