@@ -734,6 +734,8 @@ def test_a_rolling_baseline_follows_the_trailing_days_and_skips_alerted_windows(
         found = load_baseline(con, settings, "m", model, START, START + 5 * DAY, START + 5 * DAY)
     # It ends one trailing drift window (less a check window) before day 6, so that no
     # row day 6's drift reads is in its own baseline.
+    assert isinstance(model.checks.drift.window, timedelta)
+    assert isinstance(model.checks.window, timedelta)
     lookback = model.checks.drift.window - model.checks.window
     assert lookback > timedelta(0)
     begin, end = START + 3 * DAY - lookback, START + 5 * DAY - lookback

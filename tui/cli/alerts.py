@@ -85,7 +85,7 @@ def list_(
             a.model,
             a.kind,
             what(a.feature, a.slice),
-            when(a.last_seen),
+            a.period or when(a.last_seen),  # a month's window by its name
             str(a.count),
             pct(a.actionability),
         ]
@@ -143,7 +143,8 @@ def show(ctx: typer.Context, alert_id: IdArg, as_json: JsonOpt = False) -> None:
     )
     out_console.print(
         f"first seen {when(alert.first_seen)}, last {when(alert.last_seen)}, "
-        f"{alert.count} windows; value {num(alert.value)} "
+        f"{alert.count} windows{f' (last {alert.period})' if alert.period else ''}; "
+        f"value {num(alert.value)} "
         f"(worst {num(alert.worst_value)}, threshold {num(alert.threshold)})"
     )
     record = alert.track_record

@@ -213,7 +213,7 @@ class AlertStream(Pane):
                 a.model,
                 a.kind,
                 what(a.feature, a.slice),
-                when(a.first_seen),
+                a.period or when(a.first_seen),  # a month's window by its name
                 str(a.count),
                 pct(a.actionability),
             )
@@ -265,6 +265,7 @@ class AlertStream(Pane):
         title.append(
             f"\n{a.severity} · {a.status} · first {a.first_seen:%m-%d %H:%M}"
             f" · last {a.last_seen:%m-%d %H:%M} · {a.count} windows"
+            + (f" · window {a.period}" if a.period else "")
         )
         self.query_one("#alert-title", Static).update(shown(title))
         # The whole episode with margins, its failing windows marked, a dated axis.
@@ -579,5 +580,6 @@ def alert_text(alert: Alert) -> str:
         f"first {alert.first_seen:%Y-%m-%d %H:%M} UTC",
         f"last {alert.last_seen:%Y-%m-%d %H:%M} UTC",
         f"{alert.count} windows",
+        f"window {alert.period}" if alert.period else "",
     ]
     return " · ".join(p for p in parts if p)

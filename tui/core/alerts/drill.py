@@ -22,7 +22,7 @@ import duckdb
 
 from tui.core.alerts.as_of import alerts_as_of
 from tui.core.alerts.reading import alert_row
-from tui.core.checks.kinds import REGISTRY
+from tui.core.checks.kinds import window_reach
 from tui.core.checks.picture import drift_view
 from tui.core.checks.results import slice_of
 from tui.core.config.settings import CHECKS_ONLY_METRICS, METRICS_BY_TASK, Model, Settings
@@ -183,7 +183,9 @@ def _episode(
 ) -> tuple[datetime, datetime]:
     """The span of the episode's failing windows as known at `now`: from the first
     failing window's start to the last one's end, never past `now`."""
-    step = REGISTRY[str(row["kind"])].step(settings, spec)
+    # From the start of the window whose end first showed the episode (a monthly SLO's
+    # month, not one step before it).
+    step = window_reach(settings, spec, str(row["kind"]))
     first, last = row["first_seen"], min(row["last_seen"], now)
     results = fetch_rows(
         con,

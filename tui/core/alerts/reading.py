@@ -22,6 +22,7 @@ from tui.core.alerts.records import (
     TrackRecord,
 )
 from tui.core.checks.results import SEVERITY_RANK, slice_of
+from tui.core.config.times import period_longest
 from tui.core.errors import NotFoundError, UsageError
 from tui.core.store.connection import Store, fetch_rows
 
@@ -169,6 +170,20 @@ def episode_span(
     return first_seen - margin, min(last_seen + margin, now) + timedelta(microseconds=1)
 
 
+def _first_window_start(settings: Settings, row: dict[str, Any]) -> datetime:
+    """Where the episode's first window may start, for windows longer than the chart's
+    widest margin (a monthly SLO's month ends, and is known, a month after it starts)."""
+    first: datetime = row["first_seen"]
+    model = settings.config.models.get(row["model"])
+    if model is None or row["kind"] in ("label_delay", "offline_gap", "estimated_slo"):
+        return first
+    if row["kind"] == "slo":
+        reach = max((period_longest(s.window) for s in model.slos), default=MAX_EPISODE_MARGIN)
+    else:  # judged every check window (a calendar month, perhaps)
+        reach = period_longest(model.checks.window)
+    return first - reach if reach > MAX_EPISODE_MARGIN else first
+
+
 def show_alert(
     store: Store, settings: Settings, alert_id: int, now: datetime, recent: int = 2000
 ) -> AlertDetail:
@@ -183,6 +198,7 @@ def show_alert(
     with store.read() as con:
         row = alert_row(con, alert_id)
         start, end = episode_span(row["first_seen"], row["last_seen"], now)
+        start = min(start, _first_window_start(settings, row))
         drift = drift_view(con, settings, {**row, "slice": slice_of(row["slice"])})
         silences = active_silences(fetch_rows(con, "silences_all"), now)
         records = track_records(con)

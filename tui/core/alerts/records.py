@@ -131,6 +131,13 @@ class Alert:
         )
 
     @property
+    def period(self) -> str | None:
+        """The calendar month(s) its latest window covers (``2026-11``), for an alert
+        judged over months; None for windows of fixed length."""
+        period = self.detail.get("period")
+        return str(period) if period else None
+
+    @property
     def type_key(self) -> tuple[str, str, str | None]:
         """(model, kind, feature): the alert's type, as track records are keyed."""
         return (self.model, self.kind, self.feature)

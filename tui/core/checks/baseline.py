@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 
@@ -42,7 +43,7 @@ from tui.core.checks.reference import (
 )
 from tui.core.checks.results import FAILING, Result
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import Months, floor_time, trailing_start
+from tui.core.config.times import Months, floor_time, period_longest, trailing_start
 from tui.core.ingest.load import sync_columns
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import (
@@ -58,6 +59,9 @@ ALERTED_KINDS = BEFORE_LABELS
 Spans = tuple[tuple[datetime, datetime], ...]
 # The cache row of a reference file's facts; no feature name can start with "@".
 FACTS = "@reference"
+# The cache row of a stored window's state when its bins were computed: its rows and
+# newest ingest. Rows arriving late in the window change it, and the bins are redone.
+STATE = "@rows"
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,12 @@ VERSION_WEEK = timedelta(days=7)
 
 
 def version_prefix(version: str) -> str:
-    """The start of every cache key of a ``model_version`` baseline of ``version``."""
-    return f"version:{version}:"
+    """The start of every cache key of a ``model_version`` baseline of ``version``.
+
+    The version is percent-encoded (``v1:2026`` → ``v1%3A2026``), so it holds no ``:``
+    or ``/`` and no version's prefix starts another's keys; plain names (``v3``,
+    ``2026-11.1``) read as before, so the keys stores hold still match."""
+    return f"version:{quote(version, safe='')}:"
 
 
 def _stamp(moment: datetime) -> str:
@@ -219,7 +227,10 @@ def baseline_source(
     # Drift judged in this period reads rows as far back as one trailing drift window
     # before its first window: the baseline ends before them, or a shift would sit on
     # both sides of the comparison and read smaller than it is.
-    lookback = max(model.checks.drift.window - model.checks.window, timedelta(0))
+    lookback = max(
+        period_longest(model.checks.drift.window) - period_longest(model.checks.window),
+        timedelta(0),
+    )
     end = floor_time(at or first_ts, period) - lookback
     start = trailing_start(end, spec.last)
     rows = fetch_rows(
@@ -272,6 +283,8 @@ def from_cache(source: BaselineSource, rows: list[dict[str, Any]]) -> BaselineDa
     found = BaselineData(source)
     for r in rows:
         name = str(r["feature"])
+        if name == STATE:
+            continue
         if name == FACTS:
             # counts: rows, labelled rows, first and last time (epoch seconds);
             # categories and edges: the reference's metric names and values.
@@ -333,10 +346,15 @@ def load_baseline(
         return _compute_source(con, settings, model_name, model, source, now)
     key = f"{source.key}/{bins}"
     rows = cached_rows(con, model_name, key)
-    if rows:
+    state = _window_state(con, model_name, source)
+    if rows and (state is None or _cached_state(rows) == state):
         return from_cache(source, rows)
+    if rows:  # late rows in the window since its bins were cached
+        execute(con, "baseline_drop_key", {"model": model_name, "baseline_key": key})
     found = _compute_source(con, settings, model_name, model, source, now)
     key = f"{found.source.key}/{bins}"
+    if state is not None:
+        _put(con, model_name, key, STATE, None, None, state, now)
     if source.kind == "model_version" and source.model_version is not None:
         # A version's first week still filling: the bins of its earlier days go.
         execute(
@@ -359,6 +377,26 @@ def load_baseline(
             now,
         )
     return found
+
+
+def _window_state(
+    con: duckdb.DuckDBPyConnection, model_name: str, source: BaselineSource
+) -> tuple[int, int] | None:
+    """(rows, newest ingest) of a baseline window of stored predictions (None for the
+    other kinds): one count over a window of fixed size, whatever the history."""
+    if source.kind not in ("window", "first_week"):
+        return None
+    found = fetch_rows(
+        con,
+        "baseline_window_state",
+        {"start": source.window[0], "end": source.window[1]},
+        table=predictions_table(model_name),
+    )[0]
+    return int(found["n"]), int(found["last_ingest"])
+
+
+def _cached_state(rows: list[dict[str, Any]]) -> tuple[int, ...] | None:
+    return next((tuple(int(c) for c in r["counts"]) for r in rows if r["feature"] == STATE), None)
 
 
 def _put(

@@ -43,13 +43,14 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 import duckdb
 
 from tui.core.config.drift_methods import DRIFT_METHODS_BY_TYPE
 from tui.core.config.settings import Model
+from tui.core.config.times import Months
 from tui.core.slices.metrics import jensen_shannon, psi
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import Fragment, ident, predictions_table, raw
@@ -350,7 +351,14 @@ class Reference:
         if self.window is None:
             return 0
         start, end = self.window
-        return max(0, (end - start) // self.model.checks.drift.window)
+        return max(0, (end - start) // self.width)
+
+    @property
+    def width(self) -> timedelta:
+        """The length of a reference window: the drift window's (calendar months are cut
+        as 30-day windows: a baseline's months need not be whole)."""
+        window = self.model.checks.drift.window
+        return timedelta(days=30 * window.count) if isinstance(window, Months) else window
 
     def _names(self) -> list[str]:
         wanted = [*self.model.features, "score"]
@@ -386,7 +394,7 @@ class Reference:
             {
                 "start": start,
                 "end": end,
-                "step": self.model.checks.drift.window.total_seconds(),
+                "step": self.width.total_seconds(),
                 "edges": edges,
             },
             table=self.table,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 
 from tui.core.checks.baseline import Histogram, baseline_window
@@ -27,6 +27,7 @@ from tui.core.checks.results import (
     localize,
 )
 from tui.core.checks.spans import Span
+from tui.core.config.times import Period, trailing_start
 from tui.core.store.sqlparts import predictions_table
 
 
@@ -57,24 +58,25 @@ Key = TypeVar("Key", bound=Hashable)
 Bin = TypeVar("Bin", int, str)
 
 
-def lookback_start(span: Span, width: timedelta) -> datetime:
+def lookback_start(span: Span, width: Period) -> datetime:
     """Where the counts for a span's trailing judgements must start: the first window's
-    span reaches ``width`` back from its end."""
-    return span.start + span.step - width
+    span reaches ``width`` back from its end (a calendar month back for ``1mo``)."""
+    return trailing_start(span.end_of(span.start), width)
 
 
 def trailing_sums(
     per_step: Mapping[tuple[datetime, Key], Mapping[Bin, int]],
     span: Span,
-    width: timedelta,
+    width: Period,
 ) -> dict[tuple[datetime, Key], dict[Bin, int]]:
     """Counts per (window, key) summed over the trailing ``width`` ending with each window
-    of the span: the window starting at w covers [w + step - width, w + step).
+    of the span: the window starting at w covers [trailing_start(w + step), w + step),
+    ``width`` back (a calendar month back for ``1mo``, so 28 to 31 days of steps).
 
     ``per_step`` holds counts per step window (from `lookback_start` to the span's end);
-    a running total adds the step that enters and drops the one that leaves, so the cost
+    a running total adds the step that enters and drops those that leave, so the cost
     is one pass over the steps whatever the width."""
-    steps = max(1, width // span.step)
+    step = span.bucket
     windows = span.windows()
     series: dict[Key, dict[datetime, Mapping[Bin, int]]] = {}
     for (w, key), counts in per_step.items():
@@ -84,24 +86,29 @@ def trailing_sums(
         return out
     for key, by_step in series.items():
         running: Counter[Bin] = Counter()
-        for back in range(1, steps):
-            running.update(by_step.get(windows[0] - back * span.step, {}))
+        # The steps in the running total are [low, high); both only move on (a window
+        # of months holds a month of day steps).
+        low = high = lookback_start(span, width)
         for w in windows:
-            running.update(by_step.get(w, {}))
+            end = span.end_of(w)
+            while high < end:
+                running.update(by_step.get(high, {}))
+                high += step
+            start = trailing_start(end, width)
+            while low < start:
+                running.subtract(by_step.get(low, {}))
+                low += step
             out[(w, key)] = {b: n for b, n in running.items() if n}
-            leaving = by_step.get(w - (steps - 1) * span.step)
-            if leaving:
-                running.subtract(leaving)
     return out
 
 
-def _judged(span: Span, w: datetime, width: timedelta, metric: str) -> dict[str, object]:
+def _judged(span: Span, w: datetime, width: Period, metric: str) -> dict[str, object]:
     # The result's own window is the check window it was judged at; the rows it judged
     # are the trailing span, which drill-downs and the drift picture show.
-    end = w + span.step
+    end = span.end_of(w)
     return {
         "metric": metric,
-        "span_start": (end - width).isoformat(),
+        "span_start": trailing_start(end, width).isoformat(),
         "span_end": end.isoformat(),
     }
 
@@ -121,10 +128,10 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
     edges = {f: list(base[f].edges or ()) for f in numeric}
     start = lookback_start(span, width)
     bins = trailing_sums(
-        bin_counts(con, table, numeric, edges, start, span.end, span.step), span, width
+        bin_counts(con, table, numeric, edges, start, span.end, span.bucket), span, width
     )
     cats = trailing_sums(
-        category_counts(con, table, categorical, start, span.end, span.step), span, width
+        category_counts(con, table, categorical, start, span.end, span.bucket), span, width
     )
     out: list[Result] = []
     for w in span.windows():
@@ -149,7 +156,7 @@ def evaluate_drift(ctx: Context, span: Span) -> list[Result]:
                     name,
                     None,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     value,
                     warn,
                     status,
@@ -179,7 +186,7 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
         edges,
         lookback_start(span, width),
         span.end,
-        span.step,
+        span.bucket,
     )
     counts = trailing_sums(
         {((w, (col, value))): bins for (w, col, value), bins in per_step.items()}, span, width
@@ -206,7 +213,7 @@ def evaluate_score_drift(ctx: Context, span: Span) -> list[Result]:
                     None,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     metric,
                     warn,
                     status,

@@ -167,11 +167,11 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
     if ctx.model.task == "regression" and fitted.loss is None:
         problem = f"estimated SLOs not judged: {fitted.problem}"
         return [
-            _insufficient(ctx, slo, w, span.step, problem) for slo in slos for w in span.windows()
+            _insufficient(ctx, slo, w, span.bucket, problem) for slo in slos for w in span.windows()
         ]
     req = Request(ctx.model_name, ctx.model, span.start, span.end, ctx.now)
     reports: dict[str | None, EstimateReport] = {
-        by: estimate(ctx.con, req, fitted, every=span.step, by=by) for by in {s.by for s in slos}
+        by: estimate(ctx.con, req, fitted, every=span.bucket, by=by) for by in {s.by for s in slos}
     }
     out: list[Result] = []
     for slo in slos:
@@ -199,7 +199,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                             None,
                             slice_,
                             w,
-                            w + span.step,
+                            span.end_of(w),
                             None,
                             threshold,
                             "insufficient",
@@ -235,7 +235,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                         None,
                         slice_,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         est,
                         threshold,
                         status,

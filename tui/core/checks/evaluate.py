@@ -19,9 +19,10 @@ from tui.core.checks.baseline import BaselineData, failing_spans, load_baseline,
 from tui.core.checks.context import Context, ModelRun
 from tui.core.checks.incremental import trim_spans
 from tui.core.checks.kinds import REGISTRY, Family
+from tui.core.checks.results import Result
 from tui.core.checks.spans import Span, due_span
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import floor_time
+from tui.core.config.times import Months, floor_time
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import predictions_table
 
@@ -93,7 +94,7 @@ def evaluate_model(
             if family.name != said:
                 step(f"{model_name}: {family.name}")
                 said = family.name
-            run.results += family.evaluate(ctx, span)
+            run.results += _named(family.evaluate(ctx, span), span)
     # The families that need a baseline, part by part in time order: a rolling baseline
     # leaves out the windows this run found failing before it (not only alerts stored
     # by earlier runs), and distinct's held values pass from one part to the next.
@@ -108,8 +109,17 @@ def evaluate_model(
             step(f"{model_name}: {family.name}")
             said = family.name
         ctx.baseline = _baseline(ctx, run, part.start, step).histograms
-        run.results += family.evaluate(ctx, part)
+        run.results += _named(family.evaluate(ctx, part), part)
     return run
+
+
+def _named(results: list[Result], span: Span) -> list[Result]:
+    """Results of a span of months name their month (``detail.period``: 2026-11)."""
+    if isinstance(span.step, Months):
+        for r in results:
+            if r.window_end == span.end_of(r.window_start):
+                r.detail.update(span.label(r.window_start))
+    return results
 
 
 def baseline_parts(model: Model, span: Span) -> list[Span]:
@@ -121,9 +131,9 @@ def baseline_parts(model: Model, span: Span) -> list[Span]:
     parts: list[Span] = []
     for w in span.windows():
         if parts and floor_time(w, period) == floor_time(parts[-1].start, period):
-            parts[-1] = replace(parts[-1], end=w + span.step)
+            parts[-1] = replace(parts[-1], end=span.end_of(w))
         else:
-            parts.append(Span(w, w + span.step, span.step))
+            parts.append(Span(w, span.end_of(w), span.step))
     return parts
 
 

@@ -15,8 +15,10 @@ from datetime import timedelta
 from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
+from tui.core.config.times import Period, period_longest
 
 Timing = Callable[[Settings, Model], timedelta]
+Stepping = Callable[[Settings, Model], Period]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Kind:
 
     name: str
     family: Family
-    step: Timing
+    step: Stepping  # a duration or calendar months
     tolerance: Timing  # how long after an incident starts its alert can first be seen
     lag: Timing = lambda _s, _m: timedelta(0)  # a window is judged only this long after it
     horizon: Callable[[Settings, Model], timedelta | None] = lambda _s, _m: None
@@ -45,8 +47,13 @@ class Kind:
         return model.task == "binary" or not self.binary_only
 
 
-def _window(_settings: Settings, model: Model) -> timedelta:
+def _window(_settings: Settings, model: Model) -> Period:
     return model.checks.window
+
+
+def _longest(_settings: Settings, model: Model) -> timedelta:
+    # A window of calendar months lasts at most 31 days a month.
+    return period_longest(model.checks.window)
 
 
 def _drift_tolerance(_settings: Settings, model: Model) -> timedelta:
@@ -54,7 +61,7 @@ def _drift_tolerance(_settings: Settings, model: Model) -> timedelta:
     # shift crosses the thresholds once a fraction of that span holds it, a weak one
     # only when most of it does. Planted incidents are strong: half the span, and
     # never less than a few check windows.
-    return max(model.checks.drift.window / 2, 3 * model.checks.window)
+    return max(period_longest(model.checks.drift.window) / 2, 3 * _longest(_settings, model))
 
 
 def _delay(_settings: Settings, model: Model) -> timedelta:
@@ -67,13 +74,25 @@ def _relabel_horizon(_settings: Settings, model: Model) -> timedelta:
 
 
 def _slo_step(_settings: Settings, model: Model) -> timedelta:
+    # The shortest fixed window; SLOs over longer windows or calendar months are
+    # judged as those windows end within the span (labelled.window_span).
     slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
-    return min((s.window for s in slos), default=timedelta(days=1))
+    fixed = [s.window for s in slos if isinstance(s.window, timedelta)]
+    return min(fixed, default=timedelta(days=1))
+
+
+def _slo_tolerance(settings: Settings, model: Model) -> timedelta:
+    # An incident is seen once the shortest SLO window holding it ends and is labelled
+    # (a calendar month: up to 31 days).
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    shortest = min((period_longest(s.window) for s in slos), default=_slo_step(settings, model))
+    return shortest + model.labels.expected_delay
 
 
 def _estimated_slo_step(_settings: Settings, model: Model) -> timedelta:
+    # Never calendar months (refused for estimated SLOs by the config).
     slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
-    return min((s.window for s in slos), default=timedelta(days=1))
+    return min((period_longest(s.window) for s in slos), default=timedelta(days=1))
 
 
 def _day(_settings: Settings, _model: Model) -> timedelta:
@@ -94,18 +113,18 @@ ESTIMATED_SLO = Family("estimates", estimated.evaluate_estimated_slos)
 REGISTRY: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("schema", SCHEMA, _window, _window),
-        Kind("completeness", DATA_QUALITY, _window, _window),
-        Kind("bounds", DATA_QUALITY, _window, _window),
-        Kind("allowed_values", DATA_QUALITY, _window, _window),
+        Kind("schema", SCHEMA, _window, _longest),
+        Kind("completeness", DATA_QUALITY, _window, _longest),
+        Kind("bounds", DATA_QUALITY, _window, _longest),
+        Kind("allowed_values", DATA_QUALITY, _window, _longest),
         # Enough rows must come to tell that a category vanished rather than was rare.
-        Kind("distinct", DISTINCT, _window, lambda s, _m: _m.checks.window * 4),
-        Kind("volume", VOLUME, _window, _window),
+        Kind("distinct", DISTINCT, _window, lambda s, m: _longest(s, m) * 4),
+        Kind("volume", VOLUME, _window, _longest),
         Kind(
             "freshness",
             VOLUME,
             _window,
-            lambda _s, m: m.checks.window + m.checks.freshness.max_lag,
+            lambda s, m: _longest(s, m) + m.checks.freshness.max_lag,
         ),
         # Judged every check window, each over the trailing `checks.drift.window`.
         Kind("drift", DRIFT, _window, _drift_tolerance),
@@ -121,7 +140,7 @@ REGISTRY: dict[str, Kind] = {
             "slo",
             SLO,
             _slo_step,
-            lambda s, m: _slo_step(s, m) + m.labels.expected_delay,
+            _slo_tolerance,
             horizon=_relabel_horizon,
         ),
         # Judged as each window ends, from the estimate; judged again while its labels
@@ -144,6 +163,16 @@ REGISTRY: dict[str, Kind] = {
 }
 
 KINDS = tuple(REGISTRY)
+
+
+def window_reach(settings: Settings, model: Model, kind: str) -> timedelta:
+    """The longest window a result of ``kind`` covers: its step, or for SLOs the
+    longest SLO window (a calendar month at most 31 days), judged as it ends."""
+    step = period_longest(REGISTRY[kind].step(settings, model))
+    if kind != "slo":
+        return step
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
+    return max([step, *(period_longest(s.window) for s in slos)])
 
 
 def detection_tolerance(settings: Settings, model: Model, kind: str) -> timedelta:

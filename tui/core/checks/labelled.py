@@ -32,6 +32,7 @@ from tui.core.checks.results import (
 )
 from tui.core.checks.spans import Span
 from tui.core.config.settings import ESTIMATED_PREFIX, LOWER_IS_BETTER, Model, Slo
+from tui.core.config.times import Period, period_floor
 from tui.core.slices.metrics import wilson
 from tui.core.slices.outcomes import (
     Counts,
@@ -146,13 +147,13 @@ def evaluate_label_delay(ctx: Context, span: Span) -> list[Result]:
             None,
             slice_,
             w,
-            w + span.step,
+            span.end_of(w),
             value,
             policy.min_fraction,
             status,
             n,
             detail,
-            known_at=w + span.step + policy.expected_delay,
+            known_at=span.end_of(w) + policy.expected_delay,
         )
 
     for w in span.windows():
@@ -204,16 +205,20 @@ def _fill_auc(
         slice_keys=slice_keys(columns),
         grouping_sets=grouping_sets(["w", "p.score"], columns),
     )
-    points: dict[WindowKey, list[tuple[float, int, int]]] = defaultdict(list)
+    # Positives and negatives per distinct score; a month's days add up.
+    points: dict[WindowKey, dict[float, list[int]]] = defaultdict(dict)
     for r in rows:
         where = which_slice(r, columns)
-        key: WindowKey = (r["w"], where[0], where[1]) if where else (r["w"], None, None)
-        points[key].append((float(r["score"]), int(r["pos"]), int(r["neg"])))
-    for key, found in points.items():
-        found.sort()
+        w = span.window_of(r["w"])
+        key: WindowKey = (w, where[0], where[1]) if where else (w, None, None)
+        tally = points[key].setdefault(float(r["score"]), [0, 0])
+        tally[0] += int(r["pos"])
+        tally[1] += int(r["neg"])
+    for key, by_score in points.items():
+        found = sorted(by_score.items())
         if key in outcomes:
             outcomes[key].exact_auc = auc_from_histogram(
-                [p for _, p, _ in found], [q for _, _, q in found]
+                [p for _, (p, _) in found], [q for _, (_, q) in found]
             )
 
 
@@ -221,7 +226,14 @@ def _outcomes(
     ctx: Context, span: Span, columns: list[str], metrics: set[str]
 ) -> dict[WindowKey, Counts]:
     outcomes = window_outcomes(
-        ctx.con, ctx.model_name, columns, span.start, span.end, span.step, ctx.now
+        ctx.con,
+        ctx.model_name,
+        columns,
+        span.start,
+        span.end,
+        span.bucket,
+        ctx.now,
+        window_of=span.window_of,
     )
     if ctx.model.task == "binary" and "auc" in metrics:
         _fill_auc(ctx, span, columns, outcomes)
@@ -264,6 +276,27 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
     slos = [s for s in ctx.model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
     if not slos:
         return []
+    out: list[Result] = []
+    # Each SLO over windows of its own length; the SLOs of one length share one read.
+    by_window: dict[Period, list[Slo]] = {}
+    for slo in slos:
+        by_window.setdefault(slo.window, []).append(slo)
+    for window, same in by_window.items():
+        out += _judge_slos(ctx, window_span(span, window), same)
+    return out
+
+
+def window_span(span: Span, window: Period) -> Span:
+    """The windows of ``window`` that ``span`` completes: the span itself when its step
+    is that window, else every window that ends within it (a month ends within the
+    days of the span, and is judged again while its labels arrive)."""
+    if window == span.step:
+        return span
+    start = period_floor(span.start, window)
+    return Span(start, max(start, period_floor(span.end, window)), window)
+
+
+def _judge_slos(ctx: Context, span: Span, slos: list[Slo]) -> list[Result]:
     model_name = ctx.model_name
     model = ctx.model
     out: list[Result] = []
@@ -299,6 +332,7 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
                     if metric is None:
                         # E.g. AUC or recall of a window whose labels hold one class only.
                         detail["reason"] = f"{slo.metric} is undefined on these labels"
+                detail.update(span.label(w))
                 out.append(
                     Result(
                         model_name,
@@ -307,7 +341,7 @@ def evaluate_slos(ctx: Context, span: Span) -> list[Result]:
                         None,
                         slice_,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         metric,
                         threshold,
                         status,
@@ -353,7 +387,7 @@ def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
                     None,
                     None,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     relative,
                     gap.warn,
                     status,

@@ -11,6 +11,7 @@ import duckdb
 
 from tui.core.checks.baseline import baseline_source, cached_rows, from_cache
 from tui.core.checks.counts import bin_counts, category_counts, merge_windows, score_bin_counts
+from tui.core.config.times import trailing_start
 from tui.core.errors import OncallError
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import predictions_table
@@ -34,7 +35,12 @@ def drift_view(
     try:
         # The baseline the alert's last window was judged against.
         source = baseline_source(
-            con, settings, model_name, model, first, alert["last_seen"] - model.checks.window
+            con,
+            settings,
+            model_name,
+            model,
+            first,
+            trailing_start(alert["last_seen"], model.checks.window),
         )
     except OncallError:
         return None  # the reference file is gone or unreadable: no picture, no failure
@@ -61,7 +67,7 @@ def drift_view(
     if base is None:
         return None
     end: datetime = alert["last_seen"]
-    start = end - drift.window
+    start = trailing_start(end, drift.window)
     counts: dict[Any, int]
     if base["edges"] is not None:
         edges = [float(e) for e in base["edges"]]

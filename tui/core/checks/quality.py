@@ -22,8 +22,9 @@ from tui.core.checks.results import (
     localize,
     rate_lower_bound,
 )
-from tui.core.checks.spans import Span
+from tui.core.checks.spans import Span, advance
 from tui.core.config.settings import Model
+from tui.core.config.times import Months
 from tui.core.store.connection import fetch_rows
 from tui.core.store.sqlparts import (
     grouping_sets,
@@ -64,13 +65,13 @@ def _row_stats(
                 bad = f"NOT list_contains($allowed[{i}], {col})"
                 stats.append(f"count(*) FILTER (WHERE {bad}) AS {ident('bad__' + name)}")
                 stats.append(f"min({col}) FILTER (WHERE {bad}) AS {ident('example__' + name)}")
-    return fetch_rows(
+    rows = fetch_rows(
         con,
         "checks_row_stats",
         {
             "start": span.start,
             "end": span.end,
-            "step": span.step_seconds,
+            "step": span.bucket_seconds,
             "lo": lo,
             "hi": hi,
             "allowed": allowed,
@@ -80,6 +81,30 @@ def _row_stats(
         grouping_sets=grouping_sets(["w"], model.slices),
         stats=raw(", ".join(stats) if stats else "0 AS no_features"),
     )
+    return rows if span.bucket == span.step else _into_windows(rows, span, model.slices)
+
+
+def _into_windows(
+    rows: list[dict[str, Any]], span: Span, slices: list[str]
+) -> list[dict[str, Any]]:
+    """Day rows of `checks_row_stats` summed into the span's windows of months: counts
+    added, the last prediction the latest, an example the least (as `min` picks)."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        w = span.window_of(row["w"])
+        key = (w, *(v for k, v in row.items() if k.startswith("g__") or k in slices))
+        into = out.get(key)
+        if into is None:
+            out[key] = {**row, "w": w}
+            continue
+        for name, value in row.items():
+            if name == "n" or name.startswith(("nulls__", "bad__")):
+                into[name] += value
+            elif name == "last_ts" or name.startswith("example__"):
+                pick = max if name == "last_ts" else min
+                have = into[name]
+                into[name] = value if have is None else have if value is None else pick(have, value)
+    return list(out.values())
 
 
 DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
@@ -88,13 +113,14 @@ DISTINCT_LOOKBACK = 24  # windows a vanished-value test may reach back
 def _volume_history(
     con: duckdb.DuckDBPyConnection, model_name: str, span: Span
 ) -> dict[datetime, int]:
-    """Row counts of the week before a span, from the stored volume results."""
+    """Row counts of the week (or the window of months) before a span, from the stored
+    volume results."""
     rows = fetch_rows(
         con,
         "results_volume_history",
         {
             "model": model_name,
-            "start": span.start - timedelta(days=7),
+            "start": min(span.start - timedelta(days=7), advance(span.start, -1, span.step)),
             "end": span.start,
         },
     )
@@ -143,7 +169,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                     name,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     frac,
                     spec.max_null,
                     status,
@@ -177,7 +203,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                     name,
                     slice_,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     frac_bad,
                     rate.warn,
                     status,
@@ -202,7 +228,7 @@ def evaluate_rows(ctx: Context, span: Span) -> list[Result]:
                         name,
                         None,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         None,
                         None,
                         "insufficient",
@@ -234,7 +260,7 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
     out: list[Result] = []
     max_lag = checks.freshness.max_lag
     for w in span.windows():
-        end = w + span.step
+        end = span.end_of(w)
         if w in overall:
             last = overall[w]["last_ts"]
         lag_hours = (end - last).total_seconds() / 3600 if last is not None else None
@@ -259,7 +285,9 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
         n = counts[w]
         # The same hour of the same weekday a week earlier carries both the daily and
         # the weekly rhythm; without a week of history there is nothing fair to compare.
-        week_ago = w - timedelta(days=7)
+        # A window of months is compared with the one before, per day (months differ).
+        months = isinstance(span.step, Months)
+        week_ago = advance(w, -1, span.step) if months else w - timedelta(days=7)
         if week_ago not in counts:
             out.append(
                 Result(
@@ -274,11 +302,17 @@ def evaluate_volume(ctx: Context, span: Span) -> list[Result]:
                     checks.volume.min_ratio,
                     "insufficient",
                     n,
-                    {"reason": "no data a week earlier to compare with"},
+                    {
+                        "reason": "no data the window before to compare with"
+                        if months
+                        else "no data a week earlier to compare with"
+                    },
                 )
             )
             continue
         expected = float(counts[week_ago])
+        if months:
+            expected *= (end - w) / (w - week_ago)
         ratio_ = n / expected if expected else (1.0 if n == 0 else INF)
         vol = checks.volume
         if ratio_ < vol.min_ratio:
@@ -359,10 +393,21 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
     totals = dict(_history(ctx, span))
     totals.update({r["w"]: int(r["n"]) for r in rows if which_slice(r, model.slices) is None})
     categorical = [f for f, s in model.features.items() if s.type == "categorical"]
-    lookback = span.step * DISTINCT_LOOKBACK
     counts = category_counts(
-        ctx.con, ctx.table, categorical, span.start - lookback, span.end, span.step
+        ctx.con,
+        ctx.table,
+        categorical,
+        advance(span.start, -DISTINCT_LOOKBACK, span.step),
+        span.end,
+        span.bucket,
     )
+    if span.bucket != span.step:  # days summed into windows of months
+        by_window: dict[tuple[datetime, str], dict[str, int]] = {}
+        for (t, name), seen in counts.items():
+            into = by_window.setdefault((span.window_of(t), name), {})
+            for value, n in seen.items():
+                into[value] = into.get(value, 0) + n
+        counts = by_window
     model_name, base = ctx.model_name, ctx.baseline
     need = model.checks.distinct.min_expected
     recover = model.checks.distinct.recover_share
@@ -370,6 +415,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
         name for name in categorical if (hist := base.get(name)) is not None and hist.categories
     ]
     carried = _unrecovered(ctx, span, judged)
+    back = span.step if isinstance(span.step, timedelta) else None  # months: advance
     out: list[Result] = []
     for name in judged:
         hist = base[name]
@@ -387,7 +433,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     # A stray row tells a value is there, not that it is back.
                     if expected >= need or (observed and not was):
                         break
-                    t -= span.step
+                    t = t - back if back is not None else advance(t, -1, span.step)
                 if expected < need:
                     if was:
                         unsure.append(value)
@@ -413,7 +459,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                         name,
                         None,
                         w,
-                        w + span.step,
+                        span.end_of(w),
                         None,
                         0,
                         "insufficient",
@@ -432,7 +478,7 @@ def evaluate_distinct(ctx: Context, span: Span) -> list[Result]:
                     name,
                     None,
                     w,
-                    w + span.step,
+                    span.end_of(w),
                     float(len(vanished)),
                     0,
                     status,
@@ -460,7 +506,7 @@ def evaluate_schema(ctx: Context, span: Span) -> list[Result]:
     columns = sorted({*model.slices, *model.features, *(str(f["column_name"]) for f in findings)})
     out: list[Result] = []
     for w in span.windows():
-        end = w + span.step
+        end = span.end_of(w)
         here = [f for f in findings if f["min_ts"] < end and f["max_ts"] >= w]
         for column in columns:
             hits = [f for f in here if f["column_name"] == column]

@@ -1,11 +1,24 @@
-"""Spans: which windows of a kind are due, from its watermark up to now."""
+"""Spans: which windows of a kind are due, from its watermark up to now.
+
+A window is a fixed duration (counted from DuckDB's time_bucket origin) or whole
+calendar months (``1mo``: [the 1st 00:00 UTC, the next 1st)). Queries bucket a span of
+months by day (``bucket_seconds``) and each day is summed into its month
+(``window_of``): a month has no fixed length for time_bucket to step by.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tui.core.config.times import ceil_time, floor_time
+from tui.core.config.times import (
+    Months,
+    Period,
+    period_floor,
+    period_next,
+)
+
+DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -15,28 +28,70 @@ class Span:
 
     start: datetime
     end: datetime
-    step: timedelta
+    step: Period
     remaining: int = 0
 
     def windows(self) -> list[datetime]:
         out, w = [], self.start
         while w < self.end:
             out.append(w)
-            w += self.step
+            w = period_next(w, self.step)
         return out
+
+    def end_of(self, window: datetime) -> datetime:
+        """The end of the window that starts at ``window``."""
+        return period_next(window, self.step)
+
+    def window_of(self, bucket: datetime) -> datetime:
+        """The window a query's bucket (of ``bucket_seconds``) belongs to."""
+        return self.step.floor(bucket) if isinstance(self.step, Months) else bucket
+
+    def label(self, window: datetime) -> dict[str, str]:
+        """Detail naming a window of months (``{"period": "2026-11"}``); none for a
+        window of fixed length, whose start and end say it."""
+        return {"period": self.step.label(window)} if isinstance(self.step, Months) else {}
 
     @property
     def empty(self) -> bool:
         return self.start >= self.end
 
     @property
+    def bucket(self) -> timedelta:
+        """The step queries bucket rows by: the window itself, or a day for months
+        (summed into months by ``window_of``)."""
+        return DAY if isinstance(self.step, Months) else self.step
+
+    @property
+    def bucket_seconds(self) -> int:
+        return int(self.bucket.total_seconds())
+
+    @property
     def step_seconds(self) -> int:
-        return int(self.step.total_seconds())
+        """The query bucket in seconds (see ``bucket``)."""
+        return self.bucket_seconds
+
+
+def count_windows(start: datetime, end: datetime, step: Period) -> int:
+    """How many whole windows of ``step`` lie in [start, end) (both on window starts)."""
+    if end <= start:
+        return 0
+    if isinstance(step, Months):
+        months = (end.year - start.year) * 12 + end.month - start.month
+        return months // step.count
+    return (end - start) // step
+
+
+def advance(start: datetime, n: int, step: Period) -> datetime:
+    """``start`` moved on (or back, n < 0) by ``n`` windows of ``step``."""
+    if isinstance(step, Months):
+        moved = Months(step.count * abs(n))
+        return moved.after(start) if n >= 0 else moved.before(start)
+    return start + n * step
 
 
 def due_span(
     kind: str,
-    step: timedelta,
+    step: Period,
     first_ts: datetime,
     watermarks: dict[str, datetime],
     now: datetime,
@@ -53,19 +108,20 @@ def due_span(
     and says how many remain (the next run goes on from its watermark); one that is
     caught up takes the newest, re-judging as much of the horizon as fits. Either way
     each run moves the watermark on, so running again always ends."""
-    end = floor_time(now - lag, step)
+    end = period_floor(now - lag, step)
     if until is not None:
-        end = min(end, ceil_time(until, step))
-    first = floor_time(first_ts, step)
+        ceiling = period_floor(until, step)
+        end = min(end, ceiling if ceiling == until else period_next(ceiling, step))
+    first = period_floor(first_ts, step)
     if since is not None:
-        fresh = start = floor_time(since, step)
+        fresh = start = period_floor(since, step)
     else:
         fresh = start = max(watermarks.get(kind, first), first)
         if horizon is not None:
-            start = max(min(start, floor_time(now - horizon, step)), first)
-    if max_windows is not None and start < end and (end - start) // step > max_windows:
-        new = max((end - fresh) // step, 0)
+            start = max(min(start, period_floor(now - horizon, step)), first)
+    if max_windows is not None and count_windows(start, end, step) > max_windows:
+        new = count_windows(fresh, end, step)
         if new >= max_windows:
-            return Span(fresh, fresh + max_windows * step, step, new - max_windows)
-        return Span(end - max_windows * step, end, step)
+            return Span(fresh, advance(fresh, max_windows, step), step, new - max_windows)
+        return Span(advance(end, -max_windows, step), end, step)
     return Span(start, end, step)

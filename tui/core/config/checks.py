@@ -15,8 +15,10 @@ from tui.core.config.drift_methods import (
     DriftMethod,
     NumericDriftMethod,
 )
-from tui.core.config.times import format_duration
-from tui.core.config.types import Duration, Fraction, Strict, Window
+from tui.core.config.times import Months, format_duration, period_text
+from tui.core.config.types import Duration, Fraction, PeriodWindow, Strict, Window
+
+DAY = timedelta(days=1)
 
 
 class VolumeCheck(Strict):
@@ -43,7 +45,9 @@ class DriftCheck(Strict):
     thresholds: Literal["fixed", "reference"] = "fixed"
     bins: int = Field(default=10, ge=2, le=100)
     min_support: int = Field(default=500, ge=1)
-    window: Window = timedelta(days=1)
+    # The trailing span judged at every check window: a duration, or calendar months
+    # (1mo: back to the same time and day of the previous month, clamped to its end).
+    window: PeriodWindow = timedelta(days=1)
 
     def method_for(self, kind: str) -> str:
         """The method for a feature of type ``kind`` (numeric or categorical)."""
@@ -100,7 +104,8 @@ class DistinctCheck(Strict):
 class Checks(Strict):
     """Which checks run and over what windows."""
 
-    window: Window = timedelta(hours=1)
+    # A duration, or calendar months (1mo: [the 1st 00:00 UTC, the next 1st)).
+    window: PeriodWindow = timedelta(hours=1)
     volume: VolumeCheck = Field(default_factory=VolumeCheck)
     freshness: FreshnessCheck = Field(default_factory=FreshnessCheck)
     drift: DriftCheck = Field(default_factory=DriftCheck)
@@ -117,13 +122,45 @@ class Checks(Strict):
     # would otherwise look like health.
     never_judged_after: Duration = timedelta(days=3)
 
+    @model_validator(mode="after")
+    def _months_drift_in_months(self) -> Checks:
+        # Also when drift is left at its default (1d): judged once a month, a drift
+        # window of a day would read only the month's last day.
+        if isinstance(self.window, Months) and not isinstance(self.drift.window, Months):
+            raise ValueError(
+                f"checks.window is {self.window}: set checks.drift.window to whole months "
+                f"too (such as {self.window}), not {period_text(self.drift.window)}"
+            )
+        return self
+
     @field_validator("drift")
     @classmethod
     def _drift_in_whole_windows(cls, drift: DriftCheck, info: ValidationInfo) -> DriftCheck:
         # Drift is judged every check window over the trailing drift window, summed
         # from whole check windows; rounding would judge a span other than the one set.
         window = info.data.get("window")
-        if isinstance(window, timedelta) and drift.window % window:
+        if isinstance(window, Months):
+            # Judged once a month over the trailing months: whole months of them.
+            if not isinstance(drift.window, Months) or drift.window.count % window.count:
+                raise ValueError(
+                    f"window ({period_text(drift.window)}) must be whole windows of "
+                    f"checks.window ({window}): set checks.drift.window: {window}"
+                )
+            return drift
+        if isinstance(window, timedelta) and isinstance(drift.window, Months):
+            # A month back from a window's end keeps its time of day: whole check
+            # windows only when they divide a day.
+            if DAY % window:
+                raise ValueError(
+                    f"window ({drift.window}) is in calendar months, which need check "
+                    f"windows that divide a day (checks.window is {format_duration(window)})"
+                )
+            return drift
+        if (
+            isinstance(window, timedelta)
+            and isinstance(drift.window, timedelta)
+            and (drift.window % window)
+        ):
             raise ValueError(
                 f"window ({format_duration(drift.window)}) must be a whole number of "
                 f"check windows (checks.window is {format_duration(window)})"

@@ -36,10 +36,16 @@ from tui.core.config.drift_methods import (
 )
 from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
 from tui.core.config.notify import route_named
-from tui.core.config.times import (
-    parse_timestamp,
+from tui.core.config.times import Months, parse_timestamp
+from tui.core.config.types import (
+    ClassLabel,
+    Duration,
+    Fraction,
+    PeriodWindow,
+    Strict,
+    Trailing,
+    Window,
 )
-from tui.core.config.types import ClassLabel, Duration, Fraction, Strict, Trailing, Window
 from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
 from tui.core.errors import ConfigError
 
@@ -250,7 +256,7 @@ class Slo(Strict):
     metric: str
     min: float | None = None
     max: float | None = None
-    window: Window = timedelta(days=1)
+    window: PeriodWindow = timedelta(days=1)  # or calendar months: 1mo, a monthly SLO
     min_labeled: int = Field(default=100, ge=1)
     by: str | None = None
 
@@ -258,6 +264,9 @@ class Slo(Strict):
     def _bound(self) -> Slo:
         if self.min is None and self.max is None:
             raise ValueError("an SLO needs min or max")
+        if isinstance(self.window, Months) and self.metric.startswith(ESTIMATED_PREFIX):
+            # Estimates are judged in windows of one fixed length (`--every`).
+            raise ValueError(f"window: {self.window} is in months; an estimated SLO needs 30d")
         return self
 
 

@@ -46,8 +46,57 @@ class Months:
         """``moment`` moved back by these months."""
         return add_months(moment, -self.count)
 
+    def after(self, moment: datetime) -> datetime:
+        """``moment`` moved on by these months."""
+        return add_months(moment, self.count)
+
+    def floor(self, moment: datetime) -> datetime:
+        """The start of the window of these months that holds ``moment``: midnight UTC
+        on the first of a month, whole windows counted from January 2000 (DuckDB's
+        origin for month buckets), so ``1mo`` windows are calendar months and ``3mo``
+        ones calendar quarters."""
+        index = (moment.year - 2000) * 12 + moment.month - 1
+        index -= index % self.count
+        year, month = divmod(index, 12)
+        return datetime(2000 + year, month + 1, 1)
+
+    def label(self, start: datetime) -> str:
+        """How a window starting at ``start`` is named: ``2026-11`` for a month,
+        ``2026-10..2026-12`` for longer windows."""
+        if self.count == 1:
+            return f"{start:%Y-%m}"
+        return f"{start:%Y-%m}..{add_months(start, self.count - 1):%Y-%m}"
+
     def __str__(self) -> str:
         return f"{self.count}mo"
+
+
+# The length of a check window: a fixed duration or whole calendar months.
+Period = timedelta | Months
+
+# The longest a window of months can be, where only a bound is needed (how long after
+# an incident its alert can be seen; how far back to read).
+MONTH_AT_MOST = timedelta(days=31)
+
+
+def period_next(start: datetime, period: Period) -> datetime:
+    """The end of the window of ``period`` that starts at ``start``."""
+    return period.after(start) if isinstance(period, Months) else start + period
+
+
+def period_floor(moment: datetime, period: Period) -> datetime:
+    """The start of the window of ``period`` that holds ``moment``."""
+    return period.floor(moment) if isinstance(period, Months) else floor_time(moment, period)
+
+
+def period_longest(period: Period) -> timedelta:
+    """The most a window of ``period`` lasts (31 days a month)."""
+    return period.count * MONTH_AT_MOST if isinstance(period, Months) else period
+
+
+def period_text(period: Period) -> str:
+    """``period`` as the config writes it: ``1mo``, ``7d``, ``1h``."""
+    return str(period) if isinstance(period, Months) else format_duration(period)
 
 
 def parse_months(text: object) -> int | None:

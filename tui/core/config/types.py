@@ -34,16 +34,27 @@ def _window(value: Any) -> timedelta:
     try:
         return _duration(value)
     except CalendarMonths:
-        # Every check is judged over windows of one fixed length (the store's results
-        # and rollups are keyed by that step), which a calendar month is not.
+        # The offline gap and estimates are judged over windows of one fixed length.
         raise ValueError(
-            f"calendar-month windows ({str(value).strip()}) are not supported for check "
-            "windows, which have one fixed length; use 30d"
+            f"calendar-month windows ({str(value).strip()}) are not supported here, "
+            "where windows have one fixed length; use 30d"
         ) from None
 
 
-# A window checks are judged over: a fixed duration, never calendar months.
+# A window of one fixed length, never calendar months (checks.offline_gap.window).
 Window = Annotated[timedelta, BeforeValidator(_window)]
+
+
+def _period(value: Any) -> timedelta | Months:
+    if isinstance(value, Months):
+        return value
+    months = parse_months(value)
+    return Months(months) if months is not None else _duration(value)
+
+
+# A window checks are judged over that may also be whole calendar months: `1mo` windows
+# are calendar months [the 1st 00:00 UTC, the next 1st), like days are UTC days.
+PeriodWindow = Annotated[timedelta | Months, BeforeValidator(_period)]
 
 
 def _trailing(value: Any) -> timedelta | Months:

@@ -26,7 +26,7 @@ import duckdb
 
 from tui.core.checks.baseline import VERSION_WEEK
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import floor_time, format_duration
+from tui.core.config.times import Months, Period, floor_time, period_text
 from tui.core.ingest.load import model_columns
 from tui.core.store.connection import Store, fetch_rows
 from tui.core.store.sqlparts import (
@@ -42,6 +42,8 @@ from tui.core.store.sqlparts import (
 Severity = Literal["error", "warning"]
 # Traffic is judged on the most recent stored weeks: the config must fit today's load.
 TRAFFIC_LOOKBACK = timedelta(days=28)
+DAY = timedelta(days=1)
+DAYS_A_MONTH = 30.44  # the mean length of a calendar month
 
 
 @dataclass(frozen=True)
@@ -411,7 +413,7 @@ def _support(
     counts: list[int],
     need: int,
     unit: str,
-    step: timedelta,
+    step: Period,
     setting: str,
     key: str,
     window_key: str,
@@ -432,7 +434,7 @@ def _support(
         key,
         blind if never else "warning",
         f"{subject} on model {name} {verdict}: about {round(typical):,} {unit} per "
-        f"{format_duration(step)} window, {setting} {need:,}; lower {key} or widen {window_key}",
+        f"{period_text(step)} window, {setting} {need:,}; lower {key} or widen {window_key}",
     )
 
 
@@ -460,14 +462,24 @@ def _traffic(
 
     found: Problem | None
     if model.features or model.task == "binary":
-        step = checks.drift.window
+        # A trailing month is longer than the traffic looked at: the days' average,
+        # scaled to the months.
+        drift_window = checks.drift.window
+        step = drift_window if isinstance(drift_window, timedelta) else DAY
+
+        def per_drift_window(field_name: str) -> list[int]:
+            counts = _per_window(rows(step), slices, field_name, step, since, end)
+            if isinstance(drift_window, Months) and counts:
+                return [round(statistics.fmean(counts) * DAYS_A_MONTH * drift_window.count)]
+            return counts
+
         found = _support(
             name,
             "drift",
-            _per_window(rows(step), slices, "n", step, since, end),
+            per_drift_window("n"),
             checks.drift.min_support,
             "rows",
-            step,
+            drift_window,
             "min_support",
             _checks_key(settings, name, model, "drift", "min_support"),
             _checks_key(settings, name, model, "drift", "window"),
@@ -479,27 +491,30 @@ def _traffic(
             values = _support(
                 name,
                 f"drift of {feature}",
-                _per_window(rows(step), slices, f"nn__{feature}", step, since, end),
+                per_drift_window(f"nn__{feature}"),
                 checks.drift.min_support,
                 f"{feature} values (not empty)",
-                step,
+                drift_window,
                 "min_support",
                 _checks_key(settings, name, model, "drift", "min_support"),
                 _checks_key(settings, name, model, "drift", "window"),
             )
             if values is not None and (found is None or values.severity != found.severity):
                 out.append(values)
-    step = checks.window
+    window = checks.window
+    step = window if isinstance(window, timedelta) else DAY
     for column in slices:
         per_value = _per_value(rows(step), slices, column, "n", step, end)
         counts = [n for values in per_value.values() for n in values]
+        if isinstance(window, Months) and counts:
+            counts = [round(statistics.fmean(counts) * DAYS_A_MONTH * window.count)]
         found = _support(
             name,
             f"data quality per {column}",
             counts,
             checks.min_rows,
             "rows per value",
-            step,
+            window,
             "min_rows",
             _checks_key(settings, name, model, "min_rows"),
             _checks_key(settings, name, model, "window"),
@@ -529,7 +544,9 @@ def _traffic(
         subject = f"SLO {slo.metric}" + (f" by {slo.by}" if slo.by else "")
         if settled <= since:
             continue
-        step = slo.window
+        # A window of calendar months is longer than the traffic looked at: its rows are
+        # the days' average, scaled to the months.
+        step = slo.window if isinstance(slo.window, timedelta) else DAY
         if slo.by is None:
             counts = _per_window(rows(step), slices, "labeled", step, since, settled)
         elif slo.by not in slices:
@@ -549,13 +566,15 @@ def _traffic(
                 )
                 continue
             counts = [n for values in per_value.values() for n in values]
+        if isinstance(slo.window, Months) and counts:
+            counts = [round(statistics.fmean(counts) * DAYS_A_MONTH * slo.window.count)]
         found = _support(
             name,
             subject,
             counts,
             slo.min_labeled,
             "labelled rows" + (f" per {slo.by}" if slo.by else ""),
-            step,
+            slo.window,
             "min_labeled",
             f"{at}.min_labeled",
             f"{at}.window",

@@ -32,7 +32,7 @@ import duckdb
 from tui.core.alerts.episodes import SYSTEM, add_event
 from tui.core.checks.results import NEVER_JUDGED, Result
 from tui.core.config.settings import Model
-from tui.core.config.times import format_duration
+from tui.core.config.times import format_duration, period_text
 from tui.core.store.connection import execute, fetch_rows
 from tui.core.store.sqlparts import predictions_table
 
@@ -55,7 +55,7 @@ def _advice(
         drift = model.checks.drift
         # Judged every check window, each over the trailing drift window: its rows are
         # the drift window's.
-        span = format_duration(drift.window)
+        span = period_text(drift.window)
         return (
             f"about {{rows}} rows per {span} window, min_support {drift.min_support}",
             f"lower {at}.checks.drift.min_support or widen checks.drift.window",

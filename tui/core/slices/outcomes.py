@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -466,9 +466,11 @@ def window_outcomes(
     end: datetime,
     step: timedelta,
     now: datetime,
+    window_of: Callable[[datetime], datetime] | None = None,
 ) -> dict[WindowKey, Counts]:
     """Labelled outcome counts per (window, slice column, value), labels known by `now`;
-    (w, None, None) is the whole model."""
+    (w, None, None) is the whole model. ``window_of`` sums buckets of ``step`` into
+    longer windows (days into calendar months)."""
     rows = fetch_rows(
         con,
         "checks_outcomes",
@@ -486,7 +488,8 @@ def window_outcomes(
     out: dict[WindowKey, Counts] = defaultdict(Counts)
     for r in rows:
         where = which_slice(r, slice_columns)
-        key = (r["w"], where[0], where[1]) if where else (r["w"], None, None)
+        w = window_of(r["w"]) if window_of else r["w"]
+        key = (w, where[0], where[1]) if where else (w, None, None)
         c = out[key]
         c.n += int(r["n"])
         c.labeled += int(r["labeled"])
