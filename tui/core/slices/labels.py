@@ -101,13 +101,17 @@ def _rollup_days(
 
 
 def delay_histograms(
-    con: duckdb.DuckDBPyConnection, req: Request, by: str | None, cutoff: datetime
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    by: str | None,
+    cutoff: datetime,
+    prefer_rollups: bool = True,
 ) -> list[dict[str, Any]]:
     """The delay histogram rows (day, grp, horizon, bucket, n, overdue) of the window,
     predictions up to `now`: whole days from the rollups except the day holding
     `cutoff` (where overdue splits a day), the rest from raw rows."""
     until = min(req.until, req.now + timedelta(microseconds=1))  # rows at or before now
-    days = _rollup_days(con, req, until, by)
+    days = _rollup_days(con, req, until, by) if prefer_rollups else None
     parts = edges(req.since, until, days)
     skip = floor_time(cutoff, DAY)
     rows: list[dict[str, Any]] = []
@@ -141,7 +145,12 @@ def delay_histograms(
     return rows
 
 
-def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = None) -> DelayReport:
+def label_delay(
+    con: duckdb.DuckDBPyConnection,
+    req: Request,
+    by: str | None = None,
+    prefer_rollups: bool = True,
+) -> DelayReport:
     """Per prediction day: the fraction labelled within 1, 3, 7 and 14 days (null while a
     day's predictions have not all been that old) and by now; delay percentiles (read
     from the delay histogram, within ~1.6%); and overdue predictions (older than the
@@ -154,7 +163,7 @@ def label_delay(con: duckdb.DuckDBPyConnection, req: Request, by: str | None = N
     expected = req.model.labels.expected_delay
     per_day: dict[tuple[datetime, Any], Histogram] = defaultdict(Histogram)
     totals: dict[Any, Histogram] = defaultdict(Histogram)
-    for row in delay_histograms(con, req, by, req.now - expected):
+    for row in delay_histograms(con, req, by, req.now - expected, prefer_rollups):
         per_day[(row["day"], row["grp"])].add(row)
         totals[row["grp"]].add(row)
     rows = []
