@@ -53,7 +53,7 @@ models:
 
 def _frames(model: str, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
     n = 4000
-    ts = [START + timedelta(microseconds=int(s)) for s in rng.integers(0, DAYS * 86400e6, n)]
+    ts = [START + timedelta(microseconds=int(s)) for s in rng.integers(0, DAYS * 86_400_000_000, n)]
     # Some rows exactly on midnight: they belong to the day they open.
     ts[:20] = [START + timedelta(days=int(d)) for d in rng.integers(0, DAYS, 20)]
     seg = rng.choice(["s1", "s2", "s3"], n)
