@@ -25,7 +25,7 @@ from tui.core.ingest.rollups import (
     delays_table,
     dirty_days,
 )
-from tui.core.slices.outcomes import edges, labels_all_known, whole_days
+from tui.core.slices.outcomes import edges, known_days, whole_days
 from tui.core.slices.records import DelayDay, DelayReport, DelayTotal
 from tui.core.slices.request import Request
 from tui.core.store.connection import fetch_rows
@@ -87,14 +87,18 @@ class Histogram:
 def _rollup_days(
     con: duckdb.DuckDBPyConnection, req: Request, until: datetime, by: str | None
 ) -> tuple[datetime, datetime] | None:
-    """The whole days the delay rollups answer (every label known by now, nothing
-    waiting for a rebuild, the table kept with the column grouped by), or None."""
+    """The whole days the delay rollups answer (the leading days whose labels were all
+    known by now, nothing waiting for a rebuild, the table kept with the column grouped
+    by), or None."""
     days = whole_days(req.since, until)
     if days is None:
         return None
     table = f"label_delays__{req.model_name}"
     kept = {str(r["column_name"]) for r in fetch_rows(con, "store_columns", {"table_name": table})}
-    if not kept or (by is not None and by not in kept) or not labels_all_known(con, req):
+    if not kept or (by is not None and by not in kept):
+        return None
+    days = known_days(con, req, days)
+    if days is None:
         return None
     pending = dirty_days(con, req.model_name)
     return None if any(days[0] <= d < days[1] for d in pending) else days  # type: ignore[operator]

@@ -123,9 +123,9 @@ def rollup_days(
     con: duckdb.DuckDBPyConnection, req: Request, columns: list[str]
 ) -> tuple[datetime, datetime] | None:
     """The whole days of the request the rollups answer exactly, or None: they must
-    filter and group only on columns the rollups keep, every stored label must have
-    been known by `now`, and no day of the window may be waiting for a rebuild. The
-    edges of the window outside these days are read from raw rows."""
+    filter and group only on columns the rollups keep, and no day of the window may be
+    waiting for a rebuild; they answer the leading whole days whose labels were all
+    known by `now`. The rest of the window is read from raw rows."""
     days = whole_days(req.since, req.until)
     if days is None:
         return None
@@ -140,7 +140,8 @@ def rollup_days(
     # Rollups built before the config's slices changed (not rebuilt yet) lack a column.
     if not kept or not {*columns, *(f.column for f in req.filters)} <= kept:
         return None
-    if not labels_all_known(con, req):
+    days = known_days(con, req, days)
+    if days is None:
         return None
     pending = dirty_days(con, req.model_name)
     if any(days[0] <= d < days[1] for d in pending):  # type: ignore[operator]
@@ -148,16 +149,18 @@ def rollup_days(
     return days
 
 
-def labels_all_known(con: duckdb.DuckDBPyConnection, req: Request) -> bool:
-    """Whether every stored label of the model was known by `now` (rollups hold every
-    stored label, so they answer only then)."""
-    horizon = fetch_rows(
-        con,
-        "slices_label_horizon",
-        {"model": req.model_name},
-        table=predictions_table(req.model_name),
-    )[0]
-    return horizon["last_labeled_at"] is None or horizon["last_labeled_at"] <= req.now
+def known_days(
+    con: duckdb.DuckDBPyConnection, req: Request, days: tuple[datetime, datetime]
+) -> tuple[datetime, datetime] | None:
+    """The leading whole days of `days` whose every label was known by `now` (rollups
+    hold every stored label, so they answer only those days; later days are read raw),
+    or None."""
+    found = fetch_rows(
+        con, "labels_known_days", {"model": req.model_name, "since": days[0], "until": days[1]}
+    )
+    late = [r["day"] for r in found if r["last_labeled_at"] > req.now]
+    end = min([days[1], *late])
+    return (days[0], end) if days[0] < end else None
 
 
 def _group_parts(sets: list[list[str]], outcome: list[str]) -> tuple[Fragment, Fragment, list[str]]:
