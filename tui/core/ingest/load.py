@@ -206,7 +206,6 @@ def _merge_labels(
     # One read of the predictions gives each staged label its prediction's time; every
     # statement below reads only the stored labels within the staged span of times (a
     # stored label of the same prediction carries the same time, or NULL for both).
-    execute(con, "stage_add_pred_ts")
     execute(con, "labels_stage_times", table=predictions_table(model_name))
     span = fetch_rows(con, "labels_stage_span")[0]
     bound = "l.pred_ts BETWEEN $lo AND $hi" + (" OR l.pred_ts IS NULL" if span["orphans"] else "")
