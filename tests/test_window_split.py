@@ -39,7 +39,7 @@ models:
   reg:
     task: regression
     slices: [seg]
-    labels: {expected_delay: 36d}  # overdue splits day 4: it is read raw
+    labels: {expected_delay: 52110m}  # overdue splits day 3 at 19:30
   mono:
     task: binary
     positive: "1"
@@ -56,6 +56,8 @@ def _frames(model: str, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.Data
     ts = [START + timedelta(microseconds=int(s)) for s in rng.integers(0, DAYS * 86_400_000_000, n)]
     # Some rows exactly on midnight: they belong to the day they open.
     ts[:20] = [START + timedelta(days=int(d)) for d in rng.integers(0, DAYS, 20)]
+    # An hour of unlabelled rows, a minute apart, around the reg model's overdue cutoff.
+    ts[30:90] = [START + timedelta(days=3, hours=19, minutes=k) for k in range(60)]
     seg = rng.choice(["s1", "s2", "s3"], n)
     ids = [f"{model}-{i}" for i in range(n)]
     score = np.round(rng.random(n), 2)
@@ -88,7 +90,9 @@ def _frames(model: str, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.Data
     hours[:30] = 0.0  # labelled at the very moment of the prediction
     labeled_at = [t + timedelta(hours=float(h)) for t, h in zip(ts, hours, strict=True)]
     labels = pl.DataFrame({"prediction_id": ids, "label": y, "labeled_at": labeled_at})
-    return preds, labels.filter(pl.Series(rng.random(n) < 0.8))
+    keep = rng.random(n) < 0.8
+    keep[30:90] = False
+    return preds, labels.filter(pl.Series(keep))
 
 
 @pytest.fixture(scope="module")

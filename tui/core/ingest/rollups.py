@@ -84,7 +84,7 @@ def _same_shape(types: dict[str, str], model: Model) -> bool:
 
 
 def _delays_same_shape(types: dict[str, str], model: Model) -> bool:
-    kept = [c for c in types if c not in ("day", "grouped_by", "horizon", "bucket", "n")]
+    kept = [c for c in types if c not in ("day", "grouped_by", "horizon", "bucket", "hour", "n")]
     wanted = slice_types(model)
     return kept == list(model.slices) and all(types[c] == wanted[c] for c in kept)
 
@@ -152,7 +152,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, model_name: str, model: Model) -> in
     execute(con, "rollup_delete_dirty", {"model": model_name}, rollups=delays)
     select = raw("".join(f"p.{ident(c)}, " for c in model.slices))
     names = [ident(c) for c in model.slices]
-    sets = ", ".join(["(day, horizon, bucket)", *(f"(day, {c}, horizon, bucket)" for c in names)])
+    sets = ", ".join(
+        ["(day, horizon, bucket, hour)", *(f"(day, {c}, horizon, bucket, hour)" for c in names)]
+    )
     # ident() admits plain names only, so each is safe as a quoted literal too.
     which = "".join(f"WHEN grouping({ident(c)}) = 0 THEN '{c}' " for c in model.slices)
     for lo, hi in day_runs(days):  # type: ignore[arg-type]

@@ -112,24 +112,30 @@ def delay_histograms(
     prefer_rollups: bool = True,
 ) -> list[dict[str, Any]]:
     """The delay histogram rows (day, grp, horizon, bucket, n, overdue) of the window,
-    predictions up to `now`: whole days from the rollups except the day holding
-    `cutoff` (where overdue splits a day), the rest from raw rows."""
+    predictions up to `now`: whole days from the rollups (overdue by whole hours, plus
+    the rows of the hour holding `cutoff` up to it from raw rows), the edges raw."""
     until = min(req.until, req.now + timedelta(microseconds=1))  # rows at or before now
     days = _rollup_days(con, req, until, by) if prefer_rollups else None
     parts = edges(req.since, until, days)
-    skip = floor_time(cutoff, DAY)
     rows: list[dict[str, Any]] = []
-    col = f"p.{ident(by)}" if by else "NULL"
+    group = raw(f"{f'p.{ident(by)}' if by else 'NULL'} AS grp, ")
     if days is not None:
         rows += fetch_rows(
             con,
             "labels_delay_rollup",
-            {"since": days[0], "until": days[1], "skip": skip, "cutoff": cutoff, "by": by},
+            {"since": days[0], "until": days[1], "cutoff": cutoff, "by": by},
             delays=delays_table(req.model_name),
-            group_select=raw(f"{col} AS grp, "),
+            group_select=group,
         )
-        if days[0] <= skip < days[1]:
-            parts.append((skip, skip + DAY))
+        hour = floor_time(cutoff, timedelta(hours=1))
+        if days[0] <= hour < days[1]:
+            rows += fetch_rows(
+                con,
+                "labels_overdue_raw",
+                {"model": req.model_name, "since": hour, "cutoff": cutoff, "now": req.now},
+                table=predictions_table(req.model_name),
+                group_select=group,
+            )
     for since, end in parts:
         rows += fetch_rows(
             con,
@@ -142,7 +148,7 @@ def delay_histograms(
                 "cutoff": cutoff,
             },
             table=predictions_table(req.model_name),
-            group_select=raw(f"{col} AS grp, "),
+            group_select=group,
             horizon=DELAY_HORIZON,
             bucket=DELAY_BUCKET,
         )

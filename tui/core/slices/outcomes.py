@@ -155,11 +155,12 @@ def known_days(
     """The leading whole days of `days` whose every label was known by `now` (rollups
     hold every stored label, so they answer only those days; later days are read raw),
     or None."""
-    found = fetch_rows(
-        con, "labels_known_days", {"model": req.model_name, "since": days[0], "until": days[1]}
-    )
-    late = [r["day"] for r in found if r["last_labeled_at"] > req.now]
-    end = min([days[1], *late])
+    late = fetch_rows(
+        con,
+        "labels_known_days",
+        {"model": req.model_name, "since": days[0], "until": days[1], "now": req.now},
+    )[0]["first_late"]
+    end = days[1] if late is None else floor_time(late, timedelta(days=1))
     return (days[0], end) if days[0] < end else None
 
 
