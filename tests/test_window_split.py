@@ -358,3 +358,15 @@ def test_the_migration_backfills_each_labels_prediction_time(tmp_path: Path) -> 
     assert _times_agree(st) == 0
     with st.read() as con:
         assert con.execute("SELECT count(pred_ts) FROM labels").fetchall()[0][0] == labels.height
+
+
+def test_the_vectorised_f1_bootstrap_equals_the_one_draw_at_a_time() -> None:
+    from tui.core.slices.metrics import f1_from
+    from tui.core.slices.outcomes import _bootstrap, _f1_draws
+
+    rng = np.random.default_rng(2)
+    cases = [[0, 0, 5, 0], [1, 0, 0, 0], [0, 3, 2, 1], [0, 0, 0, 0]]
+    cases += [[int(x) for x in rng.integers(0, 50, 4)] for _ in range(30)]
+    for cells in cases:
+        one = _bootstrap(cells, lambda d: f1_from(d[0], d[1], d[3]))
+        assert _bootstrap(cells, None, vector=_f1_draws) == one, cells

@@ -83,10 +83,19 @@ def _same_shape(types: dict[str, str], model: Model) -> bool:
     return kept == list(model.slices) and all(types[c] == wanted[c] for c in kept)
 
 
+_DELAY_FIXED = ("day", "grouped_by", "horizon", "bucket", "hour", "n")
+
+
 def _delays_same_shape(types: dict[str, str], model: Model) -> bool:
-    kept = [c for c in types if c not in ("day", "grouped_by", "horizon", "bucket", "hour", "n")]
+    # Every fixed column (a table from before one was added is rebuilt) and exactly the
+    # model's slice columns.
+    kept = [c for c in types if c not in _DELAY_FIXED]
     wanted = slice_types(model)
-    return kept == list(model.slices) and all(types[c] == wanted[c] for c in kept)
+    return (
+        set(_DELAY_FIXED) <= set(types)
+        and kept == list(model.slices)
+        and all(types[c] == wanted[c] for c in kept)
+    )
 
 
 def _shapes(con: duckdb.DuckDBPyConnection, model_name: str, model: Model) -> tuple[bool, bool]:
