@@ -15,5 +15,6 @@ SELECT time_bucket(to_seconds($step), p.ts) AS w, {{slice_keys}}
 FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+      AND l.pred_ts >= $start AND l.pred_ts < $end
 WHERE p.ts >= $start AND p.ts < $end
 GROUP BY GROUPING SETS ({{grouping_sets}})

@@ -16,6 +16,7 @@ SELECT p.prediction_id, p.ts, p.model_version, {{columns}} p.prediction, p.score
 FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+      AND l.pred_ts >= $since AND l.pred_ts < $until
 WHERE p.ts >= $since AND p.ts < $until
   AND {{after}}
   AND (NOT $unlabeled OR l.prediction_id IS NULL)

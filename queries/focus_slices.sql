@@ -10,6 +10,7 @@ SELECT {{groups}} count(*) AS n, count(*) FILTER (WHERE {{focus}}) AS offending,
 FROM {{table}} p
 LEFT JOIN labels l
        ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+      AND l.pred_ts >= $since AND l.pred_ts < $until
 WHERE p.ts >= $since AND p.ts < $until
   AND {{filters}}
 {{group_by}}

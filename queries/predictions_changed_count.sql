@@ -1,5 +1,6 @@
 -- name: predictions_changed_count
--- How many staged predictions differ from the stored ones (see predictions_mark_changed).
+-- How many staged predictions differ from the stored ones (see predictions_mark_changed),
+-- and the span of their stored times.
 -- params: (none)
--- returns: n
-SELECT count(*) AS n FROM changed
+-- returns: n, lo, hi
+SELECT count(*) AS n, min(old_ts) AS lo, max(old_ts) AS hi FROM changed

@@ -1,7 +1,8 @@
 -- name: rollup_rebuild
--- Rebuilds the rollups of the dirty days of a model from raw rows and current labels
--- (after rollup_delete_dirty removed their old rows).
--- params: model, regression
+-- Rebuilds the rollups of a run of whole dirty days [lo, hi) of a model from raw rows
+-- and current labels (after rollup_delete_dirty removed their old rows). Both sides
+-- are bounded by the run: a one-day rebuild reads that day's predictions and labels.
+-- params: model, regression, lo, hi
 -- fragments: table, rollups, slice_select
 -- returns: (nothing)
 INSERT INTO {{rollups}} BY NAME
@@ -18,5 +19,6 @@ SELECT date_trunc('day', p.ts) AS day, p.model_version, {{slice_select}}
        sum((p.prediction_value - l.label_value) ^ 4) AS quad_err
 FROM {{table}} p
 LEFT JOIN labels l ON l.model = $model AND l.prediction_id = p.prediction_id
-WHERE date_trunc('day', p.ts) IN (SELECT day FROM rollup_dirty WHERE model = $model)
+      AND l.pred_ts >= $lo AND l.pred_ts < $hi
+WHERE p.ts >= $lo AND p.ts < $hi
 GROUP BY ALL

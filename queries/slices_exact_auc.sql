@@ -9,6 +9,7 @@ SELECT {{group_select}} p.score,
 FROM {{table}} p
 JOIN labels l
   ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+ AND l.pred_ts >= $since AND l.pred_ts < $until
 WHERE p.ts >= $since AND p.ts < $until AND p.score IS NOT NULL
   AND ($version IS NULL OR p.model_version = $version)
   AND {{filters}}

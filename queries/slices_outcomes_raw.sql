@@ -20,6 +20,7 @@ FROM (
     FROM {{table}} p
     LEFT JOIN labels l
            ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+          AND l.pred_ts >= $since AND l.pred_ts < $until
     WHERE p.ts >= $since AND p.ts < $until
       AND ($version IS NULL OR p.model_version = $version)
       AND {{filters}}

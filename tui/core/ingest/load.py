@@ -167,26 +167,56 @@ def _merge_predictions(
     params = {"ingest_id": ingest_id}
     if overlap == 0:
         execute(con, "predictions_insert_all", params, table=table, stage_columns=stage_cols)
+        _fill_label_times(con, model_name)
         return rows, 0, 0
     differs = " OR ".join(f"s.{ident(c)} IS DISTINCT FROM p.{ident(c)}" for c in plan.stage_columns)
     execute(con, "predictions_mark_changed", table=table, differs=raw(differs))
-    replaced = int(fetch_rows(con, "predictions_changed_count")[0]["n"])
+    changed = fetch_rows(con, "predictions_changed_count")[0]
+    replaced = int(changed["n"])
     execute(con, "predictions_delete_changed", table=table)
     execute(con, "predictions_insert_new", params, table=table, stage_columns=stage_cols)
+    # A replaced prediction may have moved in time: its labels follow it.
+    _fill_label_times(con, model_name, changed["lo"], changed["hi"], moved=replaced > 0)
     added = rows - overlap
     return added, replaced, overlap - replaced
+
+
+def _fill_label_times(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    lo: datetime | None = None,
+    hi: datetime | None = None,
+    moved: bool = False,
+) -> None:
+    """Give the labels of the staged predictions their prediction's time: the labels that
+    came first (NULL time) and, when predictions were replaced, those whose old time lies
+    in [lo, hi]. Keeps the invariant every label join relies on: a label whose
+    prediction is stored carries that prediction's ts."""
+    execute(
+        con,
+        "labels_fill_times",
+        {"model": model_name, "lo": lo, "hi": hi},
+        moved=raw("OR l.pred_ts BETWEEN $lo AND $hi" if moved else ""),
+    )
 
 
 def _merge_labels(
     con: duckdb.DuckDBPyConnection, model_name: str, ingest_id: int, now: datetime
 ) -> tuple[int, int, int]:
-    counts = fetch_rows(con, "labels_merge_counts", {"model": model_name})[0]
-    params = {"model": model_name, "now": now, "ingest_id": ingest_id}
+    # One read of the predictions gives each staged label its prediction's time; every
+    # statement below reads only the stored labels within the staged span of times (a
+    # stored label of the same prediction carries the same time, or NULL for both).
+    execute(con, "labels_stage_times", table=predictions_table(model_name))
+    span = fetch_rows(con, "labels_stage_span")[0]
+    bound = "l.pred_ts BETWEEN $lo AND $hi" + (" OR l.pred_ts IS NULL" if span["orphans"] else "")
+    times = {"model": model_name, "lo": span["lo"], "hi": span["hi"]}
+    counts = fetch_rows(con, "labels_merge_counts", times, bound=raw(f"({bound})"))[0]
+    params = {**times, "now": now, "ingest_id": ingest_id}
     if counts["replaced"]:
-        execute(con, "labels_record_replaced", params)
-        execute(con, "labels_apply_replaced", params)
+        execute(con, "labels_record_replaced", params, bound=raw(f"({bound})"))
+        execute(con, "labels_apply_replaced", params, bound=raw(f"({bound})"))
     if counts["added"]:
-        execute(con, "labels_insert_new", params)
+        execute(con, "labels_insert_new", params, bound=raw(f"({bound})"))
     return int(counts["added"]), int(counts["replaced"]), int(counts["unchanged"])
 
 

@@ -87,33 +87,45 @@ def examples_page(
     require_stored(con, req.model_name, [*names, *(f.column for f in req.filters)], field="where")
     columns = raw("".join(f"p.{ident(c)}, " for c in names))
     filters, values = filter_sql(req.filters, req.model)
-    rows = fetch_rows(
-        con,
-        "examples_page",
-        {
-            "model": req.model_name,
-            "since": req.since,
-            "until": req.until,
-            "now": req.now,
-            "after_ts": after_ts,
-            "after_id": after_id,
-            "wrong": wrong,
-            "unlabeled": unlabeled,
-            "regression": regression,
-            "min_error": min_error,
-            "limit": limit + 1,
-            "values": values,
-            "after_rank": after_rank,
-            **focus_params(focus),
-        },
-        table=predictions_table(req.model_name),
-        columns=columns,
-        filters=filters,
-        focus=focus_condition(focus),
-        rank=rank or raw("NULL::DOUBLE"),
-        after=raw(AFTER_TIME) if rank is None else _after_ranked(rank),
-        order=raw(TIME_ORDER if rank is None else f"{rank.sql} DESC, {TIME_ORDER}"),
-    )
+    params = {
+        "model": req.model_name,
+        "since": req.since,
+        "until": req.until,
+        "now": req.now,
+        "after_ts": after_ts,
+        "after_id": after_id,
+        "regression": regression,
+        "min_error": min_error,
+        "limit": limit + 1,
+        "values": values,
+        **focus_params(focus),
+    }
+    condition = focus_condition(focus)
+    if not wrong and not unlabeled and rank is None and "l." not in condition.sql:
+        # Nothing asks about the labels: the page of predictions first, then its labels.
+        rows = fetch_rows(
+            con,
+            "examples_page_first",
+            params,
+            table=predictions_table(req.model_name),
+            columns=columns,
+            filters=filters,
+            focus=condition,
+            after=raw(AFTER_TIME),
+        )
+    else:
+        rows = fetch_rows(
+            con,
+            "examples_page",
+            {**params, "wrong": wrong, "unlabeled": unlabeled, "after_rank": after_rank},
+            table=predictions_table(req.model_name),
+            columns=columns,
+            filters=filters,
+            focus=condition,
+            rank=rank or raw("NULL::DOUBLE"),
+            after=raw(AFTER_TIME) if rank is None else _after_ranked(rank),
+            order=raw(TIME_ORDER if rank is None else f"{rank.sql} DESC, {TIME_ORDER}"),
+        )
     more = len(rows) > limit
     rows = rows[:limit]
     for r in rows:
