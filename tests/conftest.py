@@ -44,9 +44,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from tui.cli.demo import _checks_runner
     from tui.sandbox.demo import build_demo
+    from tui.sandbox.scenario import load_scenario
 
     folder = tmp_path_factory.mktemp("demo") / "oncall-demo"
-    build_demo(folder, now=datetime.fromisoformat(DEMO_NOW), run_checks=_checks_runner())
+    runner = _checks_runner(load_scenario("demo"))
+    build_demo(folder, now=datetime.fromisoformat(DEMO_NOW), run_checks=runner)
     return folder
 
 

@@ -372,6 +372,7 @@ def test_the_handoff_of_a_demo_past_shift(
     spec = load_scenario("demo")
     shifts = cli(capsys, "--config", demo_dir / "oncall.yaml", "shift", "list", "--json").json()
     primaries = sorted((s for s in shifts if s["role"] == "primary"), key=lambda s: s["started_at"])
+    held = 0
     for shift_spec, shift in zip(spec.shifts, primaries, strict=True):
         result = cli(
             capsys,
@@ -391,14 +392,7 @@ def test_the_handoff_of_a_demo_past_shift(
                 assert f"“{decision.bug_title}”" in report, decision.bug_title
             assert decision.note in report, decision.note
         sections = [line for line in report.splitlines() if line.startswith("## ")]
-        assert sections == [
-            "## SLO status",
-            "## What fired",
-            "## What was done",
-            "## Open items handed over",
-            "## Noise this shift",
-            "## Bugs",
-        ] or [s.split(" (")[0] for s in sections] == [
+        expected = [
             "## SLO status",
             "## What fired",
             "## What was done",
@@ -406,6 +400,13 @@ def test_the_handoff_of_a_demo_past_shift(
             "## Noise this shift",
             "## Bugs",
         ]
+        names = [s.split(" (")[0] for s in sections]
+        if "## Held in the digest" in names:
+            # The demo's surfacing policy held some of the shift's noisy types back.
+            held += 1
+            expected.insert(5, "## Held in the digest")
+        assert names == expected
+    assert held, "the demo's digest shows in the handoff of some past shift"
     assert json.dumps(shifts)  # listable as JSON
 
 

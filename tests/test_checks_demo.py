@@ -48,8 +48,23 @@ def test_every_incident_raises_its_alert_in_time(demo_dir: Path) -> None:
     assert not missing, f"no alert for {missing}"
 
 
+def _guessed_types(spec: Any) -> set[tuple[str, str, str]]:
+    """The alert types whose thresholds the scenario sets by guesswork on purpose (for
+    `oncall tune` to learn from): a null budget below the feature's own null rate, or
+    a drift limit of the feature's own."""
+    out = set()
+    for name, model in spec.models.items():
+        for fname, f in model.features.items():
+            if f.nulls >= f.max_null > 0 or (f.nulls and f.max_null == 0):
+                out.add((name, "completeness", fname))
+            if f.drift:
+                out.add((name, "drift", fname))
+    return out
+
+
 def test_few_alerts_outside_incidents(demo_dir: Path) -> None:
-    """At most 0.25 alerts per model-day start outside an incident and the day after it.
+    """At most 0.25 alerts per model-day start outside an incident and the day after it,
+    apart from the types the scenario mis-set on purpose (which must be noisy).
 
     An on-call engineer meets two or three models a day; one stray alert every four
     model-days is about one a shift, which a veteran reads and dismisses in a minute.
@@ -58,7 +73,10 @@ def test_few_alerts_outside_incidents(demo_dir: Path) -> None:
     now = parse_timestamp(DEMO_NOW)
     alerts = list_alerts(Store(settings.store_path), now, status="all")
     incidents = _incidents(demo_dir)
-    stray = [
+    spec = load_scenario("demo")
+    guessed = _guessed_types(spec)
+    assert len(guessed) >= 3
+    outside = [
         a
         for a in alerts
         if not any(
@@ -67,7 +85,10 @@ def test_few_alerts_outside_incidents(demo_dir: Path) -> None:
             for i in incidents
         )
     ]
-    spec = load_scenario("demo")
+    stray = [a for a in outside if (a.model, a.kind, a.feature) not in guessed]
+    # The guessed thresholds are what the demo's record is made of: each fires often.
+    for t in guessed:
+        assert sum(1 for a in outside if (a.model, a.kind, a.feature) == t) >= 10, t
     model_days = len(spec.models) * spec.days
     assert len(stray) / model_days <= 0.25, [
         (a.model, a.kind, a.feature, a.slice, a.first_seen) for a in stray

@@ -18,7 +18,7 @@ def test_demo_builds_then_reuses(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert built.code == 0, built.err
     summary = built.json()
     assert {m["model"] for m in summary["models"]} == {"fraud", "routing", "eta"}
-    assert summary["incidents"] == 9
+    assert summary["incidents"] == 14
     assert summary["shifts"] >= 3
     assert "built the demo" in built.err
     db = folder / "oncall.duckdb"

@@ -151,7 +151,7 @@ def test_examples_page_by_key_without_gaps_or_repeats(
         "--since",
         "2026-11-19T00:00",
         "--until",
-        "2026-11-19T06:00",
+        "2026-11-19T12:00",
     )
     seen: list[str] = []
     after = None

@@ -358,3 +358,50 @@ def test_episodes_follow_the_configs_resolve_after(tmp_path: Path) -> None:
 
 def test_early_kinds_are_the_drift_and_data_quality_families() -> None:
     assert frozenset(ALERTED_KINDS) == EARLY_KINDS
+
+
+def test_the_back_test_bar_counts_types_up_to_its_total() -> None:
+    from tui.cli.tune import TypeProgress
+
+    calls: list[tuple[str, int, int | None]] = []
+    heard = TypeProgress(lambda desc, n=0, total=None: calls.append((desc, n, total)))
+    names = ["m/completeness/x", "m/drift/x", "m/volume"]
+    for i, name in enumerate(names):
+        heard(i, len(names), name)
+    heard.finish()
+    assert [c[2] for c in calls] == [3, 3, 3, 3]  # the total is the number of types
+    assert sum(c[1] for c in calls) == 3  # and the bar ends at 3/3
+    assert [c[1] for c in calls] == [0, 1, 1, 1]
+    assert calls[1][0] == "back-testing m/drift/x (2 of 3)"
+    empty = TypeProgress(lambda *a, **k: calls.append(("never", 0, None)))
+    empty.finish()  # no type at all: nothing to count
+    assert calls[-1][0] != "never"
+
+
+def test_lead_indicators_are_read_again_only_when_the_store_changed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.core.store.connection import Store
+    from tui.core.tuning import lead
+    from tui.core.tuning.record import read_outcomes
+
+    settings = load_config(project / "oncall.yaml")
+    store = Store(settings.store_path)
+    store.ensure()
+    reads: list[int] = []
+
+    def counted(con: Any) -> list[Outcome]:
+        reads.append(1)
+        return read_outcomes(con)
+
+    monkeypatch.setattr(lead, "read_outcomes", counted)
+    cache = lead.LeadCache()
+    first = cache.get(store)
+    assert cache.get(store) is first
+    assert len(reads) == 1  # the second reload found the store unchanged
+    with store.write():
+        pass  # any write moves the change counter
+    cache.get(store)
+    assert len(reads) == 2
+    cache.get(store)
+    assert len(reads) == 2

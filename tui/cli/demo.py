@@ -27,7 +27,7 @@ from tui.core.store.connection import Store
 from tui.core.store.summary import store_summary
 from tui.sandbox.demo import DEMO_NOW, build_demo, count_files
 from tui.sandbox.history import apply_decisions
-from tui.sandbox.scenario import load_scenario
+from tui.sandbox.scenario import ScenarioSpec, load_scenario
 
 
 @with_example("oncall demo --dir /tmp/oncall-demo")
@@ -56,7 +56,7 @@ def demo(
         bool, typer.Option("--json", help="Print the summary as JSON (with --no-ui).")
     ] = False,
 ) -> None:
-    """Build a realistic demo store (several models, two weeks, incidents) and open it."""
+    """Build a realistic demo store (several models, six weeks, incidents) and open it."""
     env = env_of(ctx)
     spec = load_scenario(scenario)
     with progress_bar(show_progress(as_json), count_files(spec), "building the demo") as advance:
@@ -69,7 +69,7 @@ def demo(
             # The demo's own moment unless `--now` (or $ONCALL_NOW) names another.
             now=env.clock().fixed or DEMO_NOW,
             step=advance,
-            run_checks=_checks_runner(),
+            run_checks=_checks_runner(spec),
             you=default_user(),
         )
     what = "reused" if built.reused else "built"
@@ -93,12 +93,13 @@ def demo(
     open_app(demo_env)
 
 
-def _checks_runner() -> Callable[[Settings, Store, datetime], None] | None:
-    """After building: run the checks, then replay the veterans' past decisions."""
+def _checks_runner(spec: ScenarioSpec) -> Callable[[Settings, Store, datetime], None] | None:
+    """After building: run the checks, then replay the veterans' past decisions (and
+    what they did with the other alerts of their shifts, as `spec` says)."""
 
     def run(settings: Settings, store: Store, now: datetime) -> None:
         run_checks_to_end(store, settings, now)
-        apply_decisions(store, settings)
+        apply_decisions(store, settings, spec)
 
     return run
 
@@ -120,6 +121,6 @@ def _print_summary(summary: dict[str, object]) -> None:
         )
     err_console.print(table)
     info(
-        f"{summary['files']} files ingested, {summary['incidents']} planted incidents, "
+        f"{summary['files']} deliveries ingested, {summary['incidents']} planted incidents, "
         f"{summary['shifts']} past shifts"
     )

@@ -47,7 +47,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry(
         "tui.cli.demo",
         "demo",
-        "Build a realistic demo store (several models, two weeks, incidents) and open it.",
+        "Build a realistic demo store (several models, six weeks, incidents) and open it.",
     ),
     "doctor": Entry("tui.cli.store", "doctor", "Check the store."),
     "examples": Entry("tui.cli.examples", "examples", "The prediction rows behind a number."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -39,6 +40,27 @@ def _since(text: str | None, now: datetime) -> datetime:
         return parse_timestamp(text)
     except ValueError as exc:
         raise UsageError(f"--since: expected a time or a duration such as 28d ({exc})") from None
+
+
+class TypeProgress:
+    """The back-test's progress on a bar whose total is the number of alert types: each
+    type heard starting means the one before it is done; `finish` counts the last."""
+
+    def __init__(self, advance: Callable[..., None]) -> None:
+        self.advance = advance
+        self.done = 0
+        self.total = 0
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        self.total = total
+        self.advance(f"back-testing {name} ({done + 1} of {total})", done - self.done, total)
+        self.done = done
+
+    def finish(self) -> None:
+        """The last type is done: the bar ends at total/total."""
+        if self.total:
+            self.advance("back-tested", self.total - self.done, self.total)
+            self.done = self.total
 
 
 @with_example("oncall tune --model fraud", "oncall tune --model fraud --kind completeness --write")
@@ -112,10 +134,7 @@ def tune(
         return
     now = env.now()
     with progress_bar(show_progress(as_json), 1, "back-testing") as advance:
-
-        def heard(done: int, total: int, name: str) -> None:
-            advance(f"back-testing {name} ({done + 1} of {total})", 0)
-
+        heard = TypeProgress(advance)
         tunings = back_test(
             store,
             settings,
@@ -125,6 +144,7 @@ def tune(
             recall=recall,
             progress=heard,
         )
+        heard.finish()
     edits = edits_of(tunings, settings)
     before, after = edited_text(settings.path, edits) if edits else ("", "")
     changes = diff(settings.path, before, after) if edits else ""

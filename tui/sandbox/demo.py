@@ -18,12 +18,15 @@ from tui.core.config.settings import DEMO_BUILDING, Settings, load_config
 from tui.core.config.times import floor_time
 from tui.core.errors import UsageError
 from tui.core.ingest.load import ingest_file
+from tui.core.ingest.plan import Kind
 from tui.core.store.connection import Store
 from tui.sandbox.history import load_history
 from tui.sandbox.scenario import ScenarioSpec, load_scenario
 from tui.sandbox.simulator import simulate, write_world
 
 MARKER = DEMO_MARKER
+# What a world's files hold, in the order they are ingested.
+KINDS: tuple[Kind, ...] = ("predictions", "labels")
 # The demo's world is always the same moment, whenever it is built: the same seed then
 # gives the same alerts with the same ids, and the README's tour (which names alert
 # ids and dates) is true of every build. Commands in its folder keep this clock.
@@ -75,9 +78,11 @@ def build_world_dir(
     world = simulate(spec, seed=seed, scale=scale, end=end)
     data = folder / "data"
     files = write_world(world, data)
-    # Every file ingested, the history and the checks: each one step.
-    steps = sum(len(kinds["predictions"]) + len(kinds["labels"]) for kinds in files.values())
-    say("ingesting", 0, steps + int(with_history) + int(run_checks is not None))
+    # One ingest per model and kind (a folder of daily files, in one transaction), the
+    # history and the checks: each one step. File by file, the fixed cost of a
+    # transaction per file made weeks of files the larger part of the build.
+    deliveries = [(kind, model) for kind in KINDS for model, kinds in files.items() if kinds[kind]]
+    say("ingesting", 0, len(deliveries) + int(with_history) + int(run_checks is not None))
     config = spec.oncall_config(world.start)
     team = config.setdefault("team", [])
     if you and all(str(m["name"]).casefold() != you.casefold() for m in team):
@@ -90,19 +95,22 @@ def build_world_dir(
     config_path.write_text(header + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     settings = load_config(config_path, building=True)
     store = Store(settings.store_path)
-    for model, kinds in files.items():
-        for path in kinds["predictions"]:
-            say(f"ingesting {model} predictions", 0)
-            ingest_file(store, settings, "predictions", model, path, actor=actor, now=end)
-            say(f"ingesting {model} predictions", 1)
-    # Labels are ingested in the order they arrived, as a pipeline would.
-    label_files = sorted(
-        ((path.stem, model, path) for model, kinds in files.items() for path in kinds["labels"])
-    )
-    for _day, model, path in label_files:
-        say(f"ingesting {model} labels", 0)
-        ingest_file(store, settings, "labels", model, path, actor=actor, now=end)
-        say(f"ingesting {model} labels", 1)
+    # Predictions first; a folder's files are read in name (day) order, so each model's
+    # labels are ingested in the order they arrived, as a pipeline would.
+    for kind, model in deliveries:
+        doing = f"ingesting {model} {kind}"
+        say(doing, 0)
+        ingest_file(
+            store,
+            settings,
+            kind,
+            model,
+            data / kind / model,
+            actor=actor,
+            now=end,
+            progress=_saying(say, doing),
+        )
+        say(doing, 1)
     if with_history:
         say("loading the shift history", 0)
         load_history(store, world)
@@ -114,14 +122,24 @@ def build_world_dir(
     return config_path
 
 
+def _saying(say: Step, doing: str) -> Callable[[str], None]:
+    """An ingest's own progress (the file it reads) as a step of the build's."""
+
+    def progress(message: str) -> None:
+        say(f"{doing}: {message}", 0)
+
+    return progress
+
+
 def _quiet(message: str, n: int, /, total: int | None = None) -> None:
     """No progress shown."""
 
 
 def count_files(spec: ScenarioSpec) -> int:
     """About how many steps building ``spec`` takes, until the exact count is known (the
-    builder says it as soon as the world's files are written)."""
-    return len(spec.models) * spec.days * 2 + 1
+    builder says it as soon as the world's files are written): an ingest per model and
+    kind, the history and the checks."""
+    return len(spec.models) * 2 + 2
 
 
 def build_demo(

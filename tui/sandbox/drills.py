@@ -41,7 +41,7 @@ def build_drill(name: str, folder: Path, now: datetime) -> Path:
     store = Store(settings.store_path)
     run_checks_to_end(store, settings, now)
     if history:
-        apply_decisions(store, settings)
+        apply_decisions(store, settings, spec)
     return config
 
 

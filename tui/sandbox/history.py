@@ -7,19 +7,23 @@ from typing import Any
 
 from tui.core import alerts
 from tui.core.actions import Action, ActionKind, perform
+from tui.core.alerts import changes
 from tui.core.alerts.records import Alert
 from tui.core.checks.kinds import detection_tolerance
 from tui.core.checks.results import slice_of
 from tui.core.config.settings import Settings
 from tui.core.config.times import Clock
 from tui.core.session import Session
+from tui.core.session.roles import changing
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.words import slice_pairs
 from tui.core.work import bugs
-from tui.sandbox.scenario import EXPECTED_KIND
+from tui.sandbox.scenario import EXPECTED_KIND, ScenarioSpec, ShiftSpec
 from tui.sandbox.simulator import World
 
 FEATURE_KINDS = ("completeness", "bounds", "allowed_values", "distinct", "drift", "schema")
+# What a primary notes on an alert that follows from an incident already handled.
+FOLLOWS = "seen before: follows from an incident already handled"
 
 
 def load_history(store: Store, world: World) -> None:
@@ -101,10 +105,12 @@ def incident_alerts(
     ]
 
 
-def apply_decisions(store: Store, settings: Settings) -> None:
+def apply_decisions(store: Store, settings: Settings, spec: ScenarioSpec | None = None) -> None:
     """Replay the veterans' past decisions onto the alerts their incidents raised, at the
-    time they made them, and have each shift's primary mark the other alerts that
-    opened in the shift as noise (the scenario's `noise_note`)."""
+    time they made them, and have each shift's primary deal with the other alerts that
+    opened in the shift as the scenario's shift says (`others`): all marked noise, or
+    the first of each type marked noise with a reason and its repeats left alone.
+    Without `spec`, every other alert is marked noise."""
     with store.read() as con:
         decisions = fetch_rows(con, "history_decisions")
         shifts = fetch_rows(con, "history_scenario_shifts")
@@ -132,19 +138,64 @@ def apply_decisions(store: Store, settings: Settings) -> None:
                 act(ActionKind.MARK_ACTIONABLE, alert.id, actor, at)
             elif d["action"] == "noise":
                 act(ActionKind.MARK_NOISE, alert.id, actor, at, str(d["note"]))
-    for shift in shifts:
-        for alert in everything:
-            inside = shift["started_at"] <= alert.first_seen < shift["ended_at"]
-            if inside and alert.id not in handled:
-                at = alert.first_seen + timedelta(minutes=30)
-                act(
-                    ActionKind.MARK_NOISE,
-                    alert.id,
-                    str(shift["engineer"]),
-                    at,
-                    "seen before: follows from an incident already handled",
-                )
-                handled.add(alert.id)
+    # The scenario's shifts in time order are the stored ones in time order.
+    specs: list[ShiftSpec | None] = [None] * len(shifts)
+    if spec is not None:
+        specs = [s for s in sorted(spec.shifts, key=lambda s: s.start)]
+    for shift, shift_spec in zip(shifts, specs, strict=True):
+        marks = _waved_off(shift, shift_spec, everything, handled, decisions)
+        if marks:
+            _mark_noise(store, settings, str(shift["engineer"]), marks)
+
+
+def _waved_off(
+    shift: dict[str, Any],
+    spec: ShiftSpec | None,
+    everything: list[Alert],
+    handled: set[int],
+    decisions: list[dict[str, Any]],
+) -> list[tuple[int, datetime, str]]:
+    """The alerts a shift's primary marked noise, when and why (see `apply_decisions`);
+    every alert that opened in the shift counts as handled. An alert that follows from
+    an incident someone handled (see `_follows`) is marked as such."""
+    seen: set[tuple[str, str, str | None]] = set()
+    out = []
+    for alert in sorted(everything, key=lambda a: (a.first_seen, a.id)):
+        inside = shift["started_at"] <= alert.first_seen < shift["ended_at"]
+        if not inside or alert.id in handled:
+            continue
+        handled.add(alert.id)
+        kind = (alert.model, alert.kind, alert.feature)
+        if spec is None or _follows(alert, decisions):
+            note = FOLLOWS
+        elif spec.others == "first" and kind in seen:
+            continue  # the type was waved off earlier in the shift: left alone
+        else:
+            note = spec.noise_notes.get(alert.kind, spec.noise_note)
+        seen.add(kind)
+        out.append((alert.id, alert.first_seen + timedelta(minutes=30), note))
+    return out
+
+
+def _follows(alert: Alert, decisions: list[dict[str, Any]]) -> bool:
+    """Whether the alert is about a decided incident: same model, the incident's feature
+    or none (the model's own metrics), from its start to a day after its end."""
+    return any(
+        d["model"] == alert.model
+        and (alert.feature is None or alert.feature == d["feature"])
+        and d["start_ts"] <= alert.first_seen <= d["end_ts"] + timedelta(days=1)
+        for d in decisions
+    )
+
+
+def _mark_noise(
+    store: Store, settings: Settings, actor: str, marks: list[tuple[int, datetime, str]]
+) -> None:
+    """Mark a shift's alerts noise, each at its moment, in one transaction: hundreds of
+    past marks one connection each would make the demo slow to build."""
+    with changing(store, settings, actor) as con:
+        for alert_id, at, note in marks:
+            changes.mark(con, alert_id, actor, at, noise_reason=note)
 
 
 def _file_past_bug(

@@ -66,6 +66,8 @@ class FeatureSpec(Spec):
     max: float | None = None
     allowed: bool = False
     max_null: float = 0.01
+    # The feature's own drift limits in oncall.yaml ({warn, crit}), when set by hand.
+    drift: dict[str, float] | None = None
 
 
 class LabelSpec(Spec):
@@ -190,6 +192,12 @@ class ShiftSpec(Spec):
     end: Offset
     decisions: list[DecisionSpec] = Field(default_factory=list)
     noise_note: str = "checked the slice, within normal range"
+    # What the primary does with the alerts of the shift no decision names: "noise"
+    # marks each one noise; "first" marks the first of each alert type noise, with the
+    # reason `noise_notes` gives for its kind (else `noise_note`), and leaves the
+    # type's later ones alone, so they resolve by themselves, ignored.
+    others: Literal["noise", "first"] = "noise"
+    noise_notes: dict[str, str] = Field(default_factory=dict)
 
 
 class ScenarioSpec(Spec):
@@ -245,6 +253,8 @@ class ScenarioSpec(Spec):
                     entry["max"] = f.max
                 if f.allowed:
                     entry["allowed"] = list(f.values)
+                if f.drift:
+                    entry["drift"] = dict(f.drift)
                 features[fname] = entry
             model: dict[str, Any] = {
                 "task": spec.task,

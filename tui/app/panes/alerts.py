@@ -30,7 +30,7 @@ from tui.app.widgets.table import Table
 from tui.core import alerts as core
 from tui.core.actions import DONE_WORDS, Action, ActionKind, perform_or_queue
 from tui.core.alerts import Alert, AlertDetail
-from tui.core.tuning.lead import LeadIndicator, read_lead_indicators
+from tui.core.tuning.lead import LeadCache, LeadIndicator
 from tui.core.tuning.surfacing import read_digest
 from tui.core.words import facts as detail_facts
 from tui.core.words import pct, slice_pairs, what, when
@@ -110,6 +110,7 @@ class AlertStream(Pane):
         self.detail: AlertDetail | None = None
         self.held: frozenset[int] = frozenset()
         self.leads: dict[tuple[str, str, str | None], LeadIndicator] = {}
+        self.lead_cache = LeadCache()
         self.show_digest = False
 
     def compose(self) -> ComposeResult:
@@ -158,7 +159,7 @@ class AlertStream(Pane):
             at = app.current_time()
             alerts = core.list_alerts(app.reader(), at, status=status)
             held = read_digest(app.reader(), policy, at).held_ids
-            leads = {(i.model, i.kind, i.feature): i for i in read_lead_indicators(app.reader())}
+            leads = self.lead_cache.get(app.reader())
             return AlertsLoaded(alerts, held, leads)
 
         run_store_job(self, "alerts", job, lambda m: m, group="alerts", exclusive=True)

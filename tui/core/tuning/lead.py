@@ -6,12 +6,13 @@ can be watched in real time while labels are late"."""
 from __future__ import annotations
 
 import statistics
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.store.connection import Store
+from tui.core.store.connection import Store, fetch_rows
 from tui.core.tuning.kinds import EARLY_KINDS, REALISED_DROP_KINDS
 from tui.core.tuning.record import Outcome, TypeKey, preceded_drops, read_outcomes
 
@@ -95,3 +96,26 @@ def read_lead_indicators(store: Store, model: str | None = None) -> list[LeadInd
     with store.read() as con:
         outcomes = read_outcomes(con)
     return lead_indicators(outcomes, model)
+
+
+@dataclass
+class LeadCache:
+    """Lead indicators by type, kept until the store changes: they are read from every
+    stored alert, and the alert stream reloads far more often than the record moves.
+    Keyed by the store's change counter, read on the same connection as the record."""
+
+    changes: int | None = None
+    leads: dict[TypeKey, LeadIndicator] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, store: Store) -> dict[TypeKey, LeadIndicator]:
+        """The lead indicators of every type, read again only if the store changed."""
+        with self._lock:
+            with store.read() as con:
+                changes = int(fetch_rows(con, "store_changes")[0]["changes"])
+                if changes == self.changes:
+                    return self.leads
+                outcomes = read_outcomes(con)
+            self.leads = {(i.model, i.kind, i.feature): i for i in lead_indicators(outcomes)}
+            self.changes = changes
+            return self.leads
