@@ -2,22 +2,18 @@
 -- The first prediction in [start, end) whose row or label changed since a run that saw
 -- ingests up to $ingest_id and labels known by $judged_now: rows ingested since, labels
 -- ingested since, and labels that became known between that run's "now" and this one's.
--- A handful of new labels, found by their ingest or time (both follow the order rows
--- are appended in, so most of the table is skipped), then their predictions; the
--- caller asks one day at a time from the earliest, as the answer is most often early.
+-- A label carries its prediction's time (pred_ts), so the labels are read directly,
+-- bounded by the span; ingest id and label time follow the order rows are appended in,
+-- so most of each table is skipped. A label whose prediction has not arrived (pred_ts
+-- NULL) changes no window: its prediction's arrival is a row ingested since.
 -- params: model, start, end, ingest_id, judged_now, now
 -- fragments: table
 -- returns: first_ts
-WITH touched AS (
-    SELECT prediction_id FROM labels WHERE model = $model AND ingest_id > $ingest_id
-    UNION ALL
-    SELECT prediction_id FROM labels
-    WHERE model = $model AND labeled_at > $judged_now AND labeled_at <= $now
-)
 SELECT min(ts) AS first_ts FROM (
-    SELECT ts FROM {{table}}
+    SELECT min(ts) AS ts FROM {{table}}
     WHERE ts >= $start AND ts < $end AND ingest_id > $ingest_id
     UNION ALL
-    SELECT p.ts FROM {{table}} p SEMI JOIN touched t ON t.prediction_id = p.prediction_id
-    WHERE p.ts >= $start AND p.ts < $end
+    SELECT min(pred_ts) FROM labels
+    WHERE model = $model AND pred_ts >= $start AND pred_ts < $end
+      AND (ingest_id > $ingest_id OR (labeled_at > $judged_now AND labeled_at <= $now))
 )

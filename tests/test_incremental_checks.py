@@ -237,3 +237,34 @@ def test_the_evaluation_reads_and_only_storing_takes_the_write_lock(
     with store.read() as con:
         stored = con.execute("SELECT count(*) FROM check_results").fetchall()[0][0]
     assert stored > 0
+
+
+def test_labels_that_came_before_their_predictions_re_open_the_predictions_days(
+    tmp_path: Path,
+) -> None:
+    # Day 2's predictions are held back to the last delivery (day 1's late labels come
+    # in the one before) while their labels come on time: stored with no prediction
+    # time, they change no window until the predictions arrive, and then the run judges
+    # day 2 as judging everything again would.
+    preds, labels = _world(11)
+    lo, hi = START + timedelta(days=2), START + timedelta(days=3)
+    held = preds.filter((pl.col("ts") >= lo) & (pl.col("ts") < hi))
+    deliveries = []
+    plan = _deliveries(preds, labels)
+    for k, (at, p, ls) in enumerate(plan):
+        p = p.join(held, on="prediction_id", how="anti")
+        if k == len(plan) - 1:
+            p = pl.concat([p, held])
+        deliveries.append((at, p, ls))
+    stored = []
+    for name, trimmed in (("incremental", incremental.TRIMMED), ("full", ())):
+        settings = _setup(tmp_path / name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(incremental, "TRIMMED", trimmed)
+            for k, (at, p, ls) in enumerate(deliveries):
+                _ingest(tmp_path / name, settings, at, p, ls, k)
+                run_checks(Store(settings.store_path), settings, at)
+        stored.append(_stored(settings))
+    assert stored[0] == stored[1]
+    day2 = [r for r in stored[0][0] if r[2] == "slo" and r[5] == lo and r[4] is None]
+    assert day2 and all(r[11] >= 40 for r in day2)  # judged on its labels

@@ -630,3 +630,77 @@ def test_only_the_kinds_a_run_left_unjudged_are_read_from_the_history(
     assert read == [["slo", "volume"]]
     found = {a[0] for a in _never(tmp_path)}
     assert found == {"never_judged:slo:f1"}
+
+
+def test_slos_and_the_offline_gap_share_one_read_of_their_windows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SLOs and the offline gap judge the same windows' outcomes: one read (and one
+    AUC read) serves both, and each comes out as when read on its own."""
+    from tui.core.checks import labelled
+
+    (tmp_path / "oncall.yaml").write_text(
+        """\
+store: store.duckdb
+models:
+  b:
+    task: binary
+    positive: "1"
+    slices: [city]
+    labels: {expected_delay: 1d}
+    offline: {auc: 0.7, f1: 0.7}
+    slos:
+      - {metric: auc, min: 0.5, window: 1d, min_labeled: 50}
+      - {metric: f1, min: 0.5, window: 1d, min_labeled: 50, by: city}
+checks:
+  window: 1d
+  offline_gap: {window: 1d, min_labeled: 50}
+"""
+    )
+    rng = np.random.default_rng(5)
+    preds, labels = [], []
+    for day in range(2):
+        n = 700
+        score = np.round(rng.random(n), 2)
+        y = np.where(rng.random(n) < score, "1", "0")
+        city = rng.choice(["x", "y"], n)
+        p = _frame(n, day, rng, np.where(score >= 0.5, "1", "0"), score=score, city=city)
+        preds.append(p)
+        labels.append(_labels(p, y))
+    _ingest(capsys, tmp_path, "b", pl.concat(preds), pl.concat(labels))
+    reads: list[tuple[str, list[str]]] = []
+    from tui.core.slices import outcomes as shared_outcomes
+
+    real_outcomes, real_auc = shared_outcomes.window_outcomes, labelled._fill_auc
+
+    def outcomes_spy(con: Any, model: str, columns: list[str], *a: Any, **k: Any) -> Any:
+        reads.append(("outcomes", list(columns)))
+        return real_outcomes(con, model, columns, *a, **k)
+
+    def auc_spy(ctx: Any, span: Any, columns: list[str], outcomes: Any) -> None:
+        reads.append(("auc", list(columns)))
+        real_auc(ctx, span, columns, outcomes)
+
+    monkeypatch.setattr(labelled, "window_outcomes", outcomes_spy)
+    monkeypatch.setattr(labelled, "_fill_auc", auc_spy)
+    out = _check(capsys, tmp_path, START + 4 * DAY)
+    # The SLOs read first (with their `by:` column); the gap reuses it.
+    assert reads == [("outcomes", ["city"]), ("auc", ["city"])]
+    results = {
+        (r["check"], r["window_start"][:10], json.dumps(r["slice"])): r for r in out["results"]
+    }
+    for day in range(2):
+        w = (START + day * DAY).date().isoformat()
+        part = pl.concat(preds).filter(pl.col("ts").dt.date() == (START + day * DAY).date())
+        truth = pl.concat(labels).join(part, on="prediction_id")
+        positive = (truth["label"] == "1").to_numpy()
+        expected = skm.roc_auc_score(positive, truth["score"].to_numpy())
+        assert results[("slo:auc", w, "null")]["value"] == pytest.approx(expected, rel=1e-9)
+        gap = results[("offline_gap:auc", w, "null")]
+        assert gap["detail"]["online"] == pytest.approx(expected, rel=1e-9)
+        assert gap["detail"]["labeled"] == len(truth)
+        for name in ("x", "y"):
+            one = truth.filter(pl.col("city") == name)
+            f1 = skm.f1_score(one["label"] == "1", one["prediction"] == "1")
+            slo = results[("slo:f1:by=city", w, json.dumps({"city": name}))]
+            assert slo["value"] == pytest.approx(f1, rel=1e-9)

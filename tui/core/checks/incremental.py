@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import duckdb
 
@@ -100,9 +100,7 @@ def _first_changed(
     con: duckdb.DuckDBPyConnection, model_name: str, span: Span, last: Inputs, now: datetime
 ) -> datetime | None:
     """The time of the first prediction in the span whose row or label changed since
-    `last`, or None. Matching new labels to their predictions costs a scan of the
-    predictions, so it is done a day (or a window) at a time from the earliest: the
-    first day with a change ends it, and that is most often the first of the span."""
+    `last`, or None: one bounded read, as each label carries its prediction's time."""
     params: dict[str, object] = {
         "model": model_name,
         "start": span.start,
@@ -112,18 +110,8 @@ def _first_changed(
         "now": now,
     }
     table = predictions_table(model_name)
-    if not fetch_rows(con, "checks_changed_any", params, table=table)[0]["changed"]:
-        return None
-    # A day at a time, or a window when windows are longer (a month: its days).
-    step = max(span.bucket, timedelta(days=1))
-    at = span.start
-    while at < span.end:
-        part = {**params, "start": at, "end": min(at + step, span.end)}
-        found = fetch_rows(con, "checks_changed_since", part, table=table)[0]["first_ts"]
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        at += step
-    return None
+    found = fetch_rows(con, "checks_changed_since", params, table=table)[0]["first_ts"]
+    return found  # type: ignore[no-any-return]
 
 
 def record_inputs(con: duckdb.DuckDBPyConnection, run: ModelRun) -> None:

@@ -225,19 +225,45 @@ def _fill_auc(
 def _outcomes(
     ctx: Context, span: Span, columns: list[str], metrics: set[str]
 ) -> dict[WindowKey, Counts]:
-    outcomes = window_outcomes(
-        ctx.con,
-        ctx.model_name,
-        columns,
-        span.start,
-        span.end,
-        span.bucket,
-        ctx.now,
-        window_of=span.window_of,
-    )
-    if ctx.model.task == "binary" and "auc" in metrics:
+    """The outcomes of the span's windows overall and per value of ``columns`` (with the
+    exact AUC when ``metrics`` asks for it). SLOs and the offline gap judge the same
+    windows: the run's memo keeps one read per span, made with the columns of every SLO
+    of that window length, so the second evaluator reuses it (each group's counts are
+    the same whichever other groups a read holds)."""
+    shared: dict[str, Any] = ctx.memo(("outcomes", span.start, span.end, span.step), dict)
+    held = shared.get("columns")
+    if held is None or not set(columns) <= set(held):
+        wanted = sorted(set(columns) | set(held or ()) | _slo_columns(ctx.model, span.step))
+        shared.clear()
+        shared["columns"] = tuple(wanted)
+        shared["auc"] = None
+        shared["outcomes"] = window_outcomes(
+            ctx.con,
+            ctx.model_name,
+            wanted,
+            span.start,
+            span.end,
+            span.bucket,
+            ctx.now,
+            window_of=span.window_of,
+        )
+    outcomes: dict[WindowKey, Counts] = shared["outcomes"]
+    filled: set[str] | None = shared["auc"]
+    wants_auc = ctx.model.task == "binary" and "auc" in metrics
+    if wants_auc and (filled is None or not set(columns) <= filled):
+        # Every AUC read holds the overall groups too.
         _fill_auc(ctx, span, columns, outcomes)
+        shared["auc"] = (filled or set()) | set(columns)
     return outcomes
+
+
+def _slo_columns(model: Model, window: Period) -> set[str]:
+    """The `by:` columns of the model's SLOs judged over windows of ``window``."""
+    return {
+        s.by
+        for s in model.slos
+        if s.by and s.window == window and not s.metric.startswith(ESTIMATED_PREFIX)
+    }
 
 
 def _multiclass_interval(o: Counts, metric: str) -> tuple[float, float] | None:
