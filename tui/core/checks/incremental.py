@@ -20,7 +20,7 @@ from tui.core.checks.kinds import REGISTRY
 from tui.core.checks.reference import reference_path
 from tui.core.checks.spans import Span, due_span
 from tui.core.config.settings import Model, Settings
-from tui.core.config.times import floor_time
+from tui.core.config.times import period_floor
 from tui.core.store.connection import execute, fetch_rows
 from tui.core.store.sqlparts import predictions_table
 
@@ -89,7 +89,7 @@ def trim_spans(
         fresh = max(watermarks.get(kind, first_ts), first_ts)
         found = _first_changed(con, model_name, span, last, now)
         start = fresh if found is None else min(fresh, found)
-        start = max(floor_time(start, span.step), span.start)
+        start = max(period_floor(start, span.step), span.start)
         if start > span.start:
             out[kind] = replace(span, start=min(start, span.end))
             run.trimmed.add(kind)
@@ -114,7 +114,7 @@ def _first_changed(
     table = predictions_table(model_name)
     if not fetch_rows(con, "checks_changed_any", params, table=table)[0]["changed"]:
         return None
-    step = max(span.step, timedelta(days=1))
+    step = max(span.bucket, timedelta(days=1))  # a day at a time for months
     at = span.start
     while at < span.end:
         part = {**params, "start": at, "end": min(at + step, span.end)}
