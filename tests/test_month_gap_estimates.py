@@ -162,7 +162,8 @@ def test_config_check_accepts_months_and_warnings_say_1mo(
     assert r.code == 0, (r.out, r.err)
     # An offline gap that needs more labels than a month holds: said per 1mo window.
     (tmp_path / "oncall.yaml").write_text(_config(gap_labeled=100_000), encoding="utf-8")
-    r = cli(capsys, "--config", tmp_path / "oncall.yaml", "--now", NOW, "config", "check")
+    at = ["--config", str(tmp_path / "oncall.yaml"), "--now", NOW.isoformat()]
+    r = cli(capsys, *at, "config", "check")
     assert r.code == 2 and "Traceback" not in r.err  # never judged: an error
     text = r.out + r.err
     assert "checks.offline_gap.window" in text and "per 1mo window" in text, text
