@@ -175,3 +175,15 @@ def test_config_check_accepts_months_and_warnings_say_1mo(
     detail = blind[0]["detail"]
     assert detail["window"] == "1mo" and "per 1mo window" in detail["message"], detail
     assert "31d" not in detail["message"]
+
+
+def test_a_monthly_offline_gap_alert_names_and_drills_into_its_month(
+    checked: tuple[Path, pl.DataFrame, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _frame, _out = checked
+    listed = _run(capsys, folder, "alerts", "list", "--json").json()
+    (alert,) = [a for a in listed if a["check"] == "offline_gap:accuracy"]
+    assert alert["detail"]["period"] == "2028-02"
+    drill = _run(capsys, folder, "examples", "--alert", str(alert["id"]), "--json").json()
+    assert drill["drill"]["since"].startswith("2028-02-01")
+    assert drill["drill"]["until"].startswith("2028-03-01")

@@ -15,7 +15,7 @@ from datetime import timedelta
 from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
-from tui.core.config.times import Period, period_longest
+from tui.core.config.times import Months, Period, period_longest
 
 Timing = Callable[[Settings, Model], timedelta]
 Stepping = Callable[[Settings, Model], Period]
@@ -182,13 +182,18 @@ KINDS = tuple(REGISTRY)
 
 
 def window_reach(settings: Settings, model: Model, kind: str) -> timedelta:
-    """The longest window a result of ``kind`` covers: its step, or for SLOs (estimated
-    or not) the longest SLO window (a calendar month at most 31 days), judged as it ends."""
+    """The longest window a result of ``kind`` covers: its step, or for SLOs the
+    longest SLO window (a calendar month at most 31 days), judged as it ends; for
+    estimated SLOs, judged every step, the longest of their calendar months."""
     step = period_longest(REGISTRY[kind].step(settings, model))
-    if kind not in ("slo", "estimated_slo"):
+    if kind == "estimated_slo":
+        slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
+        return max(
+            [step, *(period_longest(s.window) for s in slos if isinstance(s.window, Months))]
+        )
+    if kind != "slo":
         return step
-    estimated = kind == "estimated_slo"
-    slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX) == estimated]
+    slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]
     return max([step, *(period_longest(s.window) for s in slos)])
 
 
