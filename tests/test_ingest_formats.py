@@ -506,21 +506,19 @@ def test_months_parse_and_move_by_the_calendar() -> None:
     assert parse_now("-2h", wall) == datetime(2026, 3, 31, 7)
 
 
-@pytest.mark.parametrize(
-    ("key", "yaml"),
-    [
-        ("checks.offline_gap.window", "checks:\n  offline_gap: {window: 1mo}\n"),
-    ],
-)
-def test_month_check_windows_are_a_config_error_naming_the_key(
-    project: Path, capsys: pytest.CaptureFixture[str], key: str, yaml: str
+def test_a_month_offline_gap_window_loads_and_0mo_is_a_config_error_naming_the_key(
+    project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_config(project, SMALL_CONFIG + yaml)
+    # A monthly offline gap (tests/test_month_gap_estimates.py judges it).
+    write_config(project, SMALL_CONFIG + "checks:\n  offline_gap: {window: 1mo}\n")
+    result = cli(capsys, "config", "check")
+    assert result.code == 0 and "calendar-month" not in result.err, result.err
+    write_config(project, SMALL_CONFIG + "checks:\n  offline_gap: {window: 0mo}\n")
     result = cli(capsys, "config", "check")
     assert result.code == 2
+    key = "checks.offline_gap.window"
     assert f"oncall.yaml:{SMALL_CONFIG.count(chr(10)) + 2}: {key}:" in result.err, result.err
-    assert "calendar-month windows (1mo) are not supported" in result.err
-    assert "use 30d" in result.err and "Traceback" not in result.err
+    assert "must be positive" in result.err and "Traceback" not in result.err
 
 
 def test_a_month_slo_window_loads_and_0mo_is_a_config_error(

@@ -23,14 +23,21 @@ import duckdb
 
 from tui.core.checks.baseline import baseline_window
 from tui.core.checks.context import Context
-from tui.core.checks.labelled import _slo_status
+from tui.core.checks.labelled import _slo_status, window_span
 from tui.core.checks.reference import reference_path, staged_reference
 from tui.core.checks.results import FAILING, Result, Status
 from tui.core.checks.spans import Span
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings, class_score_column
 from tui.core.config.times import floor_time
 from tui.core.errors import OncallError
-from tui.core.slices.estimates import EstimateReport, Fitted, Reference, estimate, fit
+from tui.core.slices.estimates import (
+    EstimateReport,
+    EstimateRow,
+    Fitted,
+    Reference,
+    estimate,
+    fit,
+)
 from tui.core.slices.request import Request
 from tui.core.store.connection import execute, fetch, fetch_rows
 from tui.core.store.sqlparts import ident, predictions_table, raw
@@ -164,23 +171,32 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
     fitted = ctx.memo(
         "estimates_fit", lambda: fitted_estimate(ctx.con, ctx.settings, ctx.model_name, ctx.now)
     )
+    # SLOs over calendar months are judged on the months that end within the span.
+    spans = {
+        slo: span if isinstance(slo.window, timedelta) else window_span(span, slo.window)
+        for slo in slos
+    }
     if ctx.model.task == "regression" and fitted.loss is None:
         problem = f"estimated SLOs not judged: {fitted.problem}"
         return [
-            _insufficient(ctx, slo, w, span.bucket, problem) for slo in slos for w in span.windows()
+            _insufficient(ctx, slo, w, spans[slo].end_of(w), problem)
+            for slo in slos
+            for w in spans[slo].windows()
         ]
-    req = Request(ctx.model_name, ctx.model, span.start, span.end, ctx.now)
-    reports: dict[str | None, EstimateReport] = {
-        by: estimate(ctx.con, req, fitted, every=span.bucket, by=by) for by in {s.by for s in slos}
-    }
+    reports: dict[tuple[Span, str | None], list[EstimateRow]] = {}
+    for slo in slos:
+        key = (spans[slo], slo.by)
+        if key not in reports:
+            reports[key] = _estimate_rows(ctx, fitted, spans[slo], slo.by)
     out: list[Result] = []
     for slo in slos:
         metric = slo.metric.removeprefix(ESTIMATED_PREFIX)
         check = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
         threshold = slo.min if slo.min is not None else slo.max
-        rows = {(r.window_start, _value(r.slice, slo.by)): r for r in reports[slo.by].rows}
+        own = spans[slo]
+        rows = {(r.window_start, _value(r.slice, slo.by)): r for r in reports[(own, slo.by)]}
         keys = sorted({v for (_w, v) in rows}, key=lambda v: v or "")
-        for w in span.windows():
+        for w in own.windows():
             for value in keys or [None]:
                 row = rows.get((w, value))
                 slice_ = {slo.by: value} if slo.by and value is not None else None
@@ -190,6 +206,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                         "reason": "too few rows to estimate",
                         "rows": n,
                         "min_rows": slo.min_labeled,
+                        **own.label(w),
                     }
                     out.append(
                         Result(
@@ -199,7 +216,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                             None,
                             slice_,
                             w,
-                            span.end_of(w),
+                            own.end_of(w),
                             None,
                             threshold,
                             "insufficient",
@@ -219,6 +236,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                     "coverage": row.coverage,
                     "labels_complete": row.labels_complete,
                     **{k: v for k, v in fitted.to_json().items() if k in ("method", "fitted_on")},
+                    **own.label(w),
                 }
                 if est is None:
                     detail["reason"] = f"{slo.metric} is undefined on these rows"
@@ -235,7 +253,7 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                         None,
                         slice_,
                         w,
-                        span.end_of(w),
+                        own.end_of(w),
                         est,
                         threshold,
                         status,
@@ -246,11 +264,25 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
     return out
 
 
+def _estimate_rows(ctx: Context, fitted: Fitted, span: Span, by: str | None) -> list[EstimateRow]:
+    """The estimate of each window of the span: one grouped query for windows of a fixed
+    length; for calendar months, the estimator over each month's rows (a month has no
+    fixed length to bucket by, and an estimate such as AUC's is no sum of its days')."""
+    if isinstance(span.step, timedelta):
+        req = Request(ctx.model_name, ctx.model, span.start, span.end, ctx.now)
+        return estimate(ctx.con, req, fitted, every=span.bucket, by=by).rows
+    rows: list[EstimateRow] = []
+    for w in span.windows():
+        month = Request(ctx.model_name, ctx.model, w, span.end_of(w), ctx.now)
+        rows += estimate(ctx.con, month, fitted, every=None, by=by).rows
+    return rows
+
+
 def _value(slice_: dict[str, str] | None, by: str | None) -> str | None:
     return slice_.get(by) if slice_ and by else None
 
 
-def _insufficient(ctx: Context, slo: Any, w: datetime, step: timedelta, problem: str) -> Result:
+def _insufficient(ctx: Context, slo: Any, w: datetime, end: datetime, problem: str) -> Result:
     threshold = slo.min if slo.min is not None else slo.max
     check = f"slo:{slo.metric}" + (f":by={slo.by}" if slo.by else "")
     return Result(
@@ -260,7 +292,7 @@ def _insufficient(ctx: Context, slo: Any, w: datetime, step: timedelta, problem:
         None,
         None,
         w,
-        w + step,
+        end,
         None,
         threshold,
         "insufficient",

@@ -15,7 +15,7 @@ from datetime import timedelta
 from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
-from tui.core.config.times import Period, period_longest
+from tui.core.config.times import Months, Period, period_longest
 
 Timing = Callable[[Settings, Model], timedelta]
 Stepping = Callable[[Settings, Model], Period]
@@ -90,9 +90,25 @@ def _slo_tolerance(settings: Settings, model: Model) -> timedelta:
 
 
 def _estimated_slo_step(_settings: Settings, model: Model) -> timedelta:
-    # Never calendar months (refused for estimated SLOs by the config).
+    # The shortest fixed window; estimated SLOs over calendar months are judged as the
+    # months end within the span (estimated.evaluate_estimated_slos).
+    slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
+    fixed = [s.window for s in slos if isinstance(s.window, timedelta)]
+    return min(fixed, default=timedelta(days=1))
+
+
+def _estimated_slo_tolerance(_settings: Settings, model: Model) -> timedelta:
+    # Judged as the shortest window ends (a calendar month: up to 31 days).
     slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
     return min((period_longest(s.window) for s in slos), default=timedelta(days=1))
+
+
+def _gap_step(_settings: Settings, model: Model) -> Period:
+    return model.checks.offline_gap.window
+
+
+def _gap_tolerance(_settings: Settings, model: Model) -> timedelta:
+    return period_longest(model.checks.offline_gap.window) + model.labels.expected_delay
 
 
 def _day(_settings: Settings, _model: Model) -> timedelta:
@@ -149,14 +165,14 @@ REGISTRY: dict[str, Kind] = {
             "estimated_slo",
             ESTIMATED_SLO,
             _estimated_slo_step,
-            _estimated_slo_step,
+            _estimated_slo_tolerance,
             horizon=_relabel_horizon,
         ),
         Kind(
             "offline_gap",
             OFFLINE_GAP,
-            lambda _s, m: m.checks.offline_gap.window,
-            lambda _s, m: m.checks.offline_gap.window + m.labels.expected_delay,
+            _gap_step,
+            _gap_tolerance,
             horizon=_relabel_horizon,
         ),
     )
@@ -167,8 +183,14 @@ KINDS = tuple(REGISTRY)
 
 def window_reach(settings: Settings, model: Model, kind: str) -> timedelta:
     """The longest window a result of ``kind`` covers: its step, or for SLOs the
-    longest SLO window (a calendar month at most 31 days), judged as it ends."""
+    longest SLO window (a calendar month at most 31 days), judged as it ends; for
+    estimated SLOs, judged every step, the longest of their calendar months."""
     step = period_longest(REGISTRY[kind].step(settings, model))
+    if kind == "estimated_slo":
+        slos = [s for s in model.slos if s.metric.startswith(ESTIMATED_PREFIX)]
+        return max(
+            [step, *(period_longest(s.window) for s in slos if isinstance(s.window, Months))]
+        )
     if kind != "slo":
         return step
     slos = [s for s in model.slos if not s.metric.startswith(ESTIMATED_PREFIX)]

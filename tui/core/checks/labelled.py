@@ -424,6 +424,7 @@ def evaluate_offline_gap(ctx: Context, span: Span) -> list[Result]:
                         "online": online,
                         "labeled": o.labeled,
                         "min_labeled": gap.min_labeled,
+                        **span.label(w),
                     },
                 )
             )

@@ -16,7 +16,7 @@ from tui.core.config.drift_methods import (
     NumericDriftMethod,
 )
 from tui.core.config.times import Months, format_duration, period_text
-from tui.core.config.types import Duration, Fraction, PeriodWindow, Strict, Window
+from tui.core.config.types import Duration, Fraction, PeriodWindow, Strict
 
 DAY = timedelta(days=1)
 
@@ -86,7 +86,7 @@ class GapCheck(Strict):
 
     warn: float = Field(default=0.1, gt=0)
     crit: float = Field(default=0.25, gt=0)
-    window: Window = timedelta(days=1)
+    window: PeriodWindow = timedelta(days=1)  # or calendar months: 1mo
     min_labeled: int = Field(default=100, ge=1)
 
 

@@ -36,7 +36,7 @@ from tui.core.config.drift_methods import (
 )
 from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
 from tui.core.config.notify import route_named
-from tui.core.config.times import Months, parse_timestamp
+from tui.core.config.times import parse_timestamp
 from tui.core.config.types import (
     ClassLabel,
     Duration,
@@ -44,7 +44,6 @@ from tui.core.config.types import (
     PeriodWindow,
     Strict,
     Trailing,
-    Window,
 )
 from tui.core.config.yamlfile import KeyPath, YamlError, load_yaml_file
 from tui.core.errors import ConfigError
@@ -67,7 +66,6 @@ __all__ = [
     "Strict",
     "Surface",
     "VolumeCheck",
-    "Window",
     "find_config",
 ]
 
@@ -264,9 +262,6 @@ class Slo(Strict):
     def _bound(self) -> Slo:
         if self.min is None and self.max is None:
             raise ValueError("an SLO needs min or max")
-        if isinstance(self.window, Months) and self.metric.startswith(ESTIMATED_PREFIX):
-            # Estimates are judged in windows of one fixed length (`--every`).
-            raise ValueError(f"window: {self.window} is in months; an estimated SLO needs 30d")
         return self
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tui.core.config.times import (
     MAX_DURATION,
-    CalendarMonths,
     Months,
     parse_duration,
     parse_months,
@@ -28,21 +27,6 @@ def _duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
-
-
-def _window(value: Any) -> timedelta:
-    try:
-        return _duration(value)
-    except CalendarMonths:
-        # The offline gap and estimates are judged over windows of one fixed length.
-        raise ValueError(
-            f"calendar-month windows ({str(value).strip()}) are not supported here, "
-            "where windows have one fixed length; use 30d"
-        ) from None
-
-
-# A window of one fixed length, never calendar months (checks.offline_gap.window).
-Window = Annotated[timedelta, BeforeValidator(_window)]
 
 
 def _period(value: Any) -> timedelta | Months:

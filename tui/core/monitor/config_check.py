@@ -525,15 +525,19 @@ def _traffic(
     # Labelled windows only count once their labels had time to arrive.
     settled = min(end, now - model.labels.expected_delay)
     if model.offline and settled > since:
-        step = checks.offline_gap.window
+        gap_window = checks.offline_gap.window
+        step = gap_window if isinstance(gap_window, timedelta) else DAY
         labelled = _per_window(rows(step), slices, "labeled", step, since, settled)
+        if isinstance(gap_window, Months) and labelled:
+            # Calendar months: the days' average, scaled to the months.
+            labelled = [round(statistics.fmean(labelled) * DAYS_A_MONTH * gap_window.count)]
         found = _support(
             name,
             "the offline gap",
             labelled,
             checks.offline_gap.min_labeled,
             "labelled rows",
-            step,
+            gap_window,
             "min_labeled",
             _checks_key(settings, name, model, "offline_gap", "min_labeled"),
             _checks_key(settings, name, model, "offline_gap", "window"),

@@ -32,7 +32,7 @@ import duckdb
 from tui.core.alerts.episodes import SYSTEM, add_event
 from tui.core.checks.results import NEVER_JUDGED, Result
 from tui.core.config.settings import Model
-from tui.core.config.times import format_duration, period_text
+from tui.core.config.times import Months, Period, format_duration, period_text
 from tui.core.store.connection import execute, fetch_rows
 from tui.core.store.sqlparts import predictions_table
 
@@ -45,12 +45,26 @@ def _subject(check: str, kind: str) -> str:
     return check if kind in ("slo", "estimated_slo") else kind
 
 
+def _window_text(model: Model, subject: str, kind: str, step: timedelta) -> str:
+    """The subject's window as the config writes it: ``1mo`` for calendar months (whose
+    stored windows last 28 to 31 days), else the stored step (``1d``)."""
+    window: Period | None = None
+    if kind == "offline_gap":
+        window = model.checks.offline_gap.window
+    elif kind in ("slo", "estimated_slo"):
+        names = {f"slo:{s.metric}" + (f":by={s.by}" if s.by else ""): s for s in model.slos}
+        window = names[subject].window if subject in names else None
+    else:
+        window = model.checks.window
+    return period_text(window) if isinstance(window, Months) else format_duration(step)
+
+
 def _advice(
     model_name: str, model: Model, subject: str, kind: str, step: timedelta
 ) -> tuple[str, str]:
     """(what the threshold is, what to change) for a subject, in config key paths."""
     at = f"models.{model_name}"
-    window = format_duration(step)
+    window = _window_text(model, subject, kind, step)
     if kind in ("drift", "score_drift"):
         drift = model.checks.drift
         # Judged every check window, each over the trailing drift window: its rows are
@@ -188,7 +202,7 @@ def never_judged_results(
             "checks": sorted(str(r["check_name"]) for r in members),
             "windows": windows,
             "rows_per_window": rows_per,
-            "window": format_duration(step),
+            "window": _window_text(model, subject, kind, step),
             "setting": change,
         }
         out.append(
