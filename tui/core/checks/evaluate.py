@@ -20,7 +20,7 @@ from tui.core.checks.context import Context, ModelRun
 from tui.core.checks.incremental import trim_spans
 from tui.core.checks.kinds import REGISTRY, Family
 from tui.core.checks.results import Result
-from tui.core.checks.spans import Span, due_span
+from tui.core.checks.spans import Span
 from tui.core.config.settings import Model, Settings
 from tui.core.config.times import Months, floor_time
 from tui.core.store.connection import fetch_rows
@@ -40,18 +40,7 @@ def plan_spans(
     ``checks.max_windows_per_run`` of each (the earliest; the next run resumes)."""
     limit = settings.config.checks.max_windows_per_run
     return {
-        kind.name: due_span(
-            kind.name,
-            kind.step(settings, model),
-            first_ts,
-            watermarks,
-            now,
-            since,
-            until,
-            lag=kind.lag(settings, model),
-            horizon=kind.horizon(settings, model),
-            max_windows=limit,
-        )
+        kind.name: kind.due(settings, model, first_ts, watermarks, now, since, until, limit)
         for kind in REGISTRY.values()
         if kind.applies(model)
     }

@@ -18,7 +18,7 @@ import duckdb
 from tui.core.checks.context import Inputs, ModelRun
 from tui.core.checks.kinds import REGISTRY
 from tui.core.checks.reference import reference_path
-from tui.core.checks.spans import Span, due_span
+from tui.core.checks.spans import Span
 from tui.core.config.settings import Model, Settings
 from tui.core.config.times import period_floor
 from tui.core.store.connection import execute, fetch_rows
@@ -68,18 +68,9 @@ def trim_spans(
     for kind, span in spans.items():
         if kind not in TRIMMED or span.empty:
             continue
-        spec = REGISTRY[kind]
-        whole = due_span(
-            kind,
-            spec.step(settings, model),
-            first_ts,
-            watermarks,
-            now,
-            None,
-            None,
-            lag=spec.lag(settings, model),
-            horizon=spec.horizon(settings, model),
-        )
+        # Trimmed only when the run covers the whole horizon (no --since/--until, no
+        # cap on the windows): a partial run's span is not the one recorded.
+        whole = REGISTRY[kind].due(settings, model, first_ts, watermarks, now)
         if span != whole:
             continue
         run.inputs[kind] = Inputs(now, ingest_id, digest)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tui.core.checks import drift, estimated, labelled, quality
 from tui.core.checks.context import Evaluator
+from tui.core.checks.spans import Span, due_span
 from tui.core.config.settings import ESTIMATED_PREFIX, Model, Settings
 from tui.core.config.times import Months, Period, period_longest
 
@@ -45,6 +46,31 @@ class Kind:
     def applies(self, model: Model) -> bool:
         """Whether the model gets this kind at all."""
         return model.task == "binary" or not self.binary_only
+
+    def due(
+        self,
+        settings: Settings,
+        model: Model,
+        first_ts: datetime,
+        watermarks: dict[str, datetime],
+        now: datetime,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        max_windows: int | None = None,
+    ) -> Span:
+        """The windows of this kind due for the model now (see ``due_span``)."""
+        return due_span(
+            self.name,
+            self.step(settings, model),
+            first_ts,
+            watermarks,
+            now,
+            since,
+            until,
+            lag=self.lag(settings, model),
+            horizon=self.horizon(settings, model),
+            max_windows=max_windows,
+        )
 
 
 def _window(_settings: Settings, model: Model) -> Period:

@@ -41,16 +41,9 @@ def _period(value: Any) -> timedelta | Months:
 PeriodWindow = Annotated[timedelta | Months, BeforeValidator(_period)]
 
 
-def _trailing(value: Any) -> timedelta | Months:
-    if isinstance(value, Months):
-        return value
-    months = parse_months(value)
-    return Months(months) if months is not None else _duration(value)
-
-
 # A trailing span: a duration (7d) or calendar months (1mo: back to the same day of the
 # previous month, clamped to its last day).
-Trailing = Annotated[timedelta | Months, BeforeValidator(_trailing)]
+Trailing = Annotated[timedelta | Months, BeforeValidator(_period)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
