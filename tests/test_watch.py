@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -75,18 +76,31 @@ def test_watch_ingests_once_waits_for_partial_files_sends_in_time_and_stops_clea
         }
         oncall = str(Path(sys.executable).parent / "oncall")
         args = [oncall, "watch", str(drop), "--every", f"{int(EVERY)}s", "--settle", "1s"]
-        proc = subprocess.Popen(
-            [*args, "--json"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # Every line is read as it comes by one reader (reading the first line here and
+        # the rest with communicate() lost what the first read had buffered with it).
+        err_path = tmp_path / "stderr.txt"
+        with err_path.open("w", encoding="utf-8") as err_file:
+            proc = subprocess.Popen(
+                [*args, "--json"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=err_file,
+                text=True,
+            )
+        out_lines: list[str] = []
+
+        def read_out() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out_lines.append(line)
+
+        reader = threading.Thread(target=read_out, daemon=True)
+        reader.start()
         try:
             # Started: it has logged its first line (stdout is line-buffered JSON).
-            assert proc.stdout is not None
-            first = json.loads(proc.stdout.readline())
+            assert _wait_for(lambda: len(out_lines) >= 1, 60), "watch never started"
+            first = json.loads(out_lines[0])
             assert first["step"] == "start"
             text = frame(0, 3, bad=True).write_csv()
             # A partial file: written over ~2.5 s in pieces 0.25 s apart (settle is 1 s).
@@ -108,12 +122,14 @@ def test_watch_ingests_once_waits_for_partial_files_sends_in_time_and_stops_clea
             late.write_csv(inbox / "late.csv")
             time.sleep(1.3)
             proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
+            reader.join(timeout=30)
         finally:
             if proc.poll() is None:
                 proc.kill()
+        err = err_path.read_text(encoding="utf-8")
         assert proc.returncode == 0, err
-        lines = [first, *(json.loads(line) for line in out.splitlines())]
+        lines = [json.loads(line) for line in out_lines]
         steps = [line["step"] for line in lines]
         assert steps[-1] == "stop" and lines[-1]["pending"] == 0
         ingests = [line for line in lines if line["step"] == "ingest"]
