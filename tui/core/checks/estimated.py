@@ -201,50 +201,40 @@ def evaluate_estimated_slos(ctx: Context, span: Span) -> list[Result]:
                 row = rows.get((w, value))
                 slice_ = {slo.by: value} if slo.by and value is not None else None
                 n = row.n if row else 0
+                est: float | None = None
                 if row is None or n < slo.min_labeled:
+                    status: Status = "insufficient"
                     detail: dict[str, Any] = {
                         "reason": "too few rows to estimate",
                         "rows": n,
                         "min_rows": slo.min_labeled,
                         **own.label(w),
                     }
-                    out.append(
-                        Result(
-                            ctx.model_name,
-                            check,
-                            "estimated_slo",
-                            None,
-                            slice_,
-                            w,
-                            own.end_of(w),
-                            None,
-                            threshold,
-                            "insufficient",
-                            n,
-                            detail,
-                        )
-                    )
-                    continue
-                est, band = row.estimated.get(metric), row.band.get(metric)
-                status = _status(slo, est, band)
-                detail = {
-                    "metric": slo.metric,
-                    "estimated": est,
-                    "interval": list(band) if band else None,
-                    "rows": n,
-                    "labeled": row.n_labeled,
-                    "coverage": row.coverage,
-                    "labels_complete": row.labels_complete,
-                    **{k: v for k, v in fitted.to_json().items() if k in ("method", "fitted_on")},
-                    **own.label(w),
-                }
-                if est is None:
-                    detail["reason"] = f"{slo.metric} is undefined on these rows"
-                realised = row.realised.get(metric)
-                if row.labels_complete and realised is not None and est is not None:
-                    said = _status(slo, realised, None)
-                    detail["realised"] = realised
-                    detail["estimate_right"] = (status in FAILING) == (said in FAILING)
+                else:
+                    est, band = row.estimated.get(metric), row.band.get(metric)
+                    status = _status(slo, est, band)
+                    detail = {
+                        "metric": slo.metric,
+                        "estimated": est,
+                        "interval": list(band) if band else None,
+                        "rows": n,
+                        "labeled": row.n_labeled,
+                        "coverage": row.coverage,
+                        "labels_complete": row.labels_complete,
+                        **{
+                            k: v
+                            for k, v in fitted.to_json().items()
+                            if k in ("method", "fitted_on")
+                        },
+                        **own.label(w),
+                    }
+                    if est is None:
+                        detail["reason"] = f"{slo.metric} is undefined on these rows"
+                    realised = row.realised.get(metric)
+                    if row.labels_complete and realised is not None and est is not None:
+                        said = _status(slo, realised, None)
+                        detail["realised"] = realised
+                        detail["estimate_right"] = (status in FAILING) == (said in FAILING)
                 out.append(
                     Result(
                         ctx.model_name,
