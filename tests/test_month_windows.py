@@ -100,6 +100,8 @@ def test_the_config_takes_1mo_and_refuses_0mo_naming_the_key(
         assert r.code == 2, (bad, r.out, r.err)
         assert "slos" in r.err and "window" in r.err, (bad, r.err)
         assert "Traceback" not in r.err
+        if bad == "1month":  # the refusal names both ways of writing a window
+            assert "1mo" in r.err and "30m" in r.err, r.err
     # A trailing month keeps its end's time of day: check windows must divide a day.
     config = tmp_path / "weekly.yaml"
     config.write_text(_config().replace("  window: 1d\n", "  window: 7d\n"), encoding="utf-8")

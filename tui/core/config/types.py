@@ -33,7 +33,18 @@ def _period(value: Any) -> timedelta | Months:
     if isinstance(value, Months):
         return value
     months = parse_months(value)
-    return Months(months) if months is not None else _duration(value)
+    if months is not None:
+        return Months(months)
+    try:
+        return _duration(value)
+    except ValueError as exc:
+        if "expected a duration" not in str(exc):
+            raise  # too long, or another complaint of its own
+        # This key also takes calendar months: the refusal says so.
+        raise ValueError(
+            f"expected a duration such as 30m, 2h, 3d or 1w, or calendar months such "
+            f"as 1mo, got {value!r}"
+        ) from None
 
 
 # A window checks are judged over that may also be whole calendar months: `1mo` windows
