@@ -3,7 +3,8 @@
 -- (by its position in the config's list), rows per model version, prediction, whether
 -- labelled, and fine bin of that class's score, with the score sum (for the estimate);
 -- and, in its own grouping set, the (prediction, label) pairs of labelled rows (for
--- the realised metrics), in one grouped scan.
+-- the realised metrics), in one grouped scan. Labels are read only within the window
+-- of prediction times.
 -- params: model, since, until, now, version, step, origin, values, bins
 -- fragments: table, slice_keys, grouping_sets, filters, class_scores
 -- returns: w, slice columns with g__ flags, model_version, prediction, label, labelled, k, bin, n, pairs, sum_score
@@ -18,6 +19,7 @@ FROM (
     FROM {{table}} p
     LEFT JOIN labels l
            ON l.model = $model AND l.prediction_id = p.prediction_id AND l.labeled_at <= $now
+          AND l.pred_ts >= $since AND l.pred_ts < $until
     WHERE p.ts >= $since AND p.ts < $until
       AND ($version IS NULL OR p.model_version = $version)
       AND {{filters}}
