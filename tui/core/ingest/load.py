@@ -206,7 +206,8 @@ def _merge_labels(
     # One read of the predictions gives each staged label its prediction's time; every
     # statement below reads only the stored labels within the staged span of times (a
     # stored label of the same prediction carries the same time, or NULL for both).
-    execute(con, "labels_stage_times", table=predictions_table(model_name))
+    ids = fetch_rows(con, "labels_stage_ids")[0]
+    execute(con, "labels_stage_times", ids, table=predictions_table(model_name))
     span = fetch_rows(con, "labels_stage_span")[0]
     bound = "l.pred_ts BETWEEN $lo AND $hi" + (" OR l.pred_ts IS NULL" if span["orphans"] else "")
     times = {"model": model_name, "lo": span["lo"], "hi": span["hi"]}
@@ -215,7 +216,10 @@ def _merge_labels(
     if counts["replaced"]:
         execute(con, "labels_record_replaced", params, bound=raw(f"({bound})"))
         execute(con, "labels_apply_replaced", params, bound=raw(f"({bound})"))
-    if counts["added"]:
+    if counts["added"] and not counts["replaced"] and not counts["unchanged"]:
+        # No staged label has a stored one: all are new, no anti-join needed.
+        execute(con, "labels_insert_all", {k: params[k] for k in ("model", "now", "ingest_id")})
+    elif counts["added"]:
         execute(con, "labels_insert_new", params, bound=raw(f"({bound})"))
     return int(counts["added"]), int(counts["replaced"]), int(counts["unchanged"])
 
