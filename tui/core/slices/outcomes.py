@@ -530,24 +530,40 @@ def window_outcomes(
     step: timedelta,
     now: datetime,
     window_of: Callable[[datetime], datetime] | None = None,
+    model: Model | None = None,
 ) -> dict[WindowKey, Counts]:
     """Labelled outcome counts per (window, slice column, value), labels known by `now`;
     (w, None, None) is the whole model. ``window_of`` sums buckets of ``step`` into
-    longer windows (days into calendar months)."""
-    rows = fetch_rows(
-        con,
-        "checks_outcomes",
-        {
-            "model": model_name,
-            "start": start,
-            "end": end,
-            "step": int(step.total_seconds()),
-            "now": now,
-        },
-        table=predictions_table(model_name),
-        slice_keys=slice_keys(slice_columns),
-        grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
-    )
+    longer windows (days into calendar months). Given the ``model`` (a classifier), daily
+    buckets are summed from the rollups where they answer exactly (see
+    ``check_rollup_runs``) and read from raw rows elsewhere: the same counts."""
+    rows: list[dict[str, Any]] = []
+    runs = check_rollup_runs(con, model_name, model, slice_columns, start, end, step, now)
+    for lo, hi, rolled in runs:
+        if rolled:
+            rows += fetch_rows(
+                con,
+                "checks_outcomes_rollup",
+                {"start": lo, "end": hi},
+                rollups=rollups_table(model_name),
+                slice_keys=slice_keys(slice_columns),
+                grouping_sets=grouping_sets(["w", "prediction", "label"], slice_columns),
+            )
+            continue
+        rows += fetch_rows(
+            con,
+            "checks_outcomes",
+            {
+                "model": model_name,
+                "start": lo,
+                "end": hi,
+                "step": int(step.total_seconds()),
+                "now": now,
+            },
+            table=predictions_table(model_name),
+            slice_keys=slice_keys(slice_columns),
+            grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
+        )
     out: dict[WindowKey, Counts] = defaultdict(Counts)
     for r in rows:
         where = which_slice(r, slice_columns)
@@ -576,3 +592,57 @@ def add_error_sums(c: Counts, r: dict[str, Any]) -> None:
     sums.ape_sum += float(r["ape_sum"] or 0.0)
     sums.ape_sq_sum += float(r["ape_sq_sum"] or 0.0)
     sums.ape_n += int(r["ape_n"] or 0)
+
+
+def check_rollup_runs(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model | None,
+    slice_columns: list[str],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    now: datetime,
+) -> list[tuple[datetime, datetime, bool]]:
+    """[start, end) cut into runs, each read from the rollups (True) or from raw rows
+    (False). The rollups answer a classifier's daily buckets for the whole days that
+    wait for no rebuild (a dirty day alone is read raw, not the whole span) and whose
+    labels were all known by ``now`` (rollups hold every stored label: from the first
+    day with a label known later on, raw rows, which count only the labels known by
+    then). Anything else (regression, whose label sums rollups do not keep; buckets
+    other than a day; rollups without a slice column) is read raw."""
+    whole = [(start, end, False)]
+    if model is None or model.task == "regression" or step != timedelta(days=1):
+        return whole
+    days = whole_days(start, end)
+    if days is None or days[0] != start:
+        return whole
+    kept = {
+        str(r["column_name"])
+        for r in fetch_rows(con, "store_columns", {"table_name": f"rollups__{model_name}"})
+    }
+    if not kept or not set(slice_columns) <= kept:
+        return whole
+    late = fetch_rows(
+        con,
+        "labels_known_days",
+        {"model": model_name, "since": days[0], "until": days[1], "now": now},
+    )[0]["first_late"]
+    last = days[1] if late is None else min(days[1], floor_time(late, timedelta(days=1)))
+    pending = {d for d in dirty_days(con, model_name) if days[0] <= d < last}  # type: ignore[operator]
+    runs: list[tuple[datetime, datetime, bool]] = []
+    day = days[0]
+    one = timedelta(days=1)
+    while day < last:
+        rolled = day not in pending
+        if runs and runs[-1][2] == rolled and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + one, rolled)
+        else:
+            runs.append((day, day + one, rolled))
+        day += one
+    if last < end:
+        if runs and not runs[-1][2]:
+            runs[-1] = (runs[-1][0], end, False)
+        else:
+            runs.append((last, end, False))
+    return runs
