@@ -19,7 +19,7 @@ out of it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -326,11 +326,14 @@ def load_baseline(
     now: datetime,
     at: datetime | None = None,
     fired: Spans = (),
+    defer: list[CacheWrite] | None = None,
 ) -> BaselineData:
     """The baseline of windows starting at ``at`` (``fired``: see baseline_source):
     its histograms for every feature, the score overall and per slice value (keys
     ``score`` and ``score|col=value``), and a labelled reference file's metrics;
-    computed and cached on first use.
+    computed and cached on first use. With ``defer`` (a check run's evaluation, which
+    only reads) the cache writes are appended there for the caller to make in its
+    write transaction, rather than made on ``con``.
 
     A reference file is read through a private snapshot (what is hashed is what is
     read) and checked row by row as a predictions file is: a bad one raises
@@ -349,10 +352,37 @@ def load_baseline(
     state = _window_state(con, model_name, source)
     if rows and (state is None or _cached_state(rows) == state):
         return from_cache(source, rows)
-    if rows:  # late rows in the window since its bins were cached
-        execute(con, "baseline_drop_key", {"model": model_name, "baseline_key": key})
     found = _compute_source(con, settings, model_name, model, source, now)
-    key = f"{found.source.key}/{bins}"
+
+    def write(target: duckdb.DuckDBPyConnection) -> None:
+        _cache(target, model_name, key if rows else None, found, bins, state, now)
+
+    if defer is None:
+        write(con)
+    else:
+        defer.append(write)
+    return found
+
+
+# A cache write of load_baseline, made later on a write connection.
+CacheWrite = Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _cache(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    stale: str | None,
+    found: BaselineData,
+    bins: int,
+    state: tuple[int, int] | None,
+    now: datetime,
+) -> None:
+    """Keep a computed baseline in the cache (``stale``: the key of the bins it
+    replaces, cached before late rows came in its window)."""
+    if stale is not None:
+        execute(con, "baseline_drop_key", {"model": model_name, "baseline_key": stale})
+    source = found.source
+    key = f"{source.key}/{bins}"
     if state is not None:
         _put(con, model_name, key, STATE, None, None, state, now)
     if source.kind == "model_version" and source.model_version is not None:
@@ -376,7 +406,6 @@ def load_baseline(
             (found.rows or 0, found.labeled or 0, _epoch(found.window[0]), _epoch(found.window[1])),
             now,
         )
-    return found
 
 
 def _window_state(
