@@ -530,15 +530,15 @@ def window_outcomes(
     step: timedelta,
     now: datetime,
     window_of: Callable[[datetime], datetime] | None = None,
-    model: Model | None = None,
+    spec: Model | None = None,
 ) -> dict[WindowKey, Counts]:
     """Labelled outcome counts per (window, slice column, value), labels known by `now`;
     (w, None, None) is the whole model. ``window_of`` sums buckets of ``step`` into
-    longer windows (days into calendar months). Given the ``model`` (a classifier), daily
+    longer windows (days into calendar months). Given the model's ``spec`` (a classifier), daily
     buckets are summed from the rollups where they answer exactly (see
     ``check_rollup_runs``) and read from raw rows elsewhere: the same counts."""
     rows: list[dict[str, Any]] = []
-    runs = check_rollup_runs(con, model_name, model, slice_columns, start, end, step, now)
+    runs = check_rollup_runs(con, model_name, spec, slice_columns, start, end, step, now)
     for lo, hi, rolled in runs:
         if rolled:
             rows += fetch_rows(
