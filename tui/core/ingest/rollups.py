@@ -166,7 +166,17 @@ def add_staged(con: duckdb.DuckDBPyConnection, model_name: str, model: Model, ki
     one = timedelta(days=1)
     lo = floor_time_day(span["lo"])
     hi = floor_time_day(span["hi"]) + one
-    staged = raw("AND p.prediction_id IN (SELECT prediction_id FROM stage)")
+    execute(con, "rollup_staged_rows", {"lo": lo, "hi": hi}, table=predictions_table(model_name))
+    staged = raw("rollup_staged")
+    # Their labels only: the joins hash the file's labels, not every label of the days.
+    execute(
+        con,
+        "rollup_staged_labels",
+        {"model": model_name, "lo": lo, "hi": hi},
+        # (The labels table holds every model's: a predictions file takes its own.)
+        source=raw("stage" if kind == "labels" else "(SELECT * FROM labels WHERE model = $model)"),
+    )
+    their_labels = raw("rollup_staged_labels")
     no_labels = raw("(SELECT * FROM labels WHERE false)")
     for target, sums, build in (
         (rollups_table(model_name), _SUMS, _rebuild_rollups),
@@ -174,7 +184,7 @@ def add_staged(con: duckdb.DuckDBPyConnection, model_name: str, model: Model, ki
     ):
         for delta in ("rollup_plus", "rollup_minus"):
             execute(con, "rollup_delta_create", delta=raw(delta), rollups=target)
-        build(con, model_name, model, lo, hi, staged, raw("labels"), raw("rollup_plus"))
+        build(con, model_name, model, lo, hi, staged, their_labels, raw("rollup_plus"))
         if kind != "predictions":
             build(con, model_name, model, lo, hi, staged, no_labels, raw("rollup_minus"))
         found = fetch_rows(con, "store_columns", {"table_name": target.sql.strip('"')})
@@ -187,6 +197,7 @@ def add_staged(con: duckdb.DuckDBPyConnection, model_name: str, model: Model, ki
             negated=raw(", ".join([*keys, *(f"-{c} AS {c}" for c in sums)])),
         )
         execute(con, "rollup_delta_apply", rollups=target)
+    execute(con, "rollup_staged_drop")
 
 
 def _sum_type(column: str) -> str:
@@ -225,8 +236,9 @@ def rebuild(con: duckdb.DuckDBPyConnection, model_name: str, model: Model) -> in
     execute(con, "rollup_delete_dirty", {"model": model_name}, rollups=table)
     execute(con, "rollup_delete_dirty", {"model": model_name}, rollups=delays)
     for lo, hi in day_runs(days):  # type: ignore[arg-type]
-        _rebuild_rollups(con, model_name, model, lo, hi, raw(""), raw("labels"), table)
-        _rebuild_delays(con, model_name, model, lo, hi, raw(""), raw("labels"), delays)
+        source = predictions_table(model_name)
+        _rebuild_rollups(con, model_name, model, lo, hi, source, raw("labels"), table)
+        _rebuild_delays(con, model_name, model, lo, hi, source, raw("labels"), delays)
     execute(con, "rollup_clear_dirty", {"model": model_name})
     return len(days)
 
@@ -237,18 +249,17 @@ def _rebuild_rollups(
     model: Model,
     lo: datetime,
     hi: datetime,
-    staged: Fragment,
+    source: Fragment,
     labels: Fragment,
     target: Fragment,
 ) -> None:
-    """The rollup rows of the predictions in [lo, hi) with ``labels``, into ``target``
-    (``staged``: a condition on the predictions, or nothing)."""
+    """The rollup rows of the predictions of ``source`` in [lo, hi) with ``labels``,
+    into ``target``."""
     execute(
         con,
         "rollup_rebuild",
         {"model": model_name, "lo": lo, "hi": hi, "regression": model.task == "regression"},
-        table=predictions_table(model_name),
-        staged=staged,
+        table=source,
         labels=labels,
         rollups=target,
         slice_select=raw("".join(f"p.{ident(c)}, " for c in model.slices)),
@@ -261,12 +272,12 @@ def _rebuild_delays(
     model: Model,
     lo: datetime,
     hi: datetime,
-    staged: Fragment,
+    source: Fragment,
     labels: Fragment,
     target: Fragment,
 ) -> None:
-    """The label-delay rows of the predictions in [lo, hi) with
-    ``labels``, into ``target`` (``staged``: a condition on them, or nothing)."""
+    """The label-delay rows of the predictions of ``source`` in [lo, hi) with
+    ``labels``, into ``target``."""
     names = [ident(c) for c in model.slices]
     sets = ", ".join(
         ["(day, horizon, bucket, hour)", *(f"(day, {c}, horizon, bucket, hour)" for c in names)]
@@ -277,8 +288,7 @@ def _rebuild_delays(
         con,
         "rollup_rebuild_delays",
         {"model": model_name, "lo": lo, "hi": hi},
-        table=predictions_table(model_name),
-        staged=staged,
+        table=source,
         labels=labels,
         delays=target,
         slice_select=raw("".join(f"p.{ident(c)}, " for c in model.slices)),
