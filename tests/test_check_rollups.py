@@ -125,7 +125,7 @@ def test_checks_from_rollups_store_what_raw_rows_give(
 ) -> None:
     preds, labels = _world(seed)
     deliveries = _deliveries(preds, labels)
-    real_runs = outcomes.check_rollup_runs
+    real_runs = rollups.check_rollup_runs
     rolled: list[int] = []
 
     def spy(*args: Any) -> Any:
@@ -167,7 +167,7 @@ def test_a_day_with_labels_known_later_is_read_raw(tmp_path: Path) -> None:
         late = con.execute(
             "SELECT max(pred_ts) FROM labels WHERE labeled_at > $now", {"now": end}
         ).fetchall()[0][0]
-        all_known = outcomes.check_rollup_runs(
+        all_known = rollups.check_rollup_runs(
             con,
             "m",
             settings.model("m"),
@@ -177,7 +177,7 @@ def test_a_day_with_labels_known_later_is_read_raw(tmp_path: Path) -> None:
             timedelta(days=1),
             end + timedelta(days=9),
         )
-        at_three = outcomes.check_rollup_runs(
+        at_three = rollups.check_rollup_runs(
             con,
             "m",
             settings.model("m"),

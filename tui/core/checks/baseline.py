@@ -353,9 +353,25 @@ def load_baseline(
     if rows and (state is None or _cached_state(rows) == state):
         return from_cache(source, rows)
     found = _compute_source(con, settings, model_name, model, source, now)
+    stale, key = (key if rows else None), f"{found.source.key}/{bins}"
 
     def write(target: duckdb.DuckDBPyConnection) -> None:
-        _cache(target, model_name, key if rows else None, found, bins, state, now)
+        if stale is not None:  # late rows in the window since its bins were cached
+            execute(target, "baseline_drop_key", {"model": model_name, "baseline_key": stale})
+        if state is not None:
+            _put(target, model_name, key, STATE, None, None, state, now)
+        if source.kind == "model_version" and source.model_version is not None:
+            # A version's first week still filling: the bins of its earlier days go.
+            prefix = version_prefix(source.model_version)
+            params = {"model": model_name, "prefix": prefix, "keep": key}
+            execute(target, "baseline_drop_version", params)
+        for h in found.histograms.values():
+            _put(target, model_name, key, h.feature, h.edges, h.categories, h.counts, now)
+        if source.kind == "file" and found.window is not None:
+            names = sorted(found.metrics)
+            facts = (found.rows or 0, found.labeled or 0, *map(_epoch, found.window))
+            metrics = tuple(found.metrics[m] for m in names)
+            _put(target, model_name, key, FACTS, metrics, tuple(names), facts, now)
 
     if defer is None:
         write(con)
@@ -366,46 +382,6 @@ def load_baseline(
 
 # A cache write of load_baseline, made later on a write connection.
 CacheWrite = Callable[[duckdb.DuckDBPyConnection], None]
-
-
-def _cache(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    stale: str | None,
-    found: BaselineData,
-    bins: int,
-    state: tuple[int, int] | None,
-    now: datetime,
-) -> None:
-    """Keep a computed baseline in the cache (``stale``: the key of the bins it
-    replaces, cached before late rows came in its window)."""
-    if stale is not None:
-        execute(con, "baseline_drop_key", {"model": model_name, "baseline_key": stale})
-    source = found.source
-    key = f"{source.key}/{bins}"
-    if state is not None:
-        _put(con, model_name, key, STATE, None, None, state, now)
-    if source.kind == "model_version" and source.model_version is not None:
-        # A version's first week still filling: the bins of its earlier days go.
-        execute(
-            con,
-            "baseline_drop_version",
-            {"model": model_name, "prefix": version_prefix(source.model_version), "keep": key},
-        )
-    for hist in found.histograms.values():
-        _put(con, model_name, key, hist.feature, hist.edges, hist.categories, hist.counts, now)
-    if source.kind == "file" and found.window is not None:
-        names = sorted(found.metrics)
-        _put(
-            con,
-            model_name,
-            key,
-            FACTS,
-            tuple(found.metrics[m] for m in names),
-            tuple(names),
-            (found.rows or 0, found.labeled or 0, _epoch(found.window[0]), _epoch(found.window[1])),
-            now,
-        )
 
 
 def _window_state(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from tui.core.config.settings import Model, Settings
+from tui.core.config.times import floor_time
 from tui.core.store.connection import Store, execute, fetch_rows
 from tui.core.store.sqlparts import Fragment, ident, predictions_table, raw, sql_type
 
@@ -164,8 +165,8 @@ def add_staged(con: duckdb.DuckDBPyConnection, model_name: str, model: Model, ki
     if span["lo"] is None:
         return  # labels whose predictions have not arrived touch no day
     one = timedelta(days=1)
-    lo = floor_time_day(span["lo"])
-    hi = floor_time_day(span["hi"]) + one
+    lo = floor_time(span["lo"], one)
+    hi = floor_time(span["hi"], one) + one
     execute(con, "rollup_staged_rows", {"lo": lo, "hi": hi}, table=predictions_table(model_name))
     staged = raw("rollup_staged")
     # Their labels only: the joins hash the file's labels, not every label of the days.
@@ -202,11 +203,6 @@ def add_staged(con: duckdb.DuckDBPyConnection, model_name: str, model: Model, ki
 
 def _sum_type(column: str) -> str:
     return "BIGINT" if column == "n" else "DOUBLE"
-
-
-def floor_time_day(moment: datetime) -> datetime:
-    """Midnight of ``moment``'s day (the rollups' day)."""
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def dirty_days(con: duckdb.DuckDBPyConnection, model_name: str) -> list[object]:
@@ -321,3 +317,57 @@ def refresh(store: Store, settings: Settings, model_name: str) -> int:
         if stale:
             sync_rollup_table(con, model_name, model)
         return rebuild(con, model_name, model)
+
+
+def check_rollup_runs(
+    con: duckdb.DuckDBPyConnection,
+    model_name: str,
+    model: Model | None,
+    slice_columns: list[str],
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    now: datetime,
+) -> list[tuple[datetime, datetime, bool]]:
+    """[start, end) cut into runs, each read from the rollups (True) or from raw rows
+    (False). The rollups answer a classifier's daily buckets for the whole days that
+    wait for no rebuild (a dirty day alone is read raw, not the whole span) and whose
+    labels were all known by ``now`` (rollups hold every stored label: from the first
+    day with a label known later on, raw rows, which count only the labels known by
+    then). Anything else (regression, whose label sums rollups do not keep; buckets
+    other than a day; rollups without a slice column) is read raw."""
+    whole = [(start, end, False)]
+    if model is None or model.task == "regression" or step != timedelta(days=1):
+        return whole
+    one = timedelta(days=1)
+    days = (start, floor_time(end, one))
+    if floor_time(start, one) != start or days[0] >= days[1]:
+        return whole
+    kept = {
+        str(r["column_name"])
+        for r in fetch_rows(con, "store_columns", {"table_name": f"rollups__{model_name}"})
+    }
+    if not kept or not set(slice_columns) <= kept:
+        return whole
+    late = fetch_rows(
+        con,
+        "labels_known_days",
+        {"model": model_name, "since": days[0], "until": days[1], "now": now},
+    )[0]["first_late"]
+    last = days[1] if late is None else min(days[1], floor_time(late, timedelta(days=1)))
+    pending = {d for d in dirty_days(con, model_name) if days[0] <= d < last}  # type: ignore[operator]
+    runs: list[tuple[datetime, datetime, bool]] = []
+    day = days[0]
+    while day < last:
+        rolled = day not in pending
+        if runs and runs[-1][2] == rolled and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + one, rolled)
+        else:
+            runs.append((day, day + one, rolled))
+        day += one
+    if last < end:
+        if runs and not runs[-1][2]:
+            runs[-1] = (runs[-1][0], end, False)
+        else:
+            runs.append((last, end, False))
+    return runs

@@ -19,7 +19,7 @@ import duckdb
 
 from tui.core.config.settings import Model
 from tui.core.config.times import floor_time
-from tui.core.ingest.rollups import SCORE_BINS, dirty_days, rollups_table
+from tui.core.ingest.rollups import SCORE_BINS, check_rollup_runs, dirty_days, rollups_table
 from tui.core.slices.metrics import (
     Z95,
     Confusion,
@@ -592,57 +592,3 @@ def add_error_sums(c: Counts, r: dict[str, Any]) -> None:
     sums.ape_sum += float(r["ape_sum"] or 0.0)
     sums.ape_sq_sum += float(r["ape_sq_sum"] or 0.0)
     sums.ape_n += int(r["ape_n"] or 0)
-
-
-def check_rollup_runs(
-    con: duckdb.DuckDBPyConnection,
-    model_name: str,
-    model: Model | None,
-    slice_columns: list[str],
-    start: datetime,
-    end: datetime,
-    step: timedelta,
-    now: datetime,
-) -> list[tuple[datetime, datetime, bool]]:
-    """[start, end) cut into runs, each read from the rollups (True) or from raw rows
-    (False). The rollups answer a classifier's daily buckets for the whole days that
-    wait for no rebuild (a dirty day alone is read raw, not the whole span) and whose
-    labels were all known by ``now`` (rollups hold every stored label: from the first
-    day with a label known later on, raw rows, which count only the labels known by
-    then). Anything else (regression, whose label sums rollups do not keep; buckets
-    other than a day; rollups without a slice column) is read raw."""
-    whole = [(start, end, False)]
-    if model is None or model.task == "regression" or step != timedelta(days=1):
-        return whole
-    days = whole_days(start, end)
-    if days is None or days[0] != start:
-        return whole
-    kept = {
-        str(r["column_name"])
-        for r in fetch_rows(con, "store_columns", {"table_name": f"rollups__{model_name}"})
-    }
-    if not kept or not set(slice_columns) <= kept:
-        return whole
-    late = fetch_rows(
-        con,
-        "labels_known_days",
-        {"model": model_name, "since": days[0], "until": days[1], "now": now},
-    )[0]["first_late"]
-    last = days[1] if late is None else min(days[1], floor_time(late, timedelta(days=1)))
-    pending = {d for d in dirty_days(con, model_name) if days[0] <= d < last}  # type: ignore[operator]
-    runs: list[tuple[datetime, datetime, bool]] = []
-    day = days[0]
-    one = timedelta(days=1)
-    while day < last:
-        rolled = day not in pending
-        if runs and runs[-1][2] == rolled and runs[-1][1] == day:
-            runs[-1] = (runs[-1][0], day + one, rolled)
-        else:
-            runs.append((day, day + one, rolled))
-        day += one
-    if last < end:
-        if runs and not runs[-1][2]:
-            runs[-1] = (runs[-1][0], end, False)
-        else:
-            runs.append((last, end, False))
-    return runs
