@@ -230,13 +230,15 @@ def test_the_evaluation_reads_and_only_storing_takes_the_write_lock(
     for k, (at, p, ls) in enumerate(_deliveries(preds, labels)[:4]):
         _ingest(tmp_path / "s", settings, at, p, ls, k)
         run_checks(store, settings, at)
-    # Four runs, each evaluated reading only, but for the second: once its baseline
-    # (day 1) is complete it is cached, which a read-only evaluation cannot do, so it
-    # is evaluated again inside the write.
-    assert modes == ["read", "read", "write", "read", "read"]
+    # Four runs, each evaluated reading only: the second one's baseline (day 1, now
+    # complete) is computed while reading and cached by the write that stores results,
+    # not by evaluating again inside the write.
+    assert modes == ["read", "read", "read", "read"]
     with store.read() as con:
         stored = con.execute("SELECT count(*) FROM check_results").fetchall()[0][0]
+        cached = con.execute("SELECT count(DISTINCT baseline_key) FROM baseline_bins").fetchall()
     assert stored > 0
+    assert cached[0][0] == 1
 
 
 def test_labels_that_came_before_their_predictions_re_open_the_predictions_days(

@@ -126,10 +126,16 @@ def test_an_hourly_check_costs_what_its_hour_holds(big_store: Path, tmp_path: Pa
     ours, alone, peak = _figures(big_store, tmp_path, "10M")
     assert peak <= 1200
     if ours > 2 * alone or ours > 1.5:
-        # Measured 22.8 s against 0.93 s (a loaded machine): the SLO, offline-gap and
-        # label-delay outcomes of the re-judged days still join all of the model's
-        # labels (window-bounded label reads are issue 16 parts 1-2).
-        pytest.xfail(f"hourly check {ours:.2f} s, the same hour alone {alone:.2f} s")
+        # Measured (i16h, a 2-core machine at load ~12): 21.3 s against 1.70 s before
+        # the SLO and offline-gap windows were read from the rollups, 5.5 s against
+        # 0.62 s after. What is left is not re-judging: this hour closes a day, so the
+        # label delay of the day four days back is judged (its once-a-day raw read of a
+        # whole day, ~2-4 s here) and drift reads its trailing day of rows (~1.3 s);
+        # the hour alone has neither.
+        pytest.xfail(
+            f"hourly check {ours:.2f} s, the same hour alone {alone:.2f} s "
+            "(the day-closing hour's label delay and drift's trailing day remain)"
+        )
 
 
 @pytest.mark.timeout(HUGE_TIMEOUT)

@@ -19,7 +19,7 @@ out of it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -326,11 +326,14 @@ def load_baseline(
     now: datetime,
     at: datetime | None = None,
     fired: Spans = (),
+    defer: list[CacheWrite] | None = None,
 ) -> BaselineData:
     """The baseline of windows starting at ``at`` (``fired``: see baseline_source):
     its histograms for every feature, the score overall and per slice value (keys
     ``score`` and ``score|col=value``), and a labelled reference file's metrics;
-    computed and cached on first use.
+    computed and cached on first use. With ``defer`` (a check run's evaluation, which
+    only reads) the cache writes are appended there for the caller to make in its
+    write transaction, rather than made on ``con``.
 
     A reference file is read through a private snapshot (what is hashed is what is
     read) and checked row by row as a predictions file is: a bad one raises
@@ -349,34 +352,36 @@ def load_baseline(
     state = _window_state(con, model_name, source)
     if rows and (state is None or _cached_state(rows) == state):
         return from_cache(source, rows)
-    if rows:  # late rows in the window since its bins were cached
-        execute(con, "baseline_drop_key", {"model": model_name, "baseline_key": key})
     found = _compute_source(con, settings, model_name, model, source, now)
-    key = f"{found.source.key}/{bins}"
-    if state is not None:
-        _put(con, model_name, key, STATE, None, None, state, now)
-    if source.kind == "model_version" and source.model_version is not None:
-        # A version's first week still filling: the bins of its earlier days go.
-        execute(
-            con,
-            "baseline_drop_version",
-            {"model": model_name, "prefix": version_prefix(source.model_version), "keep": key},
-        )
-    for hist in found.histograms.values():
-        _put(con, model_name, key, hist.feature, hist.edges, hist.categories, hist.counts, now)
-    if source.kind == "file" and found.window is not None:
-        names = sorted(found.metrics)
-        _put(
-            con,
-            model_name,
-            key,
-            FACTS,
-            tuple(found.metrics[m] for m in names),
-            tuple(names),
-            (found.rows or 0, found.labeled or 0, _epoch(found.window[0]), _epoch(found.window[1])),
-            now,
-        )
+    stale, key = (key if rows else None), f"{found.source.key}/{bins}"
+
+    def write(target: duckdb.DuckDBPyConnection) -> None:
+        if stale is not None:  # late rows in the window since its bins were cached
+            execute(target, "baseline_drop_key", {"model": model_name, "baseline_key": stale})
+        if state is not None:
+            _put(target, model_name, key, STATE, None, None, state, now)
+        if source.kind == "model_version" and source.model_version is not None:
+            # A version's first week still filling: the bins of its earlier days go.
+            prefix = version_prefix(source.model_version)
+            params = {"model": model_name, "prefix": prefix, "keep": key}
+            execute(target, "baseline_drop_version", params)
+        for h in found.histograms.values():
+            _put(target, model_name, key, h.feature, h.edges, h.categories, h.counts, now)
+        if source.kind == "file" and found.window is not None:
+            names = sorted(found.metrics)
+            facts = (found.rows or 0, found.labeled or 0, *map(_epoch, found.window))
+            metrics = tuple(found.metrics[m] for m in names)
+            _put(target, model_name, key, FACTS, metrics, tuple(names), facts, now)
+
+    if defer is None:
+        write(con)
+    else:
+        defer.append(write)
     return found
+
+
+# A cache write of load_baseline, made later on a write connection.
+CacheWrite = Callable[[duckdb.DuckDBPyConnection], None]
 
 
 def _window_state(

@@ -78,3 +78,6 @@ class ModelRun:
     # results; and the kinds whose re-judged windows were cut to those that changed.
     inputs: dict[str, Inputs] = field(default_factory=dict)
     trimmed: set[str] = field(default_factory=set)
+    # Baseline cache writes the evaluation found wanted (it only reads): made by the
+    # run in its write transaction, with the results.
+    cache_writes: list[Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=list)

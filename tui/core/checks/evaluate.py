@@ -143,6 +143,7 @@ def _baseline(
             ctx.now,
             moment,
             fired=failing_spans(run.results),
+            defer=run.cache_writes,
         )
 
     found = ctx.memo(("baseline", moment), load)

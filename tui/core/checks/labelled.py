@@ -246,6 +246,7 @@ def _outcomes(
             span.bucket,
             ctx.now,
             window_of=span.window_of,
+            spec=ctx.model,
         )
     outcomes: dict[WindowKey, Counts] = shared["outcomes"]
     filled: set[str] | None = shared["auc"]

@@ -489,7 +489,8 @@ def _ingest_snapshot(
                 replaced + counts[1],
                 unchanged + counts[2],
             )
-            mark_dirty(con, model_name, kind)
+            # A file of new rows only is added to the rollups; any other marks days dirty.
+            mark_dirty(con, model_name, kind, model, only_new=counts[1] == counts[2] == 0)
             execute(con, "stage_drop")
             if summary["min_ts"] is not None:
                 min_ts = summary["min_ts"] if min_ts is None else min(min_ts, summary["min_ts"])

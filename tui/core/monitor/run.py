@@ -86,6 +86,8 @@ def run_checks(
             sync_columns(con, settings)
             if run is None:
                 run = evaluate_model(con, settings, name, now, since, until, on_step)
+            for write in run.cache_writes:
+                write(con)
             changed = store_results(con, run, now)
             record_inputs(con, run)
             # Checks insufficient for every window so far, read from the stored history

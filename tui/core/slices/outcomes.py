@@ -19,7 +19,7 @@ import duckdb
 
 from tui.core.config.settings import Model
 from tui.core.config.times import floor_time
-from tui.core.ingest.rollups import SCORE_BINS, dirty_days, rollups_table
+from tui.core.ingest.rollups import SCORE_BINS, check_rollup_runs, dirty_days, rollups_table
 from tui.core.slices.metrics import (
     Z95,
     Confusion,
@@ -530,24 +530,40 @@ def window_outcomes(
     step: timedelta,
     now: datetime,
     window_of: Callable[[datetime], datetime] | None = None,
+    spec: Model | None = None,
 ) -> dict[WindowKey, Counts]:
     """Labelled outcome counts per (window, slice column, value), labels known by `now`;
     (w, None, None) is the whole model. ``window_of`` sums buckets of ``step`` into
-    longer windows (days into calendar months)."""
-    rows = fetch_rows(
-        con,
-        "checks_outcomes",
-        {
-            "model": model_name,
-            "start": start,
-            "end": end,
-            "step": int(step.total_seconds()),
-            "now": now,
-        },
-        table=predictions_table(model_name),
-        slice_keys=slice_keys(slice_columns),
-        grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
-    )
+    longer windows (days into calendar months). Given the model's ``spec`` (a classifier), daily
+    buckets are summed from the rollups where they answer exactly (see
+    ``check_rollup_runs``) and read from raw rows elsewhere: the same counts."""
+    rows: list[dict[str, Any]] = []
+    runs = check_rollup_runs(con, model_name, spec, slice_columns, start, end, step, now)
+    for lo, hi, rolled in runs:
+        if rolled:
+            rows += fetch_rows(
+                con,
+                "checks_outcomes_rollup",
+                {"start": lo, "end": hi},
+                rollups=rollups_table(model_name),
+                slice_keys=slice_keys(slice_columns),
+                grouping_sets=grouping_sets(["w", "prediction", "label"], slice_columns),
+            )
+            continue
+        rows += fetch_rows(
+            con,
+            "checks_outcomes",
+            {
+                "model": model_name,
+                "start": lo,
+                "end": hi,
+                "step": int(step.total_seconds()),
+                "now": now,
+            },
+            table=predictions_table(model_name),
+            slice_keys=slice_keys(slice_columns),
+            grouping_sets=grouping_sets(["w", "p.prediction", "l.label"], slice_columns),
+        )
     out: dict[WindowKey, Counts] = defaultdict(Counts)
     for r in rows:
         where = which_slice(r, slice_columns)
