@@ -1,0 +1,261 @@
+"""`oncall sync`: a lake model's aggregates written into the store, after which
+`slices metrics`, `slices worst` and `labels delay` show what they show for the same
+data ingested locally; only changed days are recomputed; failures write nothing."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from tests.helpers import cli
+from tests.lake_data import spark_session, write_lake
+from tui.core.config.settings import load_config
+from tui.core.errors import ConfigError
+
+__all__ = ["spark_session"]
+
+MODEL = """
+  fraud:
+    task: binary
+    positive: "1"
+    slices: [region, device]
+    labels: {expected_delay: 2d}
+"""
+NOW = "2026-11-20T00:00:00Z"
+WINDOW = ("--since", "2026-11-01", "--until", "2026-11-06")
+
+
+def _config(folder: Path, store: str, source: str | None) -> Path:
+    text = f"store: {store}.duckdb\nmodels:{MODEL}"
+    if source is not None:
+        text += f"    source: {source}\n"
+    path = folder / f"{store}.yaml"
+    path.write_text(text)
+    return path
+
+
+def _scored(lake: dict[str, Path], out: Path) -> dict[str, Path]:
+    # Local ingest refuses a binary row without a finite score: both sides get the
+    # rows it takes (the lake's NaN and NULL scores are compared in test_lake_aggregates).
+    for path in lake["predictions"].rglob("*.parquet"):
+        table = pq.read_table(path)
+        keep = pc.invert(pc.fill_null(pc.is_nan(table.column("score")), True))
+        target = out / "predictions" / path.parent.name / path.name
+        target.parent.mkdir(parents=True)
+        pq.write_table(table.filter(keep), target)
+    shutil.copytree(lake["labels"], out / "labels")
+    return {"predictions": out / "predictions", "labels": out / "labels"}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Any]:
+    lake = _scored(write_lake(tmp_path / "raw"), tmp_path / "lake")
+    local = _config(tmp_path, "local", None)
+    for kind in ("predictions", "labels"):
+        one = tmp_path / f"{kind}.parquet"
+        pq.write_table(pq.read_table(lake[kind], partitioning=None), one)
+        lake[f"{kind}_file"] = one
+    return {"root": tmp_path, "lake": lake, "local": local}
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _views(capsys: pytest.CaptureFixture[str], config: Path) -> dict[str, Any]:
+    out = {}
+    for name, args in {
+        "metrics": ("slices", "metrics", "-m", "fraud", "--by", "region", *WINDOW),
+        "metrics_all": ("slices", "metrics", "-m", "fraud", "--by", "region,device", *WINDOW),
+        "worst": ("slices", "worst", "-m", "fraud", "--metric", "recall", *WINDOW),
+        "delay": ("labels", "delay", "-m", "fraud", *WINDOW),
+        "delay_by": ("labels", "delay", "-m", "fraud", "--by", "device", *WINDOW),
+    }.items():
+        result = cli(capsys, "--config", config, "--now", NOW, *args, "--json")
+        assert result.code == 0, (name, result.err)
+        out[name] = result.json()
+    return out
+
+
+def _ingest_local(capsys: pytest.CaptureFixture[str], world: dict[str, Any]) -> dict[str, Any]:
+    for kind in ("predictions", "labels"):
+        done = cli(
+            capsys,
+            "--config",
+            world["local"],
+            "--now",
+            NOW,
+            "ingest",
+            kind,
+            world["lake"][f"{kind}_file"],
+            "-m",
+            "fraud",
+        )
+        assert done.code == 0, done.err
+    return _views(capsys, world["local"])
+
+
+def _source(engine: str) -> str:
+    return (
+        f"{{engine: {engine}, predictions: lake/predictions, labels: lake/labels, "
+        'master: "local[2]"}'
+    )
+
+
+@pytest.mark.slow
+def test_a_spark_lake_model_shows_what_the_same_data_ingested_shows(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any], spark_session: Any
+) -> None:
+    expected = _ingest_local(capsys, world)
+    lake = _config(world["root"], "lake", _source("spark"))
+    synced = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
+    assert synced.code == 0, synced.err
+    (model,) = synced.json()["models"]
+    assert model["model"] == "fraud" and model["engine"] == "spark"
+    assert model["days"] == 4  # five partitions, one of them empty
+    assert model["rows"] > 0 and model["delay_rows"] > 0 and model["full"]
+    got = _views(capsys, lake)
+    for name in expected:
+        assert expected[name], name
+        assert _close(got[name], expected[name]), name
+    # Nothing changed: nothing recomputed (and Spark not asked).
+    again = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
+    assert again["days"] == 0 and not again["full"]
+
+
+def test_a_duckdb_lake_model_syncs_only_changed_days_and_matches_local(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+) -> None:
+    expected = _ingest_local(capsys, world)
+    lake = _config(world["root"], "lake", _source("duckdb"))
+    first = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
+    assert first.code == 0, first.err
+    assert first.json()["models"][0]["days"] == 4
+    assert _close(_views(capsys, lake), expected)
+    # One partition rewritten (a late file): only its day is recomputed, same answers.
+    part = next(world["lake"]["predictions"].glob("date=2026-11-02/*.parquet"))
+    table = pq.read_table(part)
+    pq.write_table(table, part)
+    os.utime(part, ns=(part.stat().st_atime_ns, part.stat().st_mtime_ns + 10**9))
+    second = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
+    assert (second["days"], second["full"]) == (1, False)
+    assert _close(_views(capsys, lake), expected)
+    # A labels file changed: every day again (a label may belong to any earlier day).
+    label = next(world["lake"]["labels"].rglob("*.parquet"))
+    os.utime(label, ns=(label.stat().st_atime_ns, label.stat().st_mtime_ns + 10**9))
+    third = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
+    assert third["full"] and third["reason"] == "labels changed"
+
+
+def test_a_failed_sync_writes_nothing_and_says_why(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+) -> None:
+    lake = _config(world["root"], "lake", _source("duckdb"))
+    assert cli(capsys, "--config", lake, "--now", NOW, "sync").code == 0
+    before = _views(capsys, lake)
+    bad = world["lake"]["predictions"] / "date=2026-11-07" / "part-0.parquet"
+    bad.parent.mkdir()
+    bad.write_bytes(b"PAR1 this is not parquet")
+    failed = cli(capsys, "--config", lake, "--now", NOW, "sync")
+    assert failed.code == 2
+    assert "models.fraud.source" in failed.err and "Traceback" not in failed.err
+    assert _close(_views(capsys, lake), before)
+    shutil.rmtree(world["lake"]["predictions"])
+    missing = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
+    assert missing.code == 2 and "models.fraud.source.predictions: no such" in missing.err
+
+
+def test_lake_models_are_refused_by_what_cannot_serve_them_yet(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+) -> None:
+    lake = _config(world["root"], "lake", _source("duckdb"))
+    assert cli(capsys, "--config", lake, "--now", NOW, "sync").code == 0
+    for args in (
+        ("ingest", "predictions", world["lake"]["predictions_file"], "-m", "fraud"),
+        ("check", "-m", "fraud"),
+        ("check",),
+        ("examples", "-m", "fraud", *WINDOW),
+        ("slices", "estimate", "-m", "fraud", *WINDOW),
+    ):
+        result = cli(capsys, "--config", lake, "--now", NOW, *args)
+        assert result.code == 2, (args, result.err)
+        assert "lake model" in result.err and "Traceback" not in result.err, args
+    # A window that is not whole days is widened to them, and said so.
+    part = cli(
+        capsys,
+        "--config",
+        lake,
+        "--now",
+        NOW,
+        "slices",
+        "metrics",
+        "-m",
+        "fraud",
+        "--since",
+        "2026-11-01T06:00",
+        "--until",
+        "2026-11-05T12:00",
+        "--json",
+    )
+    assert part.code == 0 and "whole days" in part.err
+    whole = cli(
+        capsys,
+        "--config",
+        lake,
+        "--now",
+        NOW,
+        "slices",
+        "metrics",
+        "-m",
+        "fraud",
+        "--since",
+        "2026-11-01",
+        "--until",
+        "2026-11-06",
+        "--json",
+    )
+    assert part.json() == whole.json()
+    # sync of a model without a source
+    local = cli(capsys, "--config", world["local"], "sync", "-m", "fraud")
+    assert local.code == 2 and "not synced" in local.err
+
+
+def test_the_source_key_is_checked_and_its_paths_resolve_against_the_config(
+    tmp_path: Path,
+) -> None:
+    sub = tmp_path / "conf"
+    sub.mkdir()
+    path = _config(sub, "lake", _source("spark"))
+    settings = load_config(path)
+    source = settings.model("fraud").source
+    assert source is not None and source.master == "local[2]"
+    from tui.core.config.lake import resolve_location
+
+    assert resolve_location(source.predictions, settings.path) == str(sub / "lake/predictions")
+    assert resolve_location("lake.preds", settings.path) == "lake.preds"
+    for bad, said in (
+        ("{engine: spark, predictions: p/, labels: l/, bogus: 1}", "models.fraud.source.bogus"),
+        ("{engine: flink, predictions: p/, labels: l/}", "models.fraud.source.engine"),
+        ("{engine: spark, predictions: p/}", "models.fraud.source.labels"),
+        (
+            "{engine: spark, predictions: p/, labels: l/, master: yarn}",
+            "models.fraud.source.master",
+        ),
+        ("{engine: duckdb, predictions: db.preds, labels: l/}", "models.fraud.source"),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            load_config(_config(tmp_path, "bad", bad))
+        assert said in str(caught.value), (bad, str(caught.value))

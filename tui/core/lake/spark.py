@@ -1,0 +1,158 @@
+"""The Spark engine: a lake model's aggregates run by Spark (local[N], a standalone
+cluster, or Spark Connect), over a Parquet path (Hive-partitioned or not) or a
+metastore table. Only the aggregates come back (a few thousand rows a day), as Arrow.
+
+pyspark and SQLGlot are imported here only, when a lake model is synced: no other
+command pays for them (they are the optional `spark` dependency group)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.core.config.lake import is_table
+from tui.core.lake.aggregates import (
+    LABELS_VIEW,
+    OPTIONAL,
+    PREDICTIONS_VIEW,
+    Aggregate,
+    LakeError,
+    missing_columns,
+)
+from tui.core.store.queries import query
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+INSTALL = "uv sync --group spark (or pip install 'pyspark>=4' sqlglot)"
+_SPARK_TYPES = {"DOUBLE": "double", "VARCHAR": "string"}
+
+
+def java_found() -> bool:
+    """Whether a Java runtime is on PATH or under JAVA_HOME (local Spark needs one)."""
+    home = os.environ.get("JAVA_HOME")
+    return shutil.which("java") is not None or bool(home and (Path(home) / "bin/java").exists())
+
+
+def to_spark_sql(text: str) -> str:
+    """A lake query (DuckDB dialect, `$name` parameters) in Spark's dialect (`:name`
+    parameters), by SQLGlot; epoch_us, which SQLGlot passes through, becomes Spark's
+    unix_micros (both count microseconds since 1970 UTC)."""
+    import sqlglot
+    from sqlglot import exp
+
+    def rename(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.name).lower() == "epoch_us":
+            return exp.Anonymous(this="unix_micros", expressions=node.expressions)
+        return node
+
+    tree = sqlglot.parse_one(text, read="duckdb").transform(rename)
+    return tree.sql(dialect="spark")
+
+
+def spark_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as Spark binds them: a time as UTC text (cast in the query), so the
+    driver's local time zone never shifts it."""
+    return {
+        k: v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime) else v
+        for k, v in params.items()
+    }
+
+
+def start_session(master: str) -> tuple[Any, bool]:
+    """The Spark session for `master` and whether we started it (an active session of
+    this process, a test's shared one, is used as it is and left running)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise LakeError(f"the spark engine needs pyspark: {INSTALL}") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    if not master.startswith("sc://") and not java_found():
+        raise LakeError(
+            "Spark needs Java and none was found (neither `java` on PATH nor JAVA_HOME): "
+            "install a JRE, e.g. apt-get install openjdk-17-jre-headless"
+        )
+    builder: Any = SparkSession.builder.appName("oncall sync")
+    builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
+    if not master.startswith("sc://"):
+        # No web UI and no stage bars on the terminal: oncall draws its own progress.
+        builder = builder.config("spark.ui.enabled", "false")
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+    try:
+        spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    except Exception as exc:  # py4j, Connect and JVM start-up errors have no common type
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise LakeError(f"Spark could not start (master {master}): {first}") from None
+    if not master.startswith("sc://"):
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark, True
+
+
+class SparkEngine:
+    """Runs the aggregates on Spark, the same query texts as DuckDB, transpiled."""
+
+    name = "spark"
+
+    def __init__(self, master: str, predictions: str, labels: str, where: str) -> None:
+        self.where = where
+        self.spark, self._own = start_session(master)
+        try:
+            for kind, location, view in (
+                ("predictions", predictions, PREDICTIONS_VIEW),
+                ("labels", labels, LABELS_VIEW),
+            ):
+                self._view(kind, location, view)
+        except LakeError:
+            self.close()
+            raise
+
+    def _view(self, kind: str, location: str, view: str) -> None:
+        from pyspark.sql import functions as f
+
+        where = f"{self.where}.{kind}"
+        try:
+            if is_table(location):
+                frame = self.spark.table(location)
+            else:
+                frame = self.spark.read.option("mergeSchema", "true").parquet(location)
+        except Exception as exc:  # AnalysisException: no such path or table
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise LakeError(f"{where}: Spark cannot read {location}: {first}") from None
+        missing_columns(kind, list(frame.columns), where)
+        for column, kind_type in OPTIONAL[kind].items():
+            if column not in frame.columns:
+                frame = frame.withColumn(column, f.lit(None).cast(_SPARK_TYPES[kind_type]))
+        frame.createOrReplaceTempView(view)
+
+    def run(self, aggregate: Aggregate) -> pa.Table:
+        """The rows of one aggregate, collected as Arrow (UTC times, zone dropped, as
+        the store keeps them)."""
+        import pyarrow as pa
+
+        q = query(aggregate.name)
+        text = q.sql(**aggregate.fragments)
+        used = q.used_params(text)
+        bound = spark_params({k: v for k, v in aggregate.params.items() if k in used})
+        try:
+            table = self.spark.sql(to_spark_sql(text), args=bound).toArrow()
+        except Exception as exc:  # a failed job: nothing is written
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            raise LakeError(
+                f"{self.where}: the Spark job {aggregate.name} failed: {first}"
+            ) from None
+        columns = []
+        for field, column in zip(table.schema, table.columns, strict=True):
+            if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+                column = column.cast(pa.timestamp(field.type.unit))
+            columns.append(column)
+        return pa.table(columns, names=table.schema.names)
+
+    def close(self) -> None:
+        """Stop the session if this engine started it."""
+        if self._own:
+            self.spark.stop()
