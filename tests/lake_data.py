@@ -77,12 +77,15 @@ def write_lake(
         part = out["predictions"] / f"date={START + timedelta(days=day):%Y-%m-%d}"
         part.mkdir(parents=True)
         pq.write_table(table, part / "part-0.parquet")
-        for pid, t, s, v in zip(p["prediction_id"], p["ts"], p["score"], p["value"], strict=True):
+        drawn = zip(p["prediction_id"], p["ts"], p["score"], p["value"], p["device"], strict=True)
+        for pid, t, s, v, device in drawn:
             r = rng.random()
             if r < 0.25:
                 continue  # never labelled
             hours = -rng.exponential(2) if r < 0.3 else rng.exponential(40)
             positive = rng.random() < (0.5 if s is None or s != s else s)
+            if device == "web" and rng.random() < 0.7:
+                positive = not positive  # a slice the model is bad at (slices worst)
             labels.append(
                 {
                     "prediction_id": pid,
@@ -135,7 +138,11 @@ def spark_session() -> Iterator[Any]:
         .appName("oncall tests")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
+        # Tiny data on a busy machine: one shuffle partition, no whole-stage code
+        # generation (compiling it costs more than running it), a quick-to-start JVM.
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.driver.memory", "1g")
         .getOrCreate()
     )

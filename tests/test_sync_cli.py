@@ -259,3 +259,41 @@ def test_the_source_key_is_checked_and_its_paths_resolve_against_the_config(
         with pytest.raises(ConfigError) as caught:
             load_config(_config(tmp_path, "bad", bad))
         assert said in str(caught.value), (bad, str(caught.value))
+
+
+def test_the_readme_lake_example_loads(tmp_path: Path) -> None:
+    import re
+
+    from tests.helpers import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "engine: spark" in b)
+    path = tmp_path / "oncall.yaml"
+    path.write_text(block)
+    source = load_config(path).model("fraud").source
+    assert source is not None and (source.engine, source.master) == ("spark", "local[4]")
+
+
+def test_no_java_or_no_pyspark_is_said_plainly(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from tui.core.lake import spark
+
+    lake = _config(world["root"], "lake", _source("spark"))
+    # No pyspark at all (a machine without the spark group).
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    result = cli(capsys, "--config", lake, "sync")
+    assert result.code == 2 and "uv sync --group spark" in result.err, result.err
+    assert "Traceback" not in result.err
+    monkeypatch.delitem(sys.modules, "pyspark.sql")
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    # pyspark but no Java (and no session already running in this process).
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+    monkeypatch.setattr(spark, "java_found", lambda: False)
+    result = cli(capsys, "--config", lake, "sync", "--json")
+    assert result.code == 2 and "Java" in result.err and "openjdk" in result.err, result.err
+    assert result.out == ""
