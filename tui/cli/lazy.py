@@ -80,7 +80,7 @@ COMMANDS: dict[str, Entry] = {
     "sync": Entry(
         "tui.cli.sync",
         "sync",
-        "Compute lake models' daily aggregates where their data lives (Spark) and store them.",
+        "Compute the daily aggregates of lake models where their data lives, and store them.",
     ),
     "tune": Entry("tui.cli.tune", "tune", "Thresholds back-tested on the record."),
     "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),

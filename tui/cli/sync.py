@@ -22,8 +22,9 @@ def sync(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compute the daily rollups and label-delay histograms of lake models (`source:` in
-    the config) for the days whose data changed since the last sync, and store them."""
+    """Compute the daily aggregates of lake models where their data lives, and store them:
+    the rollups and label-delay histograms of the days whose data changed since the last
+    sync, for each model with a `source:` in the config (Spark, or DuckDB over Parquet)."""
     env = env_of(ctx)
     settings = env.settings()
     lake = lake_models(settings)
