@@ -112,6 +112,23 @@ def test_every_aggregate_is_the_same_on_duckdb_and_spark(
             assert_same(got[kind], expected[kind])
 
 
+@pytest.mark.slow
+def test_a_lake_with_no_labels_yet_reads_as_unlabelled_on_both(
+    lakes: dict[str, dict[str, Path]], spark_session: Any
+) -> None:
+    from tui.core.lake.aggregates import rollup_aggregate
+    from tui.core.lake.spark import SparkEngine
+
+    lake, model = lakes["binary"], MODELS["binary"]
+    files = [f.path for f in list_files(str(lake["predictions"]), "p", required=True) or []]
+    duck = DuckDBEngine(files, [], "test")
+    expected = duck.run(rollup_aggregate(model, *EVERYTHING))
+    duck.close()
+    assert expected.column("label").null_count == expected.num_rows
+    engine = SparkEngine("local[2]", str(lake["predictions"]), None, "test")
+    assert_same(engine.run(rollup_aggregate(model, *EVERYTHING)), expected)
+
+
 CONFIG = """
 store: oncall.duckdb
 models:

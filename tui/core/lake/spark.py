@@ -94,11 +94,12 @@ def start_session(master: str) -> tuple[Any, bool]:
 
 
 class SparkEngine:
-    """Runs the aggregates on Spark, the same query texts as DuckDB, transpiled."""
+    """Runs the aggregates on Spark, the same query texts as DuckDB, transpiled. `labels`
+    None: a local labels folder that holds no file yet (Spark cannot read an empty one)."""
 
     name = "spark"
 
-    def __init__(self, master: str, predictions: str, labels: str, where: str) -> None:
+    def __init__(self, master: str, predictions: str, labels: str | None, where: str) -> None:
         self.where = where
         self.spark, self._own = start_session(master)
         try:
@@ -111,12 +112,16 @@ class SparkEngine:
             self.close()
             raise
 
-    def _view(self, kind: str, location: str, view: str) -> None:
+    def _view(self, kind: str, location: str | None, view: str) -> None:
         from pyspark.sql import functions as f
 
         where = f"{self.where}.{kind}"
         try:
-            if is_table(location):
+            if location is None:  # a labels folder with no file yet: no labels
+                frame = self.spark.createDataFrame(
+                    [], "prediction_id string, label string, labeled_at timestamp"
+                )
+            elif is_table(location):
                 frame = self.spark.table(location)
             else:
                 frame = self.spark.read.option("mergeSchema", "true").parquet(location)

@@ -145,10 +145,11 @@ def open_engine(settings: Settings, name: str, source: LakeSource, files: Any) -
         return DuckDBEngine(
             [f.path for f in files["predictions"]], [f.path for f in files["labels"]], where
         )
+    no_labels = files["labels"] == []  # listed, and empty
     return SparkEngine(
         source.master,
         resolve_location(source.predictions, settings.path),
-        resolve_location(source.labels, settings.path),
+        None if no_labels else resolve_location(source.labels, settings.path),
         where,
     )
 
