@@ -16,6 +16,12 @@ WITH newest AS (
                row_number() OVER (PARTITION BY CAST(prediction_id AS VARCHAR)
                                   ORDER BY labeled_at DESC, CAST(label AS VARCHAR) DESC) AS pick
         FROM lake_labels
+        -- Only the labels of this span's predictions are ranked (a semi-join first: a
+        -- day's sync does not sort every label the lake holds).
+        WHERE CAST(prediction_id AS VARCHAR) IN (
+            SELECT CAST(prediction_id AS VARCHAR) FROM lake_predictions
+            WHERE ts >= CAST($lo AS TIMESTAMP) AND ts < CAST($hi AS TIMESTAMP)
+        )
     ) ranked
     WHERE pick = 1
 ),

@@ -183,3 +183,19 @@ def test_the_duckdb_aggregates_equal_oncalls_own_rollups(
         for kind in local:
             assert local[kind].num_rows > 50
             assert_same(lake_rows[kind], local[kind])
+
+
+def test_each_lake_query_transpiles_to_spark_with_bound_parameters() -> None:
+    # No JVM needed: what SQLGlot makes of the one definition.
+    pytest.importorskip("sqlglot")
+    from tui.core.lake.spark import to_spark_sql
+    from tui.core.store.queries import query
+
+    for kind, aggregate in aggregates(MODELS["binary"], *EVERYTHING).items():
+        text = to_spark_sql(query(aggregate.name).sql(**aggregate.fragments))
+        assert "$" not in text and ":lo" in text and ":hi" in text, kind
+        assert "--" not in text and "/*" not in text  # comments dropped
+        assert "`region`" in text  # identifiers quoted the Spark way
+    delays = aggregates(MODELS["binary"], *EVERYTHING)["delays"]
+    text = to_spark_sql(query("lake_delays").sql(**delays.fragments))
+    assert "UNIX_MICROS(" in text.upper() and "EPOCH_US" not in text.upper()

@@ -50,7 +50,7 @@ def to_spark_sql(text: str) -> str:
         return node
 
     tree = sqlglot.parse_one(text, read="duckdb").transform(rename)
-    return tree.sql(dialect="spark")
+    return tree.sql(dialect="spark", comments=False)
 
 
 def spark_params(params: dict[str, Any]) -> dict[str, Any]:
