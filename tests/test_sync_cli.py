@@ -7,14 +7,16 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from tests.helpers import cli
+from tests.helpers import cli, count
 from tests.lake_data import spark_session, write_lake
 from tui.core.config.settings import load_config
 from tui.core.errors import ConfigError
@@ -153,11 +155,23 @@ def test_a_duckdb_lake_model_syncs_only_changed_days_and_matches_local(
     second = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
     assert (second["days"], second["full"]) == (1, False)
     assert _close(_views(capsys, lake), expected)
+    # A late row filed under the next partition: the days its rows span are recomputed
+    # (read from the file's statistics), not only the day its folder names.
+    day2 = "SELECT sum(n) FROM rollups__fraud WHERE day = TIMESTAMP '2026-11-02'"
+    was = count(world["root"] / "lake.duckdb", day2)
+    late = table.slice(0, 1).set_column(
+        1, "ts", pa.array([datetime(2026, 11, 2, 23, 59)], pa.timestamp("us"))
+    )
+    late = late.set_column(0, "prediction_id", pa.array(["late-1"]))
+    pq.write_table(late, world["lake"]["predictions"] / "date=2026-11-04" / "late.parquet")
+    third = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
+    assert (third["days"], third["full"]) == (1, False), third
+    assert count(world["root"] / "lake.duckdb", day2) == was + 1
     # A labels file changed: every day again (a label may belong to any earlier day).
     label = next(world["lake"]["labels"].rglob("*.parquet"))
     os.utime(label, ns=(label.stat().st_atime_ns, label.stat().st_mtime_ns + 10**9))
-    third = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
-    assert third["full"] and third["reason"] == "labels changed"
+    fourth = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json").json()["models"][0]
+    assert fourth["full"] and fourth["reason"] == "labels changed"
 
 
 def test_a_failed_sync_writes_nothing_and_says_why(

@@ -1,7 +1,7 @@
 -- Lake models (`models.M.source`): their daily aggregates are computed where the data
 -- lives and written by `oncall sync`. lake_files records each Parquet file a sync read
--- (its modification time and size), so the next sync recomputes only the days whose
--- files changed; lake_state records the shape the aggregates were written in (slice
+-- (its modification time and size, and the first and last day of its predictions), so
+-- the next sync recomputes only the days whose files changed; lake_state records the shape the aggregates were written in (slice
 -- columns, task), so a config change recomputes every day.
 CREATE TABLE lake_files (
     model    VARCHAR NOT NULL,
@@ -9,7 +9,9 @@ CREATE TABLE lake_files (
     path     VARCHAR NOT NULL,
     mtime_ns BIGINT NOT NULL,
     size     BIGINT NOT NULL,
-    day      TIMESTAMP,                    -- the day its partition names; NULL: none
+    rows     BIGINT,                       -- predictions: rows in its footer
+    first_day TIMESTAMP,                   -- predictions: the days its rows span
+    last_day  TIMESTAMP,                   -- (NULL: unknown, or a labels file)
     PRIMARY KEY (model, kind, path)
 );
 

@@ -1,12 +1,15 @@
 """The Parquet files of a lake source on this machine: what is there, when each was
-last written, and the day its Hive partition says it holds (``.../date=2026-11-01/``)."""
+last written, and which days its predictions span (read from the file's own `ts`
+statistics, so a late row filed under the next day's partition is not missed; the Hive
+partition's day, ``.../date=2026-11-01/``, when a file keeps no statistics)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tui.core.config.lake import is_table
 from tui.core.lake.aggregates import LakeError
@@ -17,12 +20,24 @@ _DAY = re.compile(r"^(?:date|day|dt|ds)=(\d{4}-\d{2}-\d{2})$")
 
 @dataclass(frozen=True)
 class LakeFile:
-    """One Parquet file: its path, modification time (ns), size and partition day."""
+    """One Parquet file: its path, modification time (ns), size, and for predictions its
+    rows and the first and last day they span (None: unknown)."""
 
     path: str
     mtime_ns: int
     size: int
-    day: datetime | None
+    rows: int | None = None
+    first_day: datetime | None = None
+    last_day: datetime | None = None
+
+    def days(self) -> list[datetime] | None:
+        """Every day the file's rows span; None when unknown."""
+        if self.rows == 0:
+            return []
+        if self.first_day is None or self.last_day is None:
+            return None
+        span = (self.last_day - self.first_day).days
+        return [self.first_day + timedelta(days=i) for i in range(span + 1)]
 
 
 def local_path(location: str) -> Path | None:
@@ -44,11 +59,49 @@ def partition_day(path: Path) -> datetime | None:
     return None
 
 
+def _day(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is not None:  # a UTC-adjusted timestamp: its UTC day
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return datetime(value.year, value.month, value.day)
+
+
+def ts_days(path: Path) -> tuple[int | None, datetime | None, datetime | None]:
+    """A predictions file's rows and the first and last day of its `ts`, from its
+    footer (no rows read); None for what the footer does not say."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # an unreadable file: the engine names it when it reads it
+        return None, None, None
+    if meta.num_rows == 0:
+        return 0, None, None
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    if "ts" not in names:
+        return meta.num_rows, None, None
+    index = names.index("ts")
+    lows, highs = [], []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(index).statistics
+        if meta.row_group(g).num_rows == 0:
+            continue
+        if stats is None or not stats.has_min_max:
+            return meta.num_rows, None, None
+        lows.append(_day(stats.min))
+        highs.append(_day(stats.max))
+    if not lows or None in lows or None in highs:
+        return meta.num_rows, None, None
+    return meta.num_rows, min(d for d in lows if d), max(d for d in highs if d)
+
+
 def list_files(location: str, where: str, *, required: bool) -> list[LakeFile] | None:
     """Every Parquet file of a local source (a file, or a folder searched recursively;
     Spark's and Hive's hidden `_`/`.` files skipped), sorted; None when the source is
-    not a local path. A LakeError names `where` when the path is missing, or when
-    `required` and it holds no Parquet file."""
+    not a local path. Predictions files (`required`) carry the days they span. A
+    LakeError names `where` when the path is missing, or when `required` and it holds
+    no Parquet file."""
     path = local_path(location)
     if path is None:
         return None
@@ -67,5 +120,10 @@ def list_files(location: str, where: str, *, required: bool) -> list[LakeFile] |
     out = []
     for p in found:
         stat = p.stat()
-        out.append(LakeFile(str(p), stat.st_mtime_ns, stat.st_size, partition_day(p)))
+        rows = first = last = None
+        if required:
+            rows, first, last = ts_days(p)
+            if first is None and rows != 0:
+                first = last = partition_day(p)
+        out.append(LakeFile(str(p), stat.st_mtime_ns, stat.st_size, rows, first, last))
     return out

@@ -2,11 +2,12 @@
 whose data changed, and written into the store's rollup tables in one transaction.
 
 What changed is read from the files: each Parquet file's modification time and size are
-recorded at a sync; a new, rewritten or removed predictions file re-syncs the day its
-partition names. Every day is re-synced the first time, when the model's slices or task
+recorded at a sync, with the days its predictions span (from the footer's `ts`
+statistics); a new, rewritten or removed predictions file re-syncs the days it spans
+(spanned). Every day is re-synced the first time, when the model's slices or task
 changed, when a labels file changed (a label may belong to any earlier day), when a
-changed predictions file names no day, and for a table or remote source (no file times
-to compare). The engine runs before the store is opened for writing: a failed job
+changed predictions file's days are unknown, and for a table or remote source (no file
+times to compare). The engine runs before the store is opened for writing: a failed job
 writes nothing, and the store is not held while Spark works.
 
 The store then holds, for a lake model, its rollups and label-delay histograms and an
@@ -121,20 +122,35 @@ def plan(
         return Plan(True, reason="the model's slices or task changed")
     if any(v is None for v in files.values()):
         return Plan(True, reason="a table or remote source (no file times to compare)")
-    before: dict[tuple[str, str], tuple[int, int, datetime | None]] = {
-        (str(r["kind"]), str(r["path"])): (int(r["mtime_ns"]), int(r["size"]), r["day"])
+    before = {
+        (str(r["kind"]), str(r["path"])): LakeFile(
+            str(r["path"]),
+            int(r["mtime_ns"]),
+            int(r["size"]),
+            r["rows"],
+            r["first_day"],
+            r["last_day"],
+        )
         for r in fetch_rows(con, "lake_files_of", {"model": name})
     }
-    now = {(k, f.path): (f.mtime_ns, f.size, f.day) for k, fs in files.items() for f in fs or []}
-    changed = {key for key in before.keys() | now.keys() if before.get(key) != now.get(key)}
+    now = {(k, f.path): f for k, fs in files.items() for f in fs or []}
+
+    def stamp(f: LakeFile | None) -> tuple[int, int] | None:
+        return None if f is None else (f.mtime_ns, f.size)
+
+    changed = {k for k in before.keys() | now.keys() if stamp(before.get(k)) != stamp(now.get(k))}
     if any(kind == "labels" for kind, _ in changed):
         return Plan(True, reason="labels changed")
     days: set[datetime] = set()
     for key in changed:
-        day = (now.get(key) or before[key])[2]
-        if day is None:
-            return Plan(True, reason="a changed predictions file names no day")
-        days.add(day)
+        # The days the file spans now and the days it spanned at the last sync.
+        for f in (now.get(key), before.get(key)):
+            if f is None:
+                continue
+            spanned = f.days()
+            if spanned is None:
+                return Plan(True, reason="a changed predictions file's days are unknown")
+            days.update(spanned)
     return Plan(False, day_runs(sorted(days)), reason="changed partitions" if days else "")
 
 
@@ -215,7 +231,9 @@ def write(
                     "path": f.path,
                     "mtime_ns": f.mtime_ns,
                     "size": f.size,
-                    "day": f.day,
+                    "rows": f.rows,
+                    "first_day": f.first_day,
+                    "last_day": f.last_day,
                 },
             )
     execute(con, "lake_state_put", {"model": name, "shape": shape_of(model), "synced_at": now})
