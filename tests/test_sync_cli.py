@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +311,48 @@ def test_no_java_or_no_pyspark_is_said_plainly(
     result = cli(capsys, "--config", lake, "sync", "--json")
     assert result.code == 2 and "Java" in result.err and "openjdk" in result.err, result.err
     assert result.out == ""
+
+
+def test_the_check_runner_leaves_lake_models_out_for_every_caller(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+) -> None:
+    # A lake model's predictions in the store are no evidence (empty by design, or the
+    # rows of its days before it moved to the lake): checked against them, volume,
+    # freshness and never-judged would fire falsely for every day since.
+    from tui.core.config.times import Clock
+    from tui.core.monitor.run import run_checks, run_checks_to_end
+    from tui.core.monitor.watch import Step, Watch
+    from tui.core.notify.deliver import RealClock
+    from tui.core.store.connection import Store
+
+    _ingest_local(capsys, world)  # the model was local until 2026-11-05
+    lake = _config(world["root"], "local", _source("duckdb"))
+    with lake.open("a") as out:
+        out.write("checks:\n  window: 1d\n  freshness: {max_lag: 1h}\n")
+    assert cli(capsys, "--config", lake, "--now", NOW, "sync").code == 0
+    settings = load_config(lake)
+    db = world["root"] / "local.duckdb"
+    store = Store(db)
+    now = datetime(2026, 11, 20)
+    run = run_checks(store, settings, now)  # every model, as watch, demo and drills ask
+    assert run.lake_skipped == ["fraud"] and run.results == [] and run.complete
+    assert run_checks_to_end(store, settings, now).lake_skipped == ["fraud"]
+    steps: list[Step] = []
+    watch = Watch(
+        store,
+        settings,
+        None,
+        every=timedelta(minutes=5),
+        settle=timedelta(seconds=1),
+        data_clock=Clock.at(now),
+        clock=RealClock(),
+        actor="test",
+        log=steps.append,
+    )
+    watch.check()
+    assert steps[-1].detail["opened"] == [] and steps[-1].detail["lake_skipped"] == ["fraud"]
+    assert count(db, "SELECT count(*) FROM alerts") == 0
+    assert count(db, "SELECT count(*) FROM check_results") == 0
+    # `oncall check` still says which lake models it leaves out.
+    told = cli(capsys, "--config", lake, "--now", NOW, "check", "--json")
+    assert told.code == 2 and "lake model" in told.err
