@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -185,11 +186,70 @@ def test_a_failed_sync_writes_nothing_and_says_why(
     bad.write_bytes(b"PAR1 this is not parquet")
     failed = cli(capsys, "--config", lake, "--now", NOW, "sync")
     assert failed.code == 2
-    assert "models.fraud.source" in failed.err and "Traceback" not in failed.err
+    assert f"models.fraud.source.predictions: {bad} is not a readable Parquet" in failed.err
+    _no_engine_text(failed.err + failed.out)
     assert _close(_views(capsys, lake), before)
     shutil.rmtree(world["lake"]["predictions"])
     missing = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
     assert missing.code == 2 and "models.fraud.source.predictions: no such" in missing.err
+
+
+# What engines and drivers say in their own errors: none of it may reach a user.
+ENGINE_TEXT = (
+    "Exception",
+    "Error:",
+    "Py4J",
+    "py4j",
+    "java.",
+    "Binder",
+    "Conversion",
+    "Invalid Input",
+    "ArrowInvalid",
+    "pyarrow",
+    "Parquet magic",
+    "[",  # Spark's error classes: [UNRESOLVED_COLUMN...], [CAST_INVALID_INPUT...]
+    "Traceback",
+)
+
+
+def _no_engine_text(text: str) -> None:
+    assert text.strip(), "no message at all"
+    for word in ENGINE_TEXT:
+        assert word not in text, (word, text)
+
+
+def _broken_lake(world: dict[str, Any], change: Callable[[pa.Table], pa.Table]) -> None:
+    # Every predictions file rewritten by `change` (the footers stay readable).
+    for path in world["lake"]["predictions"].rglob("*.parquet"):
+        pq.write_table(change(pq.read_table(path)), path)
+
+
+def test_a_lake_that_breaks_the_contract_is_said_in_our_words(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+) -> None:
+    lake = _config(world["root"], "lake", _source("duckdb"))
+    where = world["lake"]["predictions"]
+    # A column missing: named, with what was found.
+    _broken_lake(world, lambda t: t.drop_columns(["prediction"]))
+    result = cli(capsys, "--config", lake, "--now", NOW, "sync")
+    assert result.code == 2 and "lack the column(s) prediction" in result.err, result.err
+    _no_engine_text(result.err + result.out)
+    # A column of another type (ts as text that is no time): the engine's job fails;
+    # which model, what and where are said, and what was expected.
+    _broken_lake(
+        world,
+        lambda t: t.append_column("prediction", pa.array(["1"] * t.num_rows)).set_column(
+            1, "ts", pa.array(["not a time"] * t.num_rows, pa.string())
+        ),
+    )
+    result = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
+    assert result.code == 2 and result.out == ""
+    assert (
+        "models.fraud.source: could not compute the daily rollups on duckdb from the "
+        f"predictions at {where}" in result.err
+    ), result.err
+    assert "ts a timestamp" in result.err and "Nothing was written" in result.err
+    _no_engine_text(result.err)
 
 
 def test_lake_models_are_refused_by_what_cannot_serve_them_yet(
@@ -356,3 +416,31 @@ def test_the_check_runner_leaves_lake_models_out_for_every_caller(
     # `oncall check` still says which lake models it leaves out.
     told = cli(capsys, "--config", lake, "--now", NOW, "check", "--json")
     assert told.code == 2 and "lake model" in told.err
+
+
+@pytest.mark.slow
+def test_spark_failures_are_said_in_our_words(
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any], spark_session: Any
+) -> None:
+    # No such table: Spark's AnalysisException stays behind; the table is named.
+    table = "{engine: spark, predictions: nosuch.preds, labels: lake/labels}"
+    result = cli(capsys, "--config", _config(world["root"], "lake", table), "sync")
+    assert result.code == 2, result.err
+    assert (
+        "models.fraud.source.predictions: could not read the predictions at nosuch.preds as "
+        "Parquet with the columns prediction_id, ts, prediction" in result.err
+    ), result.err
+    _no_engine_text(result.err + result.out)
+    # A job that fails (ts as text that is no time): which aggregate, over what.
+    _broken_lake(
+        world,
+        lambda t: t.set_column(1, "ts", pa.array(["not a time"] * t.num_rows, pa.string())),
+    )
+    lake = _config(world["root"], "lake", _source("spark"))
+    result = cli(capsys, "--config", lake, "sync", "--json")
+    assert result.code == 2 and result.out == "", result.err
+    assert (
+        "models.fraud.source: could not compute the daily rollups on spark from the predictions at"
+        in result.err
+    ), result.err
+    _no_engine_text(result.err)

@@ -113,6 +113,36 @@ def aggregates(model: Model, lo: datetime, hi: datetime) -> dict[str, Aggregate]
     return {"rollups": rollup_aggregate(model, lo, hi), "delays": delays_aggregate(model, lo, hi)}
 
 
+# What each aggregate is, in the words an error uses.
+WHAT = {"lake_rollup": "the daily rollups", "lake_delays": "the label-delay histograms"}
+# The contract an engine's failure most likely broke (a column of another type).
+CONTRACT = (
+    "predictions with prediction_id, prediction and ts a timestamp (score a number, "
+    "model_version text, if present); labels with prediction_id, label and labeled_at "
+    "a timestamp"
+)
+
+
+def read_failed(where: str, kind: str, location: str) -> LakeError:
+    """The error of an engine that could not read one side of a source: in our words
+    only (the engine's own text, Java's or DuckDB's, never reaches the user)."""
+    return LakeError(
+        f"{where}: could not read the {kind} at {location} as Parquet with the columns "
+        f"{', '.join(REQUIRED[kind])} (no such path or table, a damaged file, or files "
+        "whose columns conflict?)"
+    )
+
+
+def job_failed(where: str, engine: str, name: str, locations: dict[str, str]) -> LakeError:
+    """The error of an aggregate the engine could not compute: which, over what, and
+    what we expected; nothing is written."""
+    read = " and ".join(f"the {k} at {v}" for k, v in locations.items())
+    return LakeError(
+        f"{where}: could not compute {WHAT.get(name, name)} on {engine} from {read}; "
+        f"expected {CONTRACT}. Nothing was written."
+    )
+
+
 def missing_columns(kind: str, columns: list[str], where: str) -> None:
     """A LakeError naming the contract's columns a relation lacks."""
     lacking = [c for c in REQUIRED[kind] if c not in columns]

@@ -3,6 +3,7 @@ small enough for one machine (and as the reference the Spark engine is tested ag
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -13,8 +14,9 @@ from tui.core.lake.aggregates import (
     PREDICTIONS_VIEW,
     REQUIRED,
     Aggregate,
-    LakeError,
+    job_failed,
     missing_columns,
+    read_failed,
 )
 from tui.core.store.queries import query
 
@@ -28,6 +30,13 @@ _NO_LABELS = (
 )
 
 
+def _place(files: list[str]) -> str:
+    # One file by its path, several by the folder they share.
+    if not files:
+        return "(no files)"
+    return files[0] if len(files) == 1 else os.path.commonpath(files)
+
+
 class DuckDBEngine:
     """Runs the aggregates over Parquet files with an in-memory DuckDB."""
 
@@ -35,6 +44,8 @@ class DuckDBEngine:
 
     def __init__(self, predictions: list[str], labels: list[str], where: str) -> None:
         self.where = where
+        # Where each side was read from, for an error: the files' common folder.
+        self.locations = {"predictions": _place(predictions), "labels": _place(labels)}
         self.con = duckdb.connect()
         # Timestamps are UTC (a tz-aware column is read as UTC, never as local time).
         self.con.execute("SET TimeZone = 'UTC'")
@@ -48,9 +59,8 @@ class DuckDBEngine:
                     if files
                     else self.con.sql(_NO_LABELS)
                 )
-            except duckdb.Error as exc:  # a damaged or unreadable file
-                first = str(exc).strip().splitlines()[0][:300]
-                raise LakeError(f"{where}.{kind}: cannot be read: {first}") from None
+            except duckdb.Error:  # a damaged or unreadable file; DuckDB's text not shown
+                raise read_failed(f"{where}.{kind}", kind, self.locations[kind]) from None
             missing_columns(kind, list(rel.columns), f"{where}.{kind}")
             # Optional contract columns the lake lacks read as NULL; constant text only.
             added = "".join(
@@ -74,11 +84,8 @@ class DuckDBEngine:
         bound = {k: v for k, v in aggregate.params.items() if k in used}
         try:
             table: pa.Table = self.con.sql(text, params=bound or None).to_arrow_table()
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0][:300]
-            raise LakeError(
-                f"{self.where}: the duckdb engine failed on {aggregate.name}: {first}"
-            ) from None
+        except duckdb.Error:  # e.g. a column of another type; DuckDB's text not shown
+            raise job_failed(self.where, self.name, aggregate.name, self.locations) from None
         return table
 
     def close(self) -> None:

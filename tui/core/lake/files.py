@@ -9,10 +9,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.config.lake import is_table
 from tui.core.lake.aggregates import LakeError
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 # A partition directory naming a day: date=, day=, dt= or ds= and an ISO date.
 _DAY = re.compile(r"^(?:date|day|dt|ds)=(\d{4}-\d{2}-\d{2})$")
@@ -67,15 +70,23 @@ def _day(value: Any) -> datetime | None:
     return datetime(value.year, value.month, value.day)
 
 
-def ts_days(path: Path) -> tuple[int | None, datetime | None, datetime | None]:
-    """A predictions file's rows and the first and last day of its `ts`, from its
-    footer (no rows read); None for what the footer does not say."""
+def footer(path: Path, where: str) -> pq.FileMetaData:
+    """A Parquet file's footer; a LakeError naming the file when it is not one (damaged,
+    truncated, or still being written), said before any engine starts and in our words."""
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
-    except Exception:  # an unreadable file: the engine names it when it reads it
-        return None, None, None
+        return pq.ParquetFile(path).metadata
+    except Exception:  # pyarrow's text (an ArrowInvalid, an OSError) is not shown
+        raise LakeError(
+            f"{where}: {path} is not a readable Parquet file (damaged, truncated, or "
+            "still being written?)"
+        ) from None
+
+
+def ts_days(meta: pq.FileMetaData) -> tuple[int | None, datetime | None, datetime | None]:
+    """A predictions file's rows and the first and last day of its `ts`, from its
+    footer (no rows read); None for what the footer does not say."""
     if meta.num_rows == 0:
         return 0, None, None
     names = [meta.schema.column(i).name for i in range(meta.num_columns)]
@@ -100,8 +111,8 @@ def list_files(location: str, where: str, *, required: bool) -> list[LakeFile] |
     """Every Parquet file of a local source (a file, or a folder searched recursively;
     Spark's and Hive's hidden `_`/`.` files skipped), sorted; None when the source is
     not a local path. Predictions files (`required`) carry the days they span. A
-    LakeError names `where` when the path is missing, or when `required` and it holds
-    no Parquet file."""
+    LakeError names `where` when the path is missing, when `required` and it holds no
+    Parquet file, or when a file is not readable Parquet."""
     path = local_path(location)
     if path is None:
         return None
@@ -120,9 +131,10 @@ def list_files(location: str, where: str, *, required: bool) -> list[LakeFile] |
     out = []
     for p in found:
         stat = p.stat()
+        meta = footer(p, where)  # every file, labels too: a damaged one is named here
         rows = first = last = None
         if required:
-            rows, first, last = ts_days(p)
+            rows, first, last = ts_days(meta)
             if first is None and rows != 0:
                 first = last = partition_day(p)
         out.append(LakeFile(str(p), stat.st_mtime_ns, stat.st_size, rows, first, last))

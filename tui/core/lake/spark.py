@@ -7,6 +7,7 @@ command pays for them (they are the optional `spark` dependency group)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from datetime import datetime
@@ -20,7 +21,9 @@ from tui.core.lake.aggregates import (
     PREDICTIONS_VIEW,
     Aggregate,
     LakeError,
+    job_failed,
     missing_columns,
+    read_failed,
 )
 from tui.core.store.queries import query
 
@@ -62,6 +65,18 @@ def spark_params(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# pyspark's own loggers that print a failed query's error (Spark's text, as JSON) on
+# stderr when the exception is made: oncall says the failure in its words instead.
+_PYSPARK_ERROR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def quiet_engine_logs() -> None:
+    """Keep pyspark's error loggers off the user's terminal (the JVM's log is set to
+    OFF where the session is started)."""
+    for name in _PYSPARK_ERROR_LOGGERS:
+        logging.getLogger(name).disabled = True
+
+
 def start_session(master: str) -> tuple[Any, bool]:
     """The Spark session for `master` and whether we started it (an active session of
     this process, a test's shared one, is used as it is and left running)."""
@@ -69,6 +84,7 @@ def start_session(master: str) -> tuple[Any, bool]:
         from pyspark.sql import SparkSession
     except ImportError:
         raise LakeError(f"the spark engine needs pyspark: {INSTALL}") from None
+    quiet_engine_logs()
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
@@ -85,11 +101,15 @@ def start_session(master: str) -> tuple[Any, bool]:
         builder = builder.config("spark.ui.showConsoleProgress", "false")
     try:
         spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
-    except Exception as exc:  # py4j, Connect and JVM start-up errors have no common type
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise LakeError(f"Spark could not start (master {master}): {first}") from None
+    except Exception:  # py4j, Connect and JVM start-up errors: their text not shown
+        raise LakeError(
+            f"Spark could not start (master {master}): is the master reachable, and is "
+            "Java 17 or later the one on PATH or JAVA_HOME?"
+        ) from None
     if not master.startswith("sc://"):
-        spark.sparkContext.setLogLevel("ERROR")
+        # Spark's own log (a failed task's Java stack) is engine text: not for the
+        # terminal; a failure is said by oncall in its own words.
+        spark.sparkContext.setLogLevel("OFF")
     return spark, True
 
 
@@ -101,6 +121,7 @@ class SparkEngine:
 
     def __init__(self, master: str, predictions: str, labels: str | None, where: str) -> None:
         self.where = where
+        self.locations = {"predictions": predictions, "labels": labels or "(no files yet)"}
         self.spark, self._own = start_session(master)
         try:
             for kind, location, view in (
@@ -125,9 +146,8 @@ class SparkEngine:
                 frame = self.spark.table(location)
             else:
                 frame = self.spark.read.option("mergeSchema", "true").parquet(location)
-        except Exception as exc:  # AnalysisException: no such path or table
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise LakeError(f"{where}: Spark cannot read {location}: {first}") from None
+        except Exception:  # AnalysisException & co: Spark's own text is not shown
+            raise read_failed(where, kind, str(location)) from None
         missing_columns(kind, list(frame.columns), where)
         for column, kind_type in OPTIONAL[kind].items():
             if column not in frame.columns:
@@ -145,11 +165,8 @@ class SparkEngine:
         bound = spark_params({k: v for k, v in aggregate.params.items() if k in used})
         try:
             table = self.spark.sql(to_spark_sql(text), args=bound).toArrow()
-        except Exception as exc:  # a failed job: nothing is written
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            raise LakeError(
-                f"{self.where}: the Spark job {aggregate.name} failed: {first}"
-            ) from None
+        except Exception:  # a failed job (Spark's text not shown): nothing is written
+            raise job_failed(self.where, self.name, aggregate.name, self.locations) from None
         columns = []
         for field, column in zip(table.schema, table.columns, strict=True):
             if pa.types.is_timestamp(field.type) and field.type.tz is not None:
