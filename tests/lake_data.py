@@ -142,6 +142,11 @@ def spark_session() -> Iterator[Any]:
         # generation (compiling it costs more than running it), a quick-to-start JVM.
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.sql.codegen.wholeStage", "false")
+        # Tiny jobs: no adaptive re-planning between stages and one task per read (the
+        # answers are the same; the planning and scheduling of each job cost less).
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.default.parallelism", "1")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.driver.memory", "1g")
         .getOrCreate()

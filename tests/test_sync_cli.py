@@ -57,15 +57,19 @@ def _scored(lake: dict[str, Path], out: Path) -> dict[str, Path]:
     return {"predictions": out / "predictions", "labels": out / "labels"}
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> dict[str, Any]:
-    lake = _scored(write_lake(tmp_path / "raw"), tmp_path / "lake")
-    local = _config(tmp_path, "local", None)
+def _make_world(root: Path) -> dict[str, Any]:
+    lake = _scored(write_lake(root / "raw"), root / "lake")
+    local = _config(root, "local", None)
     for kind in ("predictions", "labels"):
-        one = tmp_path / f"{kind}.parquet"
+        one = root / f"{kind}.parquet"
         pq.write_table(pq.read_table(lake[kind], partitioning=None), one)
         lake[f"{kind}_file"] = one
-    return {"root": tmp_path, "lake": lake, "local": local}
+    return {"root": root, "lake": lake, "local": local}
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Any]:
+    return _make_world(tmp_path)
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -111,6 +115,20 @@ def _ingest_local(capsys: pytest.CaptureFixture[str], world: dict[str, Any]) -> 
     return _views(capsys, world["local"])
 
 
+# The views of the lake's data ingested locally: the same for every test (the lake is
+# written from a fixed seed), so ingested and read once per module.
+_EXPECTED: dict[str, Any] = {}
+
+
+@pytest.fixture
+def expected(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    if not _EXPECTED:
+        _EXPECTED.update(_ingest_local(capsys, _make_world(tmp_path_factory.mktemp("local"))))
+    return _EXPECTED
+
+
 def _source(engine: str) -> str:
     return (
         f"{{engine: {engine}, predictions: lake/predictions, labels: lake/labels, "
@@ -120,9 +138,11 @@ def _source(engine: str) -> str:
 
 @pytest.mark.slow
 def test_a_spark_lake_model_shows_what_the_same_data_ingested_shows(
-    capsys: pytest.CaptureFixture[str], world: dict[str, Any], spark_session: Any
+    capsys: pytest.CaptureFixture[str],
+    world: dict[str, Any],
+    expected: dict[str, Any],
+    spark_session: Any,
 ) -> None:
-    expected = _ingest_local(capsys, world)
     lake = _config(world["root"], "lake", _source("spark"))
     synced = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
     assert synced.code == 0, synced.err
@@ -140,9 +160,8 @@ def test_a_spark_lake_model_shows_what_the_same_data_ingested_shows(
 
 
 def test_a_duckdb_lake_model_syncs_only_changed_days_and_matches_local(
-    capsys: pytest.CaptureFixture[str], world: dict[str, Any]
+    capsys: pytest.CaptureFixture[str], world: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    expected = _ingest_local(capsys, world)
     lake = _config(world["root"], "lake", _source("duckdb"))
     first = cli(capsys, "--config", lake, "--now", NOW, "sync", "--json")
     assert first.code == 0, first.err
