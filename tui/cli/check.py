@@ -13,6 +13,7 @@ from tui.cli.listing import Format, Listing, emit
 from tui.core.alerts.reading import list_alerts
 from tui.core.checks.results import FAILING, SEVERITY_RANK
 from tui.core.checks.storing import results_json
+from tui.core.config.lake import refuse_lake
 from tui.core.config.times import parse_timestamp
 from tui.core.errors import UsageError
 from tui.core.monitor.run import run_checks
@@ -56,6 +57,16 @@ def check(
     if fail_on is not None and fail_on not in SEVERITY_RANK:
         raise UsageError("--fail-on takes warning or critical")
     settings = env.settings()
+    for name in model or []:
+        refuse_lake(name, settings.model(name).source, "`oncall check`")
+    lake = [n for n, m in settings.config.models.items() if m.source is not None]
+    if lake and not model:
+        # Checks of lake models come later (they need per-window statistics from the
+        # lake); the local models are checked as ever.
+        model = [n for n in settings.config.models if n not in lake]
+        if not model:
+            refuse_lake(lake[0], settings.model(lake[0]).source, "`oncall check`")
+        info(f"lake models not checked (not yet supported): {', '.join(lake)}")
     store = env.writer()
     now = env.now()
     step = None

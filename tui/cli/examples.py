@@ -15,6 +15,7 @@ from tui.cli.helptext import with_example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.cli.slices import SinceOpt, UntilOpt, WhereOpt, request
 from tui.core.alerts.drill import Drill, drill_for
+from tui.core.config.lake import refuse_lake
 from tui.core.errors import UsageError
 from tui.core.slices.examples import MAX_PAGE, RANKED, examples_page, write_examples
 from tui.core.slices.request import Request
@@ -91,6 +92,7 @@ def examples(
         raise UsageError("give --model (or --alert ID)", field="model")
     else:
         req = request(env, model, since, until, where=where)
+    refuse_lake(req.model_name, req.model.source, "`oncall examples` (rows from the lake)")
     focus = drill.focus if drill is not None else None
     with store.read() as con:
         if out is not None:

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from tui.cli.common import emit_json, env_of, info, progress_bar, show_progress
 from tui.cli.helptext import example
+from tui.core.config.lake import refuse_lake
 from tui.core.errors import UsageError
 from tui.core.ingest.load import IngestResult, ingest_file, ingest_pattern
 from tui.core.ingest.plan import Kind
@@ -64,7 +65,7 @@ def _run(
         raise UsageError("name at least one file or folder, or give --glob PATTERN")
     env = env_of(ctx)
     settings = env.settings()
-    settings.model(model)
+    refuse_lake(model, settings.model(model).source, "`oncall ingest` (its rows stay in the lake)")
     store = env.writer()
     results: list[IngestResult] = []
     sources: list[Path | str] = [*files, *patterns]

@@ -77,6 +77,11 @@ COMMANDS: dict[str, Entry] = {
     "shadow": Entry(
         "tui.cli.shadow", "app", "Shadow mode: replay, follow, drills and readiness.", True
     ),
+    "sync": Entry(
+        "tui.cli.sync",
+        "sync",
+        "Compute the daily aggregates of lake models where their data lives, and store them.",
+    ),
     "tune": Entry("tui.cli.tune", "tune", "Thresholds back-tested on the record."),
     "shift": Entry("tui.cli.shift", "app", "On-call shifts: start, end, status, list.", True),
     "watch": Entry(

@@ -13,13 +13,14 @@ from tui.cli.common import Env, JsonOpt, env_of, info, out_console
 from tui.cli.helptext import example
 from tui.cli.listing import Format, FormatOpt, Listing, chosen, emit
 from tui.core.checks.estimated import daily_estimate, fitted_estimate
+from tui.core.config.lake import refuse_lake
 from tui.core.config.settings import (
     CHECKS_ONLY_METRICS,
     ESTIMATED_METRICS,
     LOWER_IS_BETTER,
     METRICS_BY_TASK,
 )
-from tui.core.config.times import parse_duration, parse_timestamp
+from tui.core.config.times import floor_time, parse_duration, parse_timestamp
 from tui.core.errors import StoreBusyError, UsageError
 from tui.core.ingest.rollups import refresh
 from tui.core.slices.estimates import PRIMARY, estimate
@@ -82,6 +83,19 @@ def request(
     )
     if req.since >= req.until:
         raise UsageError("--since must come before --until")
+    if spec.source is not None:
+        # A lake model's store holds whole days of aggregates (`oncall sync`), no rows:
+        # its window is widened to whole days, and said so.
+        day = timedelta(days=1)
+        since_day = floor_time(req.since, day)
+        until_day = floor_time(req.until, day)
+        until_day += day if until_day < req.until else timedelta(0)
+        if (since_day, until_day) != (req.since, req.until):
+            info(
+                f"{model} is a lake model: its aggregates are whole days, so the window is "
+                f"{since_day:%Y-%m-%d %H:%M} → {until_day:%Y-%m-%d %H:%M} (UTC)"
+            )
+            req.since, req.until = since_day, until_day
     return req
 
 
@@ -304,6 +318,7 @@ def estimate_command(
     the realised value where labels have arrived, and a verdict on the estimate."""
     env = env_of(ctx)
     req = request(env, model, since, until, version, where)
+    refuse_lake(model, req.model.source, "`oncall slices estimate`")
     step = _every(every)
     shown = metric or PRIMARY[req.model.task]
     if shown not in ESTIMATED_METRICS[req.model.task]:

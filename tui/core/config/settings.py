@@ -34,6 +34,7 @@ from tui.core.config.checks import (
 from tui.core.config.drift_methods import (
     FeatureDrift,
 )
+from tui.core.config.lake import LakeSource
 from tui.core.config.locate import CONFIG_ENV, DEFAULT_CONFIG_NAME, DEMO_BUILDING, find_config
 from tui.core.config.notify import route_named
 from tui.core.config.times import parse_timestamp
@@ -279,6 +280,7 @@ class Model(Strict):
     labels: LabelPolicy = Field(default_factory=LabelPolicy)
     slos: list[Slo] = Field(default_factory=list)
     estimates: Estimates = Field(default_factory=Estimates)
+    source: LakeSource | None = None  # a lake model: aggregated where its data lives
     # The global `checks:` with this model's own `checks:` laid over it, key by key
     # (filled in by Config): a 165-rows-a-day model and a million-rows-a-day one
     # need different windows and supports in one file.

@@ -224,6 +224,7 @@ class Watch:
             resolved=run.resolved,
             notifications=run.notifications,
             complete=run.complete,
+            lake_skipped=run.lake_skipped,
         )
 
     def send(self, *, force: bool = False, wait: timedelta = timedelta(0)) -> FlushReport:
