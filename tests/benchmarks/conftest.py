@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from tests.benchmarks.bigdata import END, working_copy
@@ -38,6 +40,26 @@ def best_of(
         work()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_progress_bar() -> Iterator[None]:
+    """Every connection a benchmark opens itself (its hand-written SQL) runs without
+    DuckDB's progress bar, as the store's own connections do (connection.configure): the
+    Python client draws one by default over any query past two seconds, in the middle
+    of the figures a benchmark prints."""
+    real = duckdb.connect
+
+    def connect(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        con = real(*args, **kwargs)
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    duckdb.connect = connect
+    try:
+        yield
+    finally:
+        duckdb.connect = real
 
 
 @pytest.fixture(scope="session")
