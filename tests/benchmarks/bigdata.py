@@ -4,10 +4,13 @@ The demo simulator holds a whole world in memory and takes minutes at 10M; this
 generator writes the demo's fraud model (its features, slices, score model, label rate
 and label delay) straight from DuckDB SQL in chunks of CHUNK rows: `range()` numbers the
 rows and hashes of the row number stand in for random draws, so a chunk costs the same
-wherever it is and the data is the same on every machine. Each chunk is ingested through
-oncall's own ingest (predictions, then its labels), so the store is what a user's would
-be. Traffic is ROWS_PER_DAY a day whatever the size: 14 days at 10M, 140 at 100M, so a
-windowed command reads the same rows at both sizes and only the history grows.
+wherever it is and the data is the same on every machine. The first and the last chunk
+are ingested through oncall's own ingest (predictions, then their labels); the chunks
+between are appended as ingest stores them, checked against what ingest stored from the
+first (ingest's per-file checks against the stored rows grow with the history, which
+put the 100M build past an hour on two cores). Traffic is ROWS_PER_DAY a day whatever
+the size: 14 days at 10M, 140 at 100M, so a windowed command reads the same rows at both
+sizes and only the history grows.
 
 Stores live in a cache folder (``$ONCALL_BENCH_CACHE`` or ``~/.cache/oncall-bench``), one
 per (generator version, rows, config), built under a temporary name and renamed into
@@ -30,7 +33,7 @@ import duckdb
 import yaml
 
 # Bump whenever the generated data changes: the cache key carries it.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 END = datetime(2026, 11, 26)
 ROWS_PER_DAY = 10_000_000 // 14
 CHUNK = 5_000_000
@@ -208,6 +211,11 @@ def generate(folder: Path, rows: int, chunk: int = CHUNK) -> list[tuple[Path, Pa
         for k, lo in enumerate(range(0, rows, chunk)):
             params = {"lo": lo, "hi": min(lo + chunk, rows)}
             pair = (folder / f"preds-{k:03d}.parquet", folder / f"labels-{k:03d}.parquet")
+            pairs.append(pair)
+            if pair[0].is_file() and pair[1].is_file():
+                # Left by an interrupted build of the same data (written whole or not
+                # at all: each file is renamed into place once written).
+                continue
             con.execute(f"CREATE OR REPLACE TEMP TABLE chunk AS {chunk_sql}", params)
             keep = "SELECT * EXCLUDE (label, labeled_at, ever_labelled) FROM chunk"
             known = (
@@ -215,17 +223,105 @@ def generate(folder: Path, rows: int, chunk: int = CHUNK) -> list[tuple[Path, Pa
                 "WHERE ever_labelled AND labeled_at <= $end ORDER BY labeled_at, prediction_id"
             )
             parquet = "(FORMAT parquet, COMPRESSION zstd)"
-            con.execute(f"COPY ({keep}) TO '{pair[0]}' {parquet}")
-            con.execute(f"COPY ({known}) TO '{pair[1]}' {parquet}", {"end": END})
-            pairs.append(pair)
+            for sql, path in ((keep, pair[0]), (known, pair[1])):
+                part = path.with_suffix(".part")
+                con.execute(
+                    f"COPY ({sql}) TO '{part}' {parquet}", {"end": END} if sql is known else None
+                )
+                part.rename(path)
     finally:
         con.close()
     return pairs
 
 
-def build(folder: Path, rows: int) -> dict[str, float]:
-    """Generate `rows` predictions into `folder` and ingest them into its store, chunk by
-    chunk, then build the rollups; return the seconds each stage took."""
+# The predictions' columns as ingest stores them from the generated files (binary
+# model: no numeric prediction or label), and the labels'. `_bulk` checks them against
+# what ingest stored from the first chunk before using them.
+_PREDICTION_COLUMNS = (
+    "prediction_id, ts, prediction, score, model_version, region, customer_tier, device, "
+    "amount, tenure_days, txn_velocity, country, merchant_category"
+)
+_BULK_PREDICTIONS = f"SELECT {_PREDICTION_COLUMNS} FROM read_parquet($file)"  # noqa: S608
+_BULK_LABELS = """
+SELECT l.prediction_id, l.label, NULL::DOUBLE AS label_value, l.labeled_at, p.ts AS pred_ts
+FROM read_parquet($labels) l JOIN read_parquet($preds) p USING (prediction_id)
+ORDER BY p.ts
+"""
+
+
+def _bulk(store: Any, first: tuple[Path, Path], pairs: list[tuple[Path, Path]]) -> None:
+    """Insert the middle chunks' rows as ingest would store them, without ingest's
+    per-file work (validation, merging with the stored rows, the label-time join over
+    every stored prediction): that work grows with the history and made the 100M build
+    take hours on two cores. Each chunk is appended in time order (labels by their
+    prediction's time, as ingest orders them), its days marked dirty for the rollups;
+    the rows carry the first chunk's ingest ids.
+
+    The SQL is first checked against what ingest stored from the first chunk: the same
+    rows, or the build stops."""
+    with store.write() as con:
+        ids = con.execute(
+            "SELECT (SELECT max(ingest_id) FROM predictions__fraud), "
+            "(SELECT max(ingest_id) FROM labels WHERE model = $m)",
+            {"m": MODEL},
+        ).fetchall()[0]
+        con.execute("CREATE TEMP TABLE probe_p AS FROM predictions__fraud LIMIT 0")
+        con.execute("CREATE TEMP TABLE probe_l AS FROM labels LIMIT 0")
+        _append(con, "probe_p", "probe_l", first, ids)
+        for probe, table in (("probe_p", "predictions__fraud"), ("probe_l", "labels")):
+            differ = con.execute(
+                f"SELECT (SELECT count(*) FROM (FROM {probe} EXCEPT ALL FROM {table})) "  # noqa: S608
+                f"+ (SELECT count(*) FROM (FROM {table} EXCEPT ALL FROM {probe}))"
+            ).fetchall()[0][0]
+            if differ:
+                raise AssertionError(
+                    f"{table}: {differ} rows of the bulk path differ from ingest's"
+                )
+            con.execute(f"DROP TABLE {probe}")
+    for pair in pairs:
+        with store.write() as con:
+            _append(con, "predictions__fraud", "labels", pair, ids)
+            con.execute("DROP TABLE stage")
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    predictions: str,
+    labels: str,
+    pair: tuple[Path, Path],
+    ids: tuple[int, int],
+) -> None:
+    """One chunk's rows appended to the two tables, its days marked dirty (the table
+    names are this module's own)."""
+    from tui.core.ingest.rollups import mark_dirty
+
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage AS {_BULK_PREDICTIONS}", {"file": str(pair[0])}
+    )
+    con.execute(
+        f"INSERT INTO {predictions} BY NAME SELECT $id AS ingest_id, * FROM stage",  # noqa: S608
+        {"id": ids[0]},
+    )
+    mark_dirty(con, MODEL, "predictions")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage AS {_BULK_LABELS}",
+        {"labels": str(pair[1]), "preds": str(pair[0])},
+    )
+    con.execute(
+        f"INSERT INTO {labels} BY NAME SELECT $m AS model, $now AS ingested_at, "  # noqa: S608
+        "$id AS ingest_id, * FROM stage",
+        {"m": MODEL, "now": END, "id": ids[1]},
+    )
+    mark_dirty(con, MODEL, "labels")
+
+
+def build(folder: Path, rows: int, chunk: int = CHUNK) -> dict[str, float]:
+    """Generate `rows` predictions into `folder` and put them into its store, chunk by
+    chunk, then build the rollups; return the seconds each stage took.
+
+    The first and the last chunk go through oncall's own ingest (the last one's time is
+    an ingest into a store holding the rest); the chunks between are appended in bulk
+    as ingest stores them (see `_bulk`)."""
     from tui.core.config.settings import load_config
     from tui.core.ingest.load import ingest_file
     from tui.core.ingest.rollups import refresh
@@ -235,13 +331,20 @@ def build(folder: Path, rows: int) -> dict[str, float]:
     settings = load_config(folder / "oncall.yaml")
     store = Store(settings.store_path)
     data = folder / "data"
-    data.mkdir()
+    data.mkdir(exist_ok=True)
     started = time.perf_counter()
-    pairs = generate(data, rows)
+    pairs = generate(data, rows, chunk)
     generated = time.perf_counter()
-    for preds, labels in pairs:
-        ingest_file(store, settings, "predictions", MODEL, preds, actor="bench", now=END)
-        ingest_file(store, settings, "labels", MODEL, labels, actor="bench", now=END)
+
+    def ingest(pair: tuple[Path, Path]) -> None:
+        ingest_file(store, settings, "predictions", MODEL, pair[0], actor="bench", now=END)
+        ingest_file(store, settings, "labels", MODEL, pair[1], actor="bench", now=END)
+
+    ingest(pairs[0])
+    _bulk(store, pairs[0], pairs[1:-1])
+    last = time.perf_counter()
+    if len(pairs) > 1:
+        ingest(pairs[-1])
     ingested = time.perf_counter()
     refresh(store, settings, MODEL)
     with store.write() as con:
@@ -251,6 +354,7 @@ def build(folder: Path, rows: int) -> dict[str, float]:
     return {
         "generate_s": generated - started,
         "ingest_s": ingested - generated,
+        "last_chunk_ingest_s": ingested - last,
         "rollups_s": rolled - ingested,
     }
 
