@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,27 @@ def quiet_engine_logs() -> None:
         logging.getLogger(name).disabled = True
 
 
+def spark_log() -> Path:
+    """Where the JVM Spark runs in writes its own output (start-up warnings, its log):
+    a file of this user's in the temporary folder, appended to by every sync."""
+    return Path(tempfile.gettempdir()) / f"oncall-spark-{os.getuid()}.log"
+
+
+def _launch_quietly(log: Path) -> None:
+    """Start the JVM behind pyspark with its stdout and stderr in ``log``: it prints
+    start-up warnings and its log4j profile before any log level applies, over the
+    progress bar. SparkSession.builder then finds the gateway already up and uses it."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None:  # a JVM this process started before
+        return
+    with log.open("ab") as sink:
+        quiet = {"stdout": sink, "stderr": sink}
+        gateway = launch_gateway(SparkConf(), popen_kwargs=quiet)  # type: ignore[no-untyped-call]
+    SparkContext._ensure_initialized(gateway=gateway)
+
+
 def start_session(master: str) -> tuple[Any, bool]:
     """The Spark session for `master` and whether we started it (an active session of
     this process, a test's shared one, is used as it is and left running)."""
@@ -99,12 +121,15 @@ def start_session(master: str) -> tuple[Any, bool]:
         # No web UI and no stage bars on the terminal: oncall draws its own progress.
         builder = builder.config("spark.ui.enabled", "false")
         builder = builder.config("spark.ui.showConsoleProgress", "false")
+    log = spark_log()
     try:
+        if not master.startswith("sc://"):
+            _launch_quietly(log)
         spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
     except Exception:  # py4j, Connect and JVM start-up errors: their text not shown
         raise LakeError(
             f"Spark could not start (master {master}): is the master reachable, and is "
-            "Java 17 or later the one on PATH or JAVA_HOME?"
+            f"Java 17 or later the one on PATH or JAVA_HOME? (Spark's own log: {log})"
         ) from None
     if not master.startswith("sc://"):
         # Spark's own log (a failed task's Java stack) is engine text: not for the
