@@ -834,3 +834,25 @@ def test_latest_labelled_days_are_the_complete_ones(world: tuple[Path, dict[str,
         assert found == (START + timedelta(days=2), START + timedelta(days=4))
         # Before any label was known: none.
         assert latest_labelled_window(con, "cal", model, START + timedelta(hours=1)) is None
+
+
+def test_the_reference_loads_only_the_columns_the_fit_reads(
+    world: tuple[Path, dict[str, Any]],
+) -> None:
+    """A classifier's fit reads score, label and version (and the class scores); only a
+    regression's loss model reads the features, so only it loads them."""
+    from tui.core.checks.estimated import _fit_columns, labelled_reference
+
+    folder, _truth = world
+    settings = load_config(folder / "oncall.yaml")
+    with Store(settings.store_path).read() as con:
+        multi = labelled_reference(con, settings, "multi", NOW).frame
+        reg = labelled_reference(con, settings, "reg", NOW).frame
+        binary = labelled_reference(con, settings, "mis", NOW).frame
+    assert multi is not None and reg is not None and binary is not None
+    assert {"score_a", "score_b", "score_c", "label", "model_version"} <= set(multi.columns)
+    assert {"x", "kind", "prediction_value", "label_value"} <= set(reg.columns)
+    assert {"score", "label", "model_version"} <= set(binary.columns)
+    # A classifier that declares features still leaves them out of its reference.
+    as_binary = settings.model("reg").model_copy(update={"task": "binary", "positive": "1"})
+    assert as_binary.features and _fit_columns(as_binary) == []

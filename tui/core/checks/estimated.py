@@ -47,8 +47,15 @@ if TYPE_CHECKING:
 
 
 def _fit_columns(model: Model) -> list[str]:
-    scores = [class_score_column(str(c)) for c in model.classes or []]
-    return [*model.features, *(scores if model.task == "multiclass" else [])]
+    """The columns the fit reads beyond score, label and version: the class scores of a
+    multiclass model, the features of a regression one (only the loss model uses them;
+    loading every feature of millions of reference rows cost seconds and most of the
+    memory of a classifier's estimate)."""
+    if model.task == "multiclass":
+        return [class_score_column(str(c)) for c in model.classes or []]
+    if model.task == "regression":
+        return list(model.features)
+    return []
 
 
 def latest_labelled_window(
