@@ -14,10 +14,13 @@ from rich.text import Text
 from tui.app.widgets.plot import Series
 from tui.app.widgets.rows import Column
 from tui.core.alerts.drill import Drill
-from tui.core.config.settings import Model
+from tui.core.checks.estimated import daily_estimate
+from tui.core.config.settings import Model, Settings
+from tui.core.slices.explore import metric_series
 from tui.core.slices.focus import FocusSlice
-from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice
+from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
 from tui.core.slices.request import Request
+from tui.core.store.connection import Store
 from tui.core.store.sqlparts import slice_value
 from tui.core.words import interval, num, pct, slice_text, when
 
@@ -33,6 +36,41 @@ class FocusAnswer:
     req: Request
     drill: Drill
     slices: list[FocusSlice]
+
+
+@dataclass(frozen=True)
+class SlicesAnswer:
+    """One recompute: the slices, the worst of them and the metric over time."""
+
+    req: Request
+    metric: str
+    rows: list[SliceRow]
+    source: str
+    worst: list[WorstSlice]
+    summary: WorstSummary
+    series: list[SeriesPoint]
+    # Why the metric has no estimate beside it, when it could have one.
+    no_estimate: str | None = None
+    # The estimate is still being fitted; it follows as an EstimateAnswer.
+    estimate_pending: bool = False
+
+
+@dataclass(frozen=True)
+class EstimateAnswer:
+    """The metric over time with its estimate, computed after the slices (its fit on
+    the reference rows takes seconds at millions of rows)."""
+
+    req: Request
+    metric: str
+    series: list[SeriesPoint]
+    no_estimate: str | None = None
+
+
+def estimate_answer(store: Store, settings: Settings, req: Request, metric: str) -> EstimateAnswer:
+    """The daily estimate of the request and the metric over time beside it."""
+    with store.read() as con:
+        report, why = daily_estimate(con, settings, req)
+        return EstimateAnswer(req, metric, metric_series(con, req, metric, report), why)
 
 
 def drill_caption(drill: Drill | None) -> str:
@@ -166,7 +204,7 @@ def worst_table(worst: Sequence[WorstSlice], metric: str) -> tuple[Cells, Column
 
 
 def metric_plots(
-    series: Sequence[SeriesPoint], metric: str, no_estimate: str | None
+    series: Sequence[SeriesPoint], metric: str, no_estimate: str | None, pending: bool = False
 ) -> tuple[list[Series], str, list[str] | None]:
     """The metric per day from labels, its estimate and the estimate's band; the
     caption; and the days whose labels are still arriving (their value may yet move)."""
@@ -182,5 +220,7 @@ def metric_plots(
     caption = f"per day from {first:%m-%d}" if first else ""
     if no_estimate:
         caption += f"; no estimate: {no_estimate}"
+    elif pending:
+        caption += "; estimate computing…"
     marks = ["incomplete" if s.labels_complete is False else "" for s in series]
     return plots, caption, marks if any(marks) else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -19,9 +19,12 @@ from tui.app.gateway import run_store_job
 from tui.app.messages import BugRequested, DrillLoaded, ExamplesPageLoaded, SlicesComputed
 from tui.app.panes.base import Pane, changes_state
 from tui.app.panes.slice_tables import (
+    EstimateAnswer,
     FocusAnswer,
+    SlicesAnswer,
     bin_table,
     drill_caption,
+    estimate_answer,
     example_table,
     focus_table,
     metric_plots,
@@ -33,7 +36,6 @@ from tui.app.widgets.rows import RowsView
 from tui.app.widgets.safe import shown
 from tui.app.widgets.table import Table
 from tui.core.alerts.drill import Drill, drill_for
-from tui.core.checks.estimated import daily_estimate
 from tui.core.config.settings import CHECKS_ONLY_METRICS, ESTIMATED_METRICS, METRICS_BY_TASK
 from tui.core.config.times import floor_time, parse_timestamp, trailing_start
 from tui.core.errors import OncallError, StoreBusyError
@@ -41,27 +43,12 @@ from tui.core.ingest.rollups import refresh
 from tui.core.slices.examples import examples_page
 from tui.core.slices.explore import metric_series, slice_metrics, worst_slices
 from tui.core.slices.focus import Focus, FocusSlice, focus_slices
-from tui.core.slices.records import SeriesPoint, SliceRow, WorstSlice, WorstSummary
+from tui.core.slices.records import SliceRow, WorstSlice
 from tui.core.slices.request import Request, primary_metric
 from tui.core.store.filters import parse_filters
 from tui.core.words import slice_pairs
 
 PAGE = 200
-
-
-@dataclass(frozen=True)
-class SlicesAnswer:
-    """One recompute: the slices, the worst of them and the metric over time."""
-
-    req: Request
-    metric: str
-    rows: list[SliceRow]
-    source: str
-    worst: list[WorstSlice]
-    summary: WorstSummary
-    series: list[SeriesPoint]
-    # Why the metric has no estimate beside it, when it could have one.
-    no_estimate: str | None = None
 
 
 class SliceExplorer(Pane):
@@ -103,6 +90,8 @@ class SliceExplorer(Pane):
         # rows, until the model is changed (Enter on an alert in the stream sets it).
         self.drill: Drill | None = None
         self.focus_rows: list[FocusSlice] = []
+        # The request whose estimate is awaited (a late one for other controls is dropped).
+        self.shown_req: Request | None = None
 
     def compose(self) -> ComposeResult:
         models = list(self.oncall.settings.config.models)
@@ -217,20 +206,21 @@ class SliceExplorer(Pane):
                 rows, source = slice_metrics(con, req, by, metric)
                 worst, summary, _ = worst_slices(con, req, metric)
                 shown = metric or primary_metric(req.model)
-                report, why = None, None
-                if shown in ESTIMATED_METRICS[req.model.task]:
-                    report, why = daily_estimate(con, app.settings, req)
-                series = metric_series(con, req, metric, report)
-            return SlicesAnswer(req, shown, rows, source, worst, summary, series, why)
+                # The estimate's fit takes seconds: it follows from its own worker.
+                pending = shown in ESTIMATED_METRICS[req.model.task]
+                series = metric_series(con, req, metric, None)
+            if pending:  # no uncalibrated estimate meanwhile
+                series = [replace(s, estimated=None, band=None) for s in series]
+            return SlicesAnswer(req, shown, rows, source, worst, summary, series, None, pending)
 
-        run_store_job(
-            self,
-            f"slices of {self.model}",
-            job,
-            SlicesComputed,
-            group="slices",
-            exclusive=True,
-        )
+        what = f"slices of {self.model}"
+        run_store_job(self, what, job, SlicesComputed, group="slices", exclusive=True)
+
+    def compute_estimate(self, d: SlicesAnswer) -> None:
+        """The metric over time with its estimate and band (fitted on the reference)."""
+        app, what = self.oncall, f"estimate of {self.model}"
+        job = lambda: estimate_answer(app.reader(), app.settings, d.req, d.metric)  # noqa: E731
+        run_store_job(self, what, job, SlicesComputed, group="slice-estimate", exclusive=True)
 
     def compute_focus(self, req: Request, by: list[str], drill: Drill) -> None:
         """The slices ranked by the share of the alert's offending rows."""
@@ -246,6 +236,8 @@ class SliceExplorer(Pane):
         message.stop()
         if isinstance(message.result, FocusAnswer):
             self.render_focus(message.result)
+        elif isinstance(message.result, EstimateAnswer):
+            self.render_estimate(message.result)
         else:
             self.render_slices(message.result)
 
@@ -296,9 +288,17 @@ class SliceExplorer(Pane):
         self.query_one("#slice-table", Table).show_rows(cells, columns, keep_cursor=False)
         cells, columns = worst_table(self.worst, metric)
         self.query_one("#worst-table", Table).show_rows(cells, columns, keep_cursor=False)
-        plots, caption, marks = metric_plots(d.series, metric, d.no_estimate)
+        self.shown_req = req if d.estimate_pending else None
+        plots, caption, marks = metric_plots(d.series, metric, None, d.estimate_pending)
         self.query_one("#slice-plot", SeriesPlot).plot(plots, None, caption, marks=marks)
         self.refresh_bindings()
+        if d.estimate_pending:
+            self.compute_estimate(d)
+
+    def render_estimate(self, d: EstimateAnswer) -> None:
+        if d.req is self.shown_req:  # else a late answer for controls since changed
+            plots, caption, marks = metric_plots(d.series, d.metric, d.no_estimate)
+            self.query_one("#slice-plot", SeriesPlot).plot(plots, None, caption, marks=marks)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Paging and marking show in the key bar only while rows are open, and only
