@@ -856,3 +856,47 @@ def test_the_reference_loads_only_the_columns_the_fit_reads(
     # A classifier that declares features still leaves them out of its reference.
     as_binary = settings.model("reg").model_copy(update={"task": "binary", "positive": "1"})
     assert as_binary.features and _fit_columns(as_binary) == []
+
+
+async def test_the_slices_table_is_shown_before_the_estimate_arrives(
+    world: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The estimate's fit runs in its own worker: the slices and the labelled metric are
+    on screen while it is held back, and its band joins the plot when it is done."""
+    import threading
+
+    import tui.app.panes.slice_tables as tables
+    from tui.app.main import OncallApp
+    from tui.app.panes import SliceExplorer
+    from tui.app.widgets import SeriesPlot
+
+    release = threading.Event()
+    real = tables.daily_estimate
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(30), "the test never released the estimate"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "daily_estimate", held)
+    folder, _truth = world
+    settings = load_config(folder / "oncall.yaml")
+    app = OncallApp.open(settings, "alice", NOW.isoformat(), poll=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("3")
+        explorer = app.query_one(SliceExplorer)
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if explorer.rows:
+                break
+        plot = app.query_one("#slice-plot", SeriesPlot)
+        assert explorer.rows and explorer.worst is not None
+        assert [s.name for s in plot._series] == ["accuracy (labels)"]
+        assert "estimate computing" in plot._caption
+        release.set()
+        for _ in range(300):
+            await pilot.pause(0.05)
+            if len(plot._series) > 1:
+                break
+        names = [s.name for s in plot._series]
+        assert names[:3] == ["accuracy (labels)", "accuracy (estimate)", "95% band"]
+        assert "estimate computing" not in plot._caption
