@@ -871,7 +871,7 @@ async def test_the_slices_table_is_shown_before_the_estimate_arrives(
     from tui.app.widgets import SeriesPlot
 
     release = threading.Event()
-    real = tables.daily_estimate
+    real = tables.daily_estimate  # type: ignore[attr-defined]
 
     def held(*args: Any, **kwargs: Any) -> Any:
         assert release.wait(30), "the test never released the estimate"
