@@ -25,6 +25,24 @@ Floats = npt.NDArray[np.float64]
 
 # A version's own calibration map needs this many labelled rows; others use the pooled one.
 MIN_FIT_ROWS = 100
+# A fit reads at most this many reference rows of each version, sampled repeatably:
+# fitting millions took seconds, and a calibration map's error from sampling this many
+# is far below the estimate's own band (tests/test_estimates.py bounds it).
+MAX_FIT_ROWS = 250_000
+
+
+def bounded(frame: pl.DataFrame) -> pl.DataFrame:
+    """At most MAX_FIT_ROWS rows of each model version (a seeded sample), so a small
+    version keeps every row it has; the frame itself when it is small enough."""
+    import polars as pl
+
+    if frame.height <= MAX_FIT_ROWS:
+        return frame
+    parts = [
+        part if part.height <= MAX_FIT_ROWS else part.sample(n=MAX_FIT_ROWS, seed=0)
+        for part in frame.partition_by("model_version", maintain_order=True)
+    ]
+    return pl.concat(parts)
 
 
 @dataclass
@@ -129,6 +147,7 @@ def fit(model: Model, reference: Reference) -> Fitted:
         else:
             out.problem += "; estimated from raw scores"
         return out
+    frame = bounded(frame)
     versions = frame["model_version"].cast(str).to_numpy()
     if model.task == "binary":
         scores = frame["score"].cast(float).fill_null(np.nan).to_numpy()
