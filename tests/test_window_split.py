@@ -349,9 +349,12 @@ def test_the_migration_backfills_each_labels_prediction_time(tmp_path: Path) -> 
     labels.write_parquet(tmp_path / "l.parquet")
     ingest_file(st, settings, "predictions", "bin", tmp_path / "p.parquet", actor="t", now=NOW)
     ingest_file(st, settings, "labels", "bin", tmp_path / "l.parquet", actor="t", now=NOW)
-    # Back to a store from before migration 011: no column, version 10.
+    # Back to a store from before migration 011: no column, version 10 (and without the
+    # tables of 012, which runs again after it).
     with st.write() as con:
         con.execute("ALTER TABLE labels DROP COLUMN pred_ts")
+        con.execute("DROP TABLE lake_files")
+        con.execute("DROP TABLE lake_state")
         con.execute("DELETE FROM schema_migrations WHERE version >= 11")
     del st
     st = Store(settings.store_path)
